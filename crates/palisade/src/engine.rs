@@ -1,0 +1,616 @@
+//! The compiled rule engine: one Aho-Corasick automaton for all phrases and
+//! regex keywords on the folded views, one for squashed phrases, regexes
+//! gated by their keywords, validators and built-in detectors.
+
+use crate::decode;
+use crate::detectors::{self, Detector};
+use crate::error::Error;
+use crate::policy::RuleSpec;
+use crate::types::{Category, Mode, Severity, ViewKind};
+use crate::validators::{self, Validator};
+use crate::views::{self, View};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex_automata::meta::{self, Regex};
+use regex_automata::util::syntax;
+
+/// Most strings one phrase template may expand to.
+const MAX_EXPANSIONS: usize = 4096;
+/// Squashed phrases shorter than this would match inside ordinary words.
+const MIN_SQUASHED: usize = 10;
+/// Compile-size caps for one rule's regex.
+const REGEX_NFA_LIMIT: usize = 2 << 20;
+const REGEX_CACHE: usize = 4 << 20;
+
+/// A compiled rule.
+#[derive(Debug)]
+pub(crate) struct Rule {
+    pub id: String,
+    pub category: Category,
+    pub family: Option<String>,
+    pub severity: Severity,
+    pub weight: f64,
+    pub owasp: String,
+    pub atlas: Option<String>,
+    pub entity: Option<String>,
+    pub prompt: bool,
+    pub response: bool,
+    pub monitor_only: bool,
+    /// Views this rule reads, as a bit set over `ViewKind as u8`.
+    views: u8,
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Kind {
+    Phrases,
+    Sequence {
+        slots: u8,
+        window: usize,
+    },
+    Regex {
+        re: Regex,
+        case_sensitive: bool,
+        group: Option<usize>,
+        validator: Option<Validator>,
+        min_entropy: Option<f64>,
+    },
+    Detector(Detector),
+}
+
+impl Rule {
+    pub fn applies(&self, mode: Mode) -> bool {
+        match mode {
+            Mode::Prompt => self.prompt,
+            Mode::Response => self.response,
+        }
+    }
+
+    fn reads(&self, v: ViewKind) -> bool {
+        self.views & bit(v) != 0
+    }
+}
+
+fn bit(v: ViewKind) -> u8 {
+    1 << (v as u8)
+}
+
+#[derive(Debug, Clone, Copy)]
+enum PatKind {
+    Phrase,
+    /// One term of slot `n` of a sequence rule.
+    Term(u8),
+    Rot13,
+    Keyword,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Pat {
+    rule: u32,
+    kind: PatKind,
+    left: bool,
+    right: bool,
+}
+
+/// A raw hit: a rule matched view bytes, already mapped to the original.
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    pub rule: u32,
+    pub start: usize,
+    pub end: usize,
+    pub view: ViewKind,
+}
+
+/// One source of text (the input, its hidden text, its decoded text) with
+/// its renderings.
+pub(crate) struct Source<'a> {
+    /// The label findings in this source get for case-preserving matches.
+    pub label: ViewKind,
+    pub clean: View<'a>,
+    pub folded: View<'a>,
+    pub squashed: Option<View<'a>>,
+    pub deleet: Option<View<'a>>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Engine {
+    pub rules: Vec<Rule>,
+    folded_ac: Option<AhoCorasick>,
+    folded_pats: Vec<Vec<Pat>>,
+    squashed_ac: Option<AhoCorasick>,
+    squashed_pats: Vec<Vec<u32>>,
+    /// Regex rules without keywords: always run.
+    always: Vec<u32>,
+    detectors: Vec<u32>,
+    /// Length of the longest phrase or keyword, in folded bytes.
+    pub longest_literal: usize,
+}
+
+impl Engine {
+    pub fn compile(specs: &[RuleSpec], monitor_only: &[String]) -> Result<Engine, Error> {
+        let mut rules = Vec::with_capacity(specs.len());
+        let mut folded: Vec<(String, Pat)> = Vec::new();
+        let mut squashed: Vec<(String, u32)> = Vec::new();
+        let mut always = Vec::new();
+        let mut dets = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for spec in specs {
+            let idx = rules.len() as u32;
+            if !valid_id(&spec.id) {
+                return Err(Error::rule(&spec.id, "ids are dotted lowercase words: letters, digits, `_` and `-`, separated by `.`"));
+            }
+            if !seen.insert(spec.id.as_str()) {
+                return Err(Error::rule(&spec.id, "id used twice"));
+            }
+            let kinds = usize::from(!spec.phrases.is_empty())
+                + usize::from(!spec.sequence.is_empty())
+                + usize::from(spec.regex.is_some())
+                + usize::from(spec.detector.is_some());
+            if kinds != 1 {
+                return Err(Error::rule(&spec.id, "needs exactly one of `phrases`, `sequence`, `regex` or `detector`"));
+            }
+            if spec.window.is_some() && spec.sequence.is_empty() {
+                return Err(Error::rule(&spec.id, "`window` only applies to `sequence` rules"));
+            }
+            let weight = spec.weight.unwrap_or(match spec.severity {
+                Severity::Low => 0.25,
+                Severity::Medium => 0.5,
+                Severity::High => 0.85,
+                Severity::Critical => 1.0,
+            });
+            if !(0.0..=1.0).contains(&weight) || weight.is_nan() {
+                return Err(Error::rule(&spec.id, format!("weight {weight} is not in [0, 1]")));
+            }
+            let (prompt, response) = match &spec.modes {
+                None => (true, true),
+                Some(m) if m.is_empty() => return Err(Error::rule(&spec.id, "`modes` is empty")),
+                Some(m) => (m.contains(&Mode::Prompt), m.contains(&Mode::Response)),
+            };
+            let sensitive = matches!(spec.category, Category::Secret | Category::Pii);
+            let kind = if !spec.phrases.is_empty() {
+                for (k, phrase) in spec.phrases.iter().enumerate() {
+                    let expanded = expand(phrase).map_err(|e| Error::rule(&spec.id, format!("phrases[{k}]: {e}")))?;
+                    for p in expanded {
+                        let f = fold_str(&p);
+                        let f = f.trim();
+                        if f.is_empty() {
+                            return Err(Error::rule(&spec.id, format!("phrases[{k}] {phrase:?} is empty once normalised")));
+                        }
+                        let left = f.chars().next().is_some_and(|c| c.is_alphanumeric());
+                        let right = f.chars().last().is_some_and(|c| c.is_alphanumeric());
+                        folded.push((f.to_string(), Pat { rule: idx, kind: PatKind::Phrase, left, right }));
+                        if f.is_ascii() && f.bytes().any(|b| b.is_ascii_alphabetic()) {
+                            let r = decode::rot13(f);
+                            if r != f {
+                                folded.push((r, Pat { rule: idx, kind: PatKind::Rot13, left, right }));
+                            }
+                        }
+                        let s: String = f.chars().filter(|c| c.is_alphanumeric()).collect();
+                        if s.len() >= MIN_SQUASHED {
+                            squashed.push((s, idx));
+                        }
+                    }
+                }
+                Kind::Phrases
+            } else if !spec.sequence.is_empty() {
+                if spec.sequence.len() < 2 || spec.sequence.len() > 8 {
+                    return Err(Error::rule(&spec.id, "`sequence` needs 2 to 8 slots"));
+                }
+                let window = spec.window.unwrap_or(3);
+                if window > 32 {
+                    return Err(Error::rule(&spec.id, "`window` must be at most 32 words"));
+                }
+                let mut slot_terms: Vec<Vec<String>> = Vec::new();
+                for (k, slot) in spec.sequence.iter().enumerate() {
+                    let mut terms = Vec::new();
+                    for alt in slot.split('|') {
+                        for t in expand(alt.trim()).map_err(|e| Error::rule(&spec.id, format!("sequence[{k}]: {e}")))? {
+                            let f = fold_str(&t).trim().to_string();
+                            if f.is_empty() {
+                                return Err(Error::rule(&spec.id, format!("sequence[{k}] has an empty term")));
+                            }
+                            let left = f.chars().next().is_some_and(|c| c.is_alphanumeric());
+                            let right = f.chars().last().is_some_and(|c| c.is_alphanumeric());
+                            folded.push((f.clone(), Pat { rule: idx, kind: PatKind::Term(k as u8), left, right }));
+                            terms.push(f);
+                        }
+                    }
+                    slot_terms.push(terms);
+                }
+                // The squashed view has no word gaps: match the adjacent
+                // forms, using the first (most typical) terms of each slot.
+                let mut per_slot = 8usize;
+                while per_slot > 1 && slot_terms.iter().map(|t| t.len().min(per_slot)).product::<usize>() > 2048 {
+                    per_slot -= 1;
+                }
+                let mut combos = vec![String::new()];
+                for terms in &slot_terms {
+                    combos = combos.iter().flat_map(|c| terms.iter().take(per_slot).map(move |t| format!("{c}{t}"))).collect();
+                }
+                for c in combos {
+                    let sq: String = c.chars().filter(|c| c.is_alphanumeric()).collect();
+                    if sq.len() >= MIN_SQUASHED {
+                        squashed.push((sq, idx));
+                    }
+                }
+                Kind::Sequence { slots: spec.sequence.len() as u8, window }
+            } else if let Some(pattern) = &spec.regex {
+                let case_sensitive = spec.case_sensitive.unwrap_or(sensitive);
+                let re = compile_regex(pattern, case_sensitive).map_err(|e| Error::rule(&spec.id, format!("bad regex: {e}")))?;
+                let group = re.group_info().to_index(regex_automata::PatternID::ZERO, "secret");
+                let validator = match &spec.validator {
+                    None => None,
+                    Some(name) => Some(validators::lookup(name).ok_or_else(|| {
+                        Error::rule(&spec.id, format!("unknown validator `{name}` (known: {})", validators::VALIDATORS.iter().map(|v| v.0).collect::<Vec<_>>().join(", ")))
+                    })?),
+                };
+                if spec.keywords.is_empty() {
+                    always.push(idx);
+                }
+                for kw in &spec.keywords {
+                    let f = fold_str(kw);
+                    if f.trim().is_empty() {
+                        return Err(Error::rule(&spec.id, format!("keyword {kw:?} is empty")));
+                    }
+                    folded.push((f, Pat { rule: idx, kind: PatKind::Keyword, left: false, right: false }));
+                }
+                Kind::Regex { re, case_sensitive, group, validator, min_entropy: spec.min_entropy }
+            } else {
+                let name = spec.detector.as_deref().unwrap_or_default();
+                let d = detectors::lookup(name).ok_or_else(|| {
+                    Error::rule(&spec.id, format!("unknown detector `{name}` (known: {})", detectors::NAMES.join(", ")))
+                })?;
+                dets.push(idx);
+                Kind::Detector(d)
+            };
+            if spec.validator.is_some() && !matches!(kind, Kind::Regex { .. }) {
+                return Err(Error::rule(&spec.id, "`validator` only applies to regex rules"));
+            }
+            let default_views: &[ViewKind] = match &kind {
+                Kind::Phrases | Kind::Sequence { .. } => &[ViewKind::Folded, ViewKind::Squashed, ViewKind::Deleet, ViewKind::Hidden, ViewKind::Decoded],
+                _ => &[ViewKind::Raw, ViewKind::Clean, ViewKind::Folded, ViewKind::Hidden, ViewKind::Decoded],
+            };
+            let views = spec.views.as_deref().unwrap_or(default_views).iter().fold(0u8, |a, v| a | bit(*v));
+            rules.push(Rule {
+                id: spec.id.clone(),
+                category: spec.category,
+                family: spec.family.clone(),
+                severity: spec.severity,
+                weight,
+                owasp: spec.owasp.clone().unwrap_or_else(|| spec.category.owasp().to_string()),
+                atlas: spec.atlas.clone(),
+                entity: spec.entity.clone(),
+                prompt,
+                response,
+                monitor_only: monitor_only.iter().any(|m| m == &spec.id),
+                views,
+                kind,
+            });
+        }
+        let longest_literal = folded.iter().map(|p| p.0.len()).chain(squashed.iter().map(|p| p.0.len())).max().unwrap_or(0);
+        let (folded_ac, folded_pats) = build_ac(folded)?;
+        let (squashed_ac, squashed_pats) = build_ac(squashed)?;
+        Ok(Engine { rules, folded_ac, folded_pats, squashed_ac, squashed_pats, always, detectors: dets, longest_literal })
+    }
+
+    /// Runs every rule on every view of `sources`; detectors get `ctx`.
+    pub fn scan(&self, mode: Mode, sources: &[Source<'_>], ctx: &detectors::Context<'_>, hits: &mut Vec<Hit>) {
+        let mut triggered = vec![false; self.rules.len()];
+        for src in sources {
+            triggered.iter_mut().for_each(|t| *t = false);
+            let top = src.label == ViewKind::Raw || src.label == ViewKind::Clean;
+            // Folded view: phrases, rot13 phrases and keywords.
+            let label = if top { ViewKind::Folded } else { src.label };
+            self.scan_folded(mode, &src.folded, label, true, &mut triggered, hits);
+            if let Some(d) = &src.deleet {
+                let label = if top { ViewKind::Deleet } else { src.label };
+                self.scan_folded(mode, d, label, false, &mut triggered, hits);
+            }
+            if let (Some(sq), Some(ac)) = (&src.squashed, &self.squashed_ac) {
+                let label = if top { ViewKind::Squashed } else { src.label };
+                for m in ac.find_overlapping_iter(sq.text.as_bytes()) {
+                    for &r in &self.squashed_pats[m.pattern().as_usize()] {
+                        let rule = &self.rules[r as usize];
+                        if rule.applies(mode) && rule.reads(ViewKind::Squashed) && (top || rule.reads(src.label)) {
+                            let (s, e) = sq.span(m.start(), m.end());
+                            hits.push(Hit { rule: r, start: s, end: e, view: label });
+                        }
+                    }
+                }
+            }
+            // Regexes whose keywords were seen, and those that always run.
+            for (i, rule) in self.rules.iter().enumerate() {
+                let want = triggered[i] || self.always.binary_search(&(i as u32)).is_ok();
+                if !want || !rule.applies(mode) {
+                    continue;
+                }
+                if let Kind::Regex { re, case_sensitive, group, validator, min_entropy } = &rule.kind {
+                    let (view, vk) = if *case_sensitive { (&src.clean, src.label) } else { (&src.folded, label) };
+                    let reads = rule.reads(vk) || (vk == ViewKind::Clean && rule.reads(ViewKind::Raw));
+                    if !reads {
+                        continue;
+                    }
+                    let label = vk;
+                    regex_hits(re, *group, *validator, *min_entropy, view, label, i as u32, hits);
+                }
+            }
+        }
+        for &d in &self.detectors {
+            let rule = &self.rules[d as usize];
+            if !rule.applies(mode) {
+                continue;
+            }
+            if let Kind::Detector(det) = &rule.kind {
+                for (s, e, view) in det(ctx) {
+                    hits.push(Hit { rule: d, start: s, end: e, view });
+                }
+            }
+        }
+    }
+
+    fn scan_folded(&self, mode: Mode, view: &View<'_>, label: ViewKind, keywords: bool, triggered: &mut [bool], hits: &mut Vec<Hit>) {
+        let Some(ac) = &self.folded_ac else { return };
+        let text = view.text.as_bytes();
+        // Sequence terms seen: (rule, slot, start, end) in view bytes.
+        let mut terms: Vec<(u32, u8, usize, usize)> = Vec::new();
+        for m in ac.find_overlapping_iter(text) {
+            for pat in &self.folded_pats[m.pattern().as_usize()] {
+                let rule = &self.rules[pat.rule as usize];
+                match pat.kind {
+                    PatKind::Term(slot) => {
+                        if !rule.applies(mode) || !rule.reads(label) {
+                            continue;
+                        }
+                        if (pat.left && m.start() > 0 && is_word_before(text, m.start()))
+                            || (pat.right && m.end() < text.len() && is_word_after(text, m.end()))
+                        {
+                            continue;
+                        }
+                        terms.push((pat.rule, slot, m.start(), m.end()));
+                    }
+                    PatKind::Keyword => {
+                        if keywords {
+                            triggered[pat.rule as usize] = true;
+                        }
+                    }
+                    PatKind::Phrase | PatKind::Rot13 => {
+                        if !rule.applies(mode) {
+                            continue;
+                        }
+                        let (vk, reads) = match pat.kind {
+                            PatKind::Rot13 => (ViewKind::Decoded, keywords && rule.reads(ViewKind::Decoded)),
+                            _ => (label, rule.reads(label) || (label == ViewKind::Folded && rule.reads(ViewKind::Folded))),
+                        };
+                        if !reads {
+                            continue;
+                        }
+                        if (pat.left && m.start() > 0 && is_word_before(text, m.start()))
+                            || (pat.right && m.end() < text.len() && is_word_after(text, m.end()))
+                        {
+                            continue;
+                        }
+                        let (s, e) = view.span(m.start(), m.end());
+                        hits.push(Hit { rule: pat.rule, start: s, end: e, view: vk });
+                    }
+                }
+            }
+        }
+        if terms.is_empty() {
+            return;
+        }
+        terms.sort_unstable();
+        for group in terms.chunk_by(|a, b| a.0 == b.0) {
+            let rule = group[0].0;
+            let Kind::Sequence { slots, window } = self.rules[rule as usize].kind else { continue };
+            let mut last_end = 0usize;
+            for first in group.iter().filter(|t| t.1 == 0) {
+                if first.2 < last_end {
+                    continue;
+                }
+                if let Some(end) = sequence_from(text, group, first, slots, window) {
+                    let (s, e) = view.span(first.2, end);
+                    hits.push(Hit { rule, start: s, end: e, view: label });
+                    last_end = end;
+                }
+            }
+        }
+    }
+}
+
+/// Completes a sequence that starts with `first`: for each next slot, the
+/// earliest term after the previous one, at most `window` words later.
+/// Returns the end of the last term.
+fn sequence_from(text: &[u8], terms: &[(u32, u8, usize, usize)], first: &(u32, u8, usize, usize), slots: u8, window: usize) -> Option<usize> {
+    let mut end = first.3;
+    for slot in 1..slots {
+        let max_gap = window * 16 + 2;
+        let next = terms
+            .iter()
+            .filter(|t| t.1 == slot && t.2 >= end && t.2 - end <= max_gap)
+            .find(|t| words_between(&text[end..t.2]) <= window)?;
+        end = next.3;
+    }
+    Some(end)
+}
+
+/// Words in a gap of folded text (whitespace is collapsed to single spaces).
+fn words_between(gap: &[u8]) -> usize {
+    gap.split(|&b| b == b' ').filter(|w| w.iter().any(|b| b.is_ascii_alphanumeric() || *b >= 0x80)).count()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn regex_hits(re: &Regex, group: Option<usize>, validator: Option<Validator>, min_entropy: Option<f64>, view: &View<'_>, label: ViewKind, rule: u32, hits: &mut Vec<Hit>) {
+    let text = view.text.as_ref();
+    let mut push = |s: usize, e: usize| {
+        let m = &text[floor_char(text, s)..ceil_char(text, e)];
+        if let Some(v) = validator {
+            if !v(m) {
+                return;
+            }
+        }
+        if let Some(min) = min_entropy {
+            if validators::shannon_entropy(m) < min {
+                return;
+            }
+        }
+        let (os, oe) = view.span(s, e);
+        hits.push(Hit { rule, start: os, end: oe, view: label });
+    };
+    match group {
+        None => {
+            for m in re.find_iter(text) {
+                if m.is_empty() {
+                    continue;
+                }
+                push(m.start(), m.end());
+            }
+        }
+        Some(g) => {
+            for caps in re.captures_iter(text) {
+                if let Some(sp) = caps.get_group(g) {
+                    if !sp.is_empty() {
+                        push(sp.start, sp.end);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(s.len())
+}
+
+fn is_word_before(text: &[u8], at: usize) -> bool {
+    let s = floor_char_bytes(text, at);
+    std::str::from_utf8(&text[s..at]).ok().and_then(|t| t.chars().next_back()).is_some_and(|c| c.is_alphanumeric())
+}
+
+fn is_word_after(text: &[u8], at: usize) -> bool {
+    let e = (at + 4).min(text.len());
+    String::from_utf8_lossy(&text[at..e]).chars().next().is_some_and(|c| c.is_alphanumeric())
+}
+
+fn floor_char_bytes(text: &[u8], at: usize) -> usize {
+    let mut s = at.saturating_sub(1);
+    while s > 0 && (text[s] & 0xC0) == 0x80 {
+        s -= 1;
+    }
+    s
+}
+
+fn compile_regex(pattern: &str, case_sensitive: bool) -> Result<Regex, String> {
+    Regex::builder()
+        .configure(
+            meta::Config::new()
+                .nfa_size_limit(Some(REGEX_NFA_LIMIT))
+                .onepass_size_limit(Some(REGEX_NFA_LIMIT))
+                .dfa_size_limit(Some(REGEX_NFA_LIMIT))
+                .hybrid_cache_capacity(REGEX_CACHE),
+        )
+        .syntax(syntax::Config::new().unicode(false).utf8(false).case_insensitive(!case_sensitive).nest_limit(64))
+        .build(pattern)
+        .map_err(|e| e.to_string())
+}
+
+fn build_ac<T: Clone>(pats: Vec<(String, T)>) -> Result<(Option<AhoCorasick>, Vec<Vec<T>>), Error> {
+    if pats.is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    // One automaton pattern per distinct string; each lists its owners.
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut strings: Vec<String> = Vec::new();
+    let mut owners: Vec<Vec<T>> = Vec::new();
+    for (s, t) in pats {
+        let i = *index.entry(s.clone()).or_insert_with(|| {
+            strings.push(s);
+            owners.push(Vec::new());
+            strings.len() - 1
+        });
+        owners[i].push(t);
+    }
+    let ac = AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(&strings)
+        .or_else(|_| AhoCorasick::builder().match_kind(MatchKind::Standard).build(&strings))
+        .map_err(|e| Error::rule("<phrases>", format!("cannot build the phrase automaton: {e}")))?;
+    Ok((Some(ac), owners))
+}
+
+/// Folds a rule's phrase or keyword the way the folded view folds input.
+pub(crate) fn fold_str(s: &str) -> String {
+    let raw = View::identity(ViewKind::Raw, s);
+    views::fold(&raw, ViewKind::Folded, usize::MAX).0.text.into_owned()
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'))
+}
+
+/// Expands `{a|b|}` alternatives in a phrase template.
+pub(crate) fn expand(template: &str) -> Result<Vec<String>, String> {
+    let mut out = vec![String::new()];
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').ok_or("`{` without `}`")? + open;
+        let alts: Vec<&str> = rest[open + 1..close].split('|').collect();
+        if rest[open + 1..close].contains('{') {
+            return Err("nested `{` is not supported".into());
+        }
+        let lit = &rest[..open];
+        if lit.contains('}') {
+            return Err("`}` without `{`".into());
+        }
+        let mut next = Vec::with_capacity(out.len() * alts.len());
+        for o in &out {
+            for a in &alts {
+                next.push(format!("{o}{lit}{a}"));
+            }
+        }
+        if next.len() > MAX_EXPANSIONS {
+            return Err(format!("expands to more than {MAX_EXPANSIONS} phrases"));
+        }
+        out = next;
+        rest = &rest[close + 1..];
+    }
+    if rest.contains('}') {
+        return Err("`}` without `{`".into());
+    }
+    for o in &mut out {
+        o.push_str(rest);
+        // Collapse the double spaces empty alternatives leave.
+        *o = o.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expands_templates() {
+        let v = expand("{ignore|disregard} {all |}previous").unwrap();
+        assert_eq!(v, ["ignore all previous", "ignore previous", "disregard all previous", "disregard previous"]);
+        assert!(expand("{a").is_err());
+        assert!(expand("a}").is_err());
+    }
+
+    #[test]
+    fn ids() {
+        assert!(valid_id("injection.override.ignore-previous"));
+        assert!(!valid_id("Injection"));
+        assert!(!valid_id("a..b"));
+    }
+}

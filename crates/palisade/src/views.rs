@@ -1,0 +1,705 @@
+//! Views: normalised renderings of the input, each with a map from its
+//! bytes back to byte spans of the original input.
+//!
+//! Every view byte `i` carries `start[i]..end[i]`, the original span of the
+//! character that produced it. Both arrays are non-decreasing; spans always
+//! lie on character boundaries of the original (an invalid UTF-8 sequence
+//! counts as one character, shown as U+FFFD). Characters a view drops
+//! (invisible characters, diacritics on Latin letters) are absorbed into the
+//! span of the character before them, so a match never loses them.
+
+use crate::tables;
+use crate::types::ViewKind;
+use std::borrow::Cow;
+use std::rc::Rc;
+use unicode_normalization::UnicodeNormalization;
+
+/// Original byte spans, one entry per view byte.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Map {
+    start: Vec<u32>,
+    end: Vec<u32>,
+}
+
+/// One rendering of (part of) the input.
+#[derive(Debug, Clone)]
+pub(crate) struct View<'a> {
+    pub kind: ViewKind,
+    pub text: Cow<'a, str>,
+    /// `None` means identity: view byte `i` is original byte `i`.
+    map: Option<Rc<Map>>,
+}
+
+impl<'a> View<'a> {
+    pub fn identity(kind: ViewKind, text: &'a str) -> View<'a> {
+        View {
+            kind,
+            text: Cow::Borrowed(text),
+            map: None,
+        }
+    }
+
+    /// Original span of view bytes `s..e`.
+    pub fn span(&self, s: usize, e: usize) -> (usize, usize) {
+        match &self.map {
+            None => (s, e),
+            Some(m) => {
+                if m.start.is_empty() {
+                    return (0, 0);
+                }
+                let s = s.min(m.start.len() - 1);
+                if e <= s {
+                    let p = m.start[s] as usize;
+                    return (p, p);
+                }
+                let e = e.min(m.end.len());
+                (m.start[s] as usize, m.end[e - 1] as usize)
+            }
+        }
+    }
+
+    /// Span of the whole view in the original.
+    pub fn full_span(&self) -> (usize, usize) {
+        self.span(0, self.text.len())
+    }
+
+    /// Checks the map invariants (used by tests and fuzzing).
+    #[cfg(any(test, feature = "internal-checks"))]
+    pub fn check_map(&self, original_len: usize) -> Result<(), String> {
+        let Some(m) = &self.map else {
+            return if self.text.len() <= original_len { Ok(()) } else { Err("identity map longer than input".into()) };
+        };
+        if m.start.len() != self.text.len() || m.end.len() != self.text.len() {
+            return Err("map length differs from text length".into());
+        }
+        for i in 0..m.start.len() {
+            if m.start[i] > m.end[i] || m.end[i] as usize > original_len {
+                return Err(format!("bad span at {i}"));
+            }
+            if i > 0 && (m.start[i] < m.start[i - 1] || m.end[i] < m.end[i - 1]) {
+                return Err(format!("map not monotonic at {i}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Builds a view text and its map together.
+struct Builder {
+    text: String,
+    start: Vec<u32>,
+    end: Vec<u32>,
+    /// Start index (in `text`) of the last character pushed.
+    last: usize,
+    cap: usize,
+    truncated: bool,
+}
+
+impl Builder {
+    fn new(capacity: usize, cap: usize) -> Builder {
+        Builder {
+            text: String::with_capacity(capacity),
+            start: Vec::with_capacity(capacity),
+            end: Vec::with_capacity(capacity),
+            last: 0,
+            cap,
+            truncated: false,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, c: char, s: usize, e: usize) {
+        if self.text.len() + c.len_utf8() > self.cap {
+            self.truncated = true;
+            return;
+        }
+        self.last = self.text.len();
+        self.text.push(c);
+        for _ in 0..c.len_utf8() {
+            self.start.push(s as u32);
+            self.end.push(e as u32);
+        }
+    }
+
+    #[inline]
+    fn push_ascii(&mut self, b: u8, s: usize) {
+        if self.text.len() >= self.cap {
+            self.truncated = true;
+            return;
+        }
+        self.last = self.text.len();
+        self.text.push(b as char);
+        self.start.push(s as u32);
+        self.end.push(s as u32 + 1);
+    }
+
+    /// Extends the span of the last character to `e` (absorbing dropped text).
+    #[inline]
+    fn absorb(&mut self, e: usize) {
+        for x in &mut self.end[self.last..] {
+            *x = e as u32;
+        }
+    }
+
+    fn last_char(&self) -> Option<char> {
+        self.text[self.last..].chars().next()
+    }
+
+    fn finish<'a>(self, kind: ViewKind) -> View<'a> {
+        View {
+            kind,
+            text: Cow::Owned(self.text),
+            map: Some(Rc::new(Map {
+                start: self.start,
+                end: self.end,
+            })),
+        }
+    }
+}
+
+/// Translates a span of `source` text into original offsets.
+#[inline]
+fn orig(source: &View<'_>, s: usize, e: usize) -> (usize, usize) {
+    source.span(s, e)
+}
+
+#[inline]
+fn in_ranges(ranges: &[(u32, u32)], c: char) -> bool {
+    let c = c as u32;
+    ranges
+        .binary_search_by(|&(lo, hi)| {
+            if hi < c {
+                std::cmp::Ordering::Less
+            } else if lo > c {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+/// Default_Ignorable_Code_Point: zero-width, bidi controls, soft hyphen,
+/// variation selectors, tags, ...
+#[inline]
+pub(crate) fn is_ignorable(c: char) -> bool {
+    (c as u32) >= 0xAD && in_ranges(tables::IGNORABLE, c)
+}
+
+#[inline]
+fn is_mark(c: char) -> bool {
+    (c as u32) >= 0x300 && in_ranges(tables::MARKS, c)
+}
+
+/// The fold of one non-ASCII character, if it differs from the character.
+#[inline]
+pub(crate) fn fold_char(c: char) -> Option<&'static str> {
+    tables::FOLD
+        .binary_search_by_key(&(c as u32), |&(k, _)| k)
+        .ok()
+        .map(|i| tables::FOLD[i].1)
+}
+
+#[inline]
+fn is_bidi_control(c: char) -> bool {
+    matches!(c as u32, 0x202A..=0x202E | 0x2066..=0x2069 | 0x200E | 0x200F | 0x061C)
+}
+
+/// What the folding pass noticed on its way; it decides which further views
+/// are worth building and feeds the hidden-text detectors.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Signals {
+    pub non_ascii: bool,
+    /// Invisible characters (zero-width, soft hyphen, ...), not counting
+    /// tags, variation selectors and bidi controls.
+    pub invisible: usize,
+    /// Invisible characters directly between two letters.
+    pub invisible_in_word: usize,
+    pub tags: usize,
+    pub variation_selectors: usize,
+    pub bidi: usize,
+    /// Characters that look like Latin letters but are not.
+    pub confusables: usize,
+    /// Characters NFKC changes (full-width, mathematical letters...).
+    pub compat: usize,
+    pub truncated: bool,
+}
+
+/// Builds the raw view: the input itself when it is valid UTF-8, otherwise
+/// its lossy rendering with each invalid sequence as one U+FFFD.
+pub(crate) fn raw(input: &[u8]) -> View<'_> {
+    match std::str::from_utf8(input) {
+        Ok(s) => View::identity(ViewKind::Raw, s),
+        Err(_) => {
+            let mut b = Builder::new(input.len() + 8, usize::MAX);
+            let mut pos = 0usize;
+            for chunk in input.utf8_chunks() {
+                let valid = chunk.valid();
+                for (i, c) in valid.char_indices() {
+                    b.push(c, pos + i, pos + i + c.len_utf8());
+                }
+                pos += valid.len();
+                let bad = chunk.invalid();
+                if !bad.is_empty() {
+                    b.push('\u{FFFD}', pos, pos + bad.len());
+                    pos += bad.len();
+                }
+            }
+            b.finish(ViewKind::Raw)
+        }
+    }
+}
+
+/// Folds `source` into the `folded` view (see [`ViewKind::Folded`]).
+/// `cap` bounds the output length.
+pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'a>, Signals) {
+    let text: &str = &source.text;
+    let bytes = text.as_bytes();
+    let mut sig = Signals::default();
+    // Fast path: ASCII where every byte maps to one byte (no whitespace runs,
+    // no control characters) needs no map beyond the source's own.
+    if text.is_ascii() && ascii_one_to_one(bytes) && text.len() <= cap {
+        let mut out = String::with_capacity(text.len());
+        out.extend(bytes.iter().map(|&b| if b.is_ascii_whitespace() { ' ' } else { b.to_ascii_lowercase() as char }));
+        return (
+            View {
+                kind,
+                text: Cow::Owned(out),
+                map: source.map.clone(),
+            },
+            sig,
+        );
+    }
+    let mut b = Builder::new(text.len() + 16, cap);
+    let mut i = 0;
+    // Whether the last pushed character is a whitespace we may extend.
+    let mut in_space = false;
+    while i < bytes.len() {
+        if b.truncated {
+            break;
+        }
+        let byte = bytes[i];
+        if byte < 0x80 {
+            let (s, e) = orig(source, i, i + 1);
+            if byte.is_ascii_whitespace() || byte == 0x0B {
+                if in_space {
+                    b.absorb(e);
+                } else {
+                    b.push_ascii(b' ', s);
+                    if let Some(x) = b.end.last_mut() {
+                        *x = e as u32;
+                    }
+                    in_space = true;
+                }
+            } else if byte < 0x20 || byte == 0x7F {
+                // Control characters are dropped like invisible ones.
+                if !b.text.is_empty() {
+                    b.absorb(e);
+                }
+                sig.invisible += 1;
+            } else {
+                b.push(byte.to_ascii_lowercase() as char, s, e);
+                in_space = false;
+            }
+            i += 1;
+            continue;
+        }
+        sig.non_ascii = true;
+        let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
+        let n = c.len_utf8();
+        let (s, e) = orig(source, i, i + n);
+        i += n;
+        if is_ignorable(c) {
+            let cp = c as u32;
+            if (0xE0000..=0xE007F).contains(&cp) {
+                sig.tags += 1;
+            } else if (0xFE00..=0xFE0F).contains(&cp) || (0xE0100..=0xE01EF).contains(&cp) {
+                sig.variation_selectors += 1;
+            } else if is_bidi_control(c) {
+                sig.bidi += 1;
+            } else {
+                sig.invisible += 1;
+                let before = b.last_char().is_some_and(|p| p.is_alphanumeric());
+                let after = text[i..].chars().next().is_some_and(|p| p.is_alphanumeric());
+                if before && after {
+                    sig.invisible_in_word += 1;
+                }
+            }
+            if !b.text.is_empty() {
+                b.absorb(e);
+            }
+            continue;
+        }
+        if c.is_whitespace() {
+            if in_space {
+                b.absorb(e);
+            } else {
+                b.push(' ', s, e);
+                in_space = true;
+            }
+            continue;
+        }
+        if is_mark(c) && b.last_char().is_some_and(|p| p.is_ascii_alphabetic()) {
+            b.absorb(e);
+            continue;
+        }
+        in_space = false;
+        match fold_char(c) {
+            None => b.push(c, s, e),
+            Some(rep) => {
+                if rep.bytes().all(|x| x.is_ascii_alphanumeric()) && !rep.is_empty() && !c.is_numeric() {
+                    // Distinguish look-alikes (Cyrillic а) from compatibility
+                    // forms (full-width a): NFKC alone changes the latter.
+                    if std::iter::once(c).nfkc().eq(std::iter::once(c)) {
+                        sig.confusables += 1;
+                    } else {
+                        sig.compat += 1;
+                    }
+                } else {
+                    sig.compat += 1;
+                }
+                if rep.is_empty() {
+                    if !b.text.is_empty() {
+                        b.absorb(e);
+                    }
+                }
+                for r in rep.chars() {
+                    if r.is_whitespace() {
+                        if !in_space {
+                            b.push(' ', s, e);
+                            in_space = true;
+                        }
+                    } else {
+                        b.push(r, s, e);
+                        in_space = false;
+                    }
+                }
+            }
+        }
+    }
+    sig.truncated = b.truncated;
+    (b.finish(kind), sig)
+}
+
+/// True when folding ASCII `bytes` maps each byte to exactly one byte:
+/// no control characters and no runs of whitespace.
+fn ascii_one_to_one(bytes: &[u8]) -> bool {
+    let mut prev_space = false;
+    for &b in bytes {
+        let space = b.is_ascii_whitespace() || b == 0x0B;
+        if space {
+            if prev_space {
+                return false;
+            }
+        } else if b < 0x20 || b == 0x7F {
+            return false;
+        }
+        prev_space = space;
+    }
+    true
+}
+
+/// Whether the case-preserving `clean` view would differ from `source`.
+pub(crate) fn needs_clean(source: &View<'_>) -> bool {
+    let t: &str = &source.text;
+    if t.is_ascii() {
+        return false;
+    }
+    t.chars().any(|c| !c.is_ascii() && (is_ignorable(c) || fold_char(c).is_some() && !std::iter::once(c).nfkc().eq(std::iter::once(c))))
+}
+
+/// The `clean` view: invisible characters dropped, NFKC applied per
+/// character, case kept. Secrets and personal data are read here.
+pub(crate) fn clean<'a>(source: &View<'_>, cap: usize) -> View<'a> {
+    let text: &str = &source.text;
+    let mut b = Builder::new(text.len(), cap);
+    for (i, c) in text.char_indices() {
+        if b.truncated {
+            break;
+        }
+        let n = c.len_utf8();
+        let (s, e) = orig(source, i, i + n);
+        if c.is_ascii() {
+            b.push(c, s, e);
+        } else if is_ignorable(c) {
+            if !b.text.is_empty() {
+                b.absorb(e);
+            }
+        } else if fold_char(c).is_some() {
+            for r in std::iter::once(c).nfkc() {
+                b.push(r, s, e);
+            }
+        } else {
+            b.push(c, s, e);
+        }
+    }
+    b.finish(ViewKind::Clean)
+}
+
+/// Whether `folded` shows letters spread out by separators (`i g n o r e`,
+/// `i.g.n.o.r.e`, `ignore_previous`), so a `squashed` view is worth having.
+pub(crate) fn needs_squash(folded: &str) -> bool {
+    let b = folded.as_bytes();
+    let mut single_run = 0usize;
+    let mut joined = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        // Token: maximal run of ASCII alphanumerics (non-ASCII letters count
+        // as tokens of their own length via the slow path below).
+        if b[i].is_ascii_alphanumeric() {
+            let st = i;
+            while i < b.len() && b[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            if i - st == 1 {
+                single_run += 1;
+                if single_run >= 4 {
+                    return true;
+                }
+            } else {
+                single_run = 0;
+            }
+            if i + 1 < b.len() && matches!(b[i], b'_' | b'-' | b'.' | b'*' | b'~' | b'+' | b'|' | b'/' | b'=') && b[i + 1].is_ascii_alphabetic() && b[i - 1].is_ascii_alphabetic() {
+                joined += 1;
+                if joined >= 2 {
+                    return true;
+                }
+            }
+        } else {
+            if b[i] >= 0x80 {
+                single_run = 0;
+            }
+            i += 1;
+        }
+    }
+    false
+}
+
+/// The `squashed` view: `folded` keeping only letters and digits.
+pub(crate) fn squash<'a>(folded: &View<'_>) -> View<'a> {
+    let text: &str = &folded.text;
+    let mut b = Builder::new(text.len(), usize::MAX);
+    for (i, c) in text.char_indices() {
+        let (s, e) = folded.span(i, i + c.len_utf8());
+        if c.is_alphanumeric() {
+            b.push(c, s, e);
+        } else if !b.text.is_empty() {
+            b.absorb(e);
+        }
+    }
+    b.finish(ViewKind::Squashed)
+}
+
+/// Digits and symbols read as letters.
+#[inline]
+fn leet(b: u8) -> Option<u8> {
+    Some(match b {
+        b'0' => b'o',
+        b'1' | b'!' => b'i',
+        b'3' => b'e',
+        b'4' | b'@' => b'a',
+        b'5' | b'$' => b's',
+        b'7' | b'+' => b't',
+        b'8' => b'b',
+        b'9' => b'g',
+        b'|' => b'l',
+        _ => return None,
+    })
+}
+
+/// Whether `folded` has leet characters inside words (`1gn0re`).
+pub(crate) fn needs_deleet(folded: &str) -> bool {
+    let b = folded.as_bytes();
+    let mut n = 0;
+    for i in 0..b.len() {
+        if leet(b[i]).is_some() {
+            let prev = i > 0 && b[i - 1].is_ascii_alphabetic();
+            let next = i + 1 < b.len() && b[i + 1].is_ascii_alphabetic();
+            if prev || next {
+                n += 1;
+                if n >= 2 {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// The `deleet` view: leet characters next to letters read as letters.
+/// Byte-for-byte, so it shares the folded view's map.
+pub(crate) fn deleet<'a>(folded: &View<'_>) -> View<'a> {
+    let src = folded.text.as_bytes();
+    let mut out = src.to_vec();
+    // Two passes so that runs like `1337` inside a word (`h4x0r`) convert
+    // when any neighbour is a letter or a converted character.
+    for _ in 0..2 {
+        for i in 0..out.len() {
+            if let Some(l) = leet(out[i]) {
+                let prev = i > 0 && out[i - 1].is_ascii_alphabetic();
+                let next = i + 1 < out.len() && out[i + 1].is_ascii_alphabetic();
+                if prev || next {
+                    out[i] = l;
+                }
+            }
+        }
+    }
+    // Only ASCII bytes were replaced by ASCII bytes: still valid UTF-8.
+    let text = String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    View {
+        kind: ViewKind::Deleet,
+        text: Cow::Owned(text),
+        map: folded.map.clone(),
+    }
+}
+
+/// The text smuggled in Unicode tag characters (U+E0020..E007E read as
+/// ASCII) and in runs of variation selectors (each one a byte: U+FE00..FE0F
+/// are 0..15, U+E0100..E01EF are 16..255). Runs become lines of the view;
+/// every decoded character maps to the characters that carried it.
+/// Returns `None` when nothing is hidden.
+pub(crate) fn hidden<'a>(source: &View<'_>) -> Option<View<'a>> {
+    let text: &str = &source.text;
+    let mut b = Builder::new(64, usize::MAX);
+    let mut vs_bytes: Vec<u8> = Vec::new();
+    let mut vs_spans: Vec<(usize, usize)> = Vec::new();
+    let flush_vs = |b: &mut Builder, bytes: &mut Vec<u8>, spans: &mut Vec<(usize, usize)>| {
+        // A lone selector is ordinary emoji presentation, not smuggling.
+        if bytes.len() >= 2 {
+            if !b.text.is_empty() {
+                let (s, e) = spans[0];
+                b.push('\n', s, e);
+            }
+            // Map decoded characters back through the byte index.
+            let decoded = String::from_utf8_lossy(bytes);
+            let mut pos = 0usize;
+            for c in decoded.chars() {
+                let n = if c == '\u{FFFD}' { 1 } else { c.len_utf8() };
+                let s = spans[pos.min(spans.len() - 1)].0;
+                let e = spans[(pos + n - 1).min(spans.len() - 1)].1;
+                b.push(c, s, e);
+                pos += n;
+            }
+        }
+        bytes.clear();
+        spans.clear();
+    };
+    let mut prev_tag = false;
+    for (i, c) in text.char_indices() {
+        let cp = c as u32;
+        let (s, e) = orig(source, i, i + c.len_utf8());
+        let vs = match cp {
+            0xFE00..=0xFE0F => Some((cp - 0xFE00) as u8),
+            0xE0100..=0xE01EF => Some((cp - 0xE0100 + 16) as u8),
+            _ => None,
+        };
+        if let Some(v) = vs {
+            vs_bytes.push(v);
+            vs_spans.push((s, e));
+            continue;
+        }
+        flush_vs(&mut b, &mut vs_bytes, &mut vs_spans);
+        if (0xE0020..=0xE007E).contains(&cp) {
+            if !prev_tag && !b.text.is_empty() {
+                b.push('\n', s, e);
+            }
+            b.push(char::from((cp - 0xE0000) as u8), s, e);
+            prev_tag = true;
+        } else if cp == 0xE0001 || cp == 0xE007F {
+            // Language tag and cancel tag carry no text.
+        } else {
+            prev_tag = false;
+        }
+    }
+    flush_vs(&mut b, &mut vs_bytes, &mut vs_spans);
+    if b.text.is_empty() {
+        None
+    } else {
+        Some(b.finish(ViewKind::Hidden))
+    }
+}
+
+/// A view built over decoded text: `text` is what was decoded, and every
+/// byte of it maps to `span`, the encoded segment in the original.
+pub(crate) fn segments_view<'a>(parts: &[(String, (usize, usize))], kind: ViewKind) -> View<'a> {
+    let total: usize = parts.iter().map(|p| p.0.len() + 1).sum();
+    let mut b = Builder::new(total, usize::MAX);
+    for (k, (t, (s, e))) in parts.iter().enumerate() {
+        if k > 0 {
+            b.push('\n', *s, *s);
+        }
+        for c in t.chars() {
+            b.push(c, *s, *e);
+        }
+    }
+    b.finish(kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folded(s: &str) -> String {
+        let raw = View::identity(ViewKind::Raw, s);
+        fold(&raw, ViewKind::Folded, usize::MAX).0.text.into_owned()
+    }
+
+    #[test]
+    fn folds_lookalikes_and_invisibles() {
+        assert_eq!(folded("Ign\u{200b}ore \u{430}ll pr\u{435}vious"), "ignore all previous");
+        assert_eq!(folded("ＩＧＮＯＲＥ"), "ignore");
+        assert_eq!(folded("ïgnörë  the\n\n rules"), "ignore the rules");
+        assert_eq!(folded("Stra\u{df}e"), "strasse");
+    }
+
+    #[test]
+    fn spans_map_back() {
+        let s = "Ign\u{200b}ore \u{430}ll";
+        let raw = View::identity(ViewKind::Raw, s);
+        let (v, sig) = fold(&raw, ViewKind::Folded, usize::MAX);
+        assert_eq!(v.text, "ignore all");
+        v.check_map(s.len()).unwrap();
+        assert_eq!(v.span(0, 6), (0, 9));
+        assert_eq!(&s[v.span(7, 10).0..v.span(7, 10).1], "\u{430}ll");
+        assert_eq!(sig.invisible_in_word, 1);
+        assert_eq!(sig.confusables, 1);
+    }
+
+    #[test]
+    fn invalid_utf8_is_one_char() {
+        let raw = raw(b"ab\xff\xfecd");
+        assert_eq!(raw.text, "ab\u{FFFD}\u{FFFD}cd");
+        raw.check_map(6).unwrap();
+        let raw2 = super::raw(b"a\xe2\x82z");
+        assert_eq!(raw2.text, "a\u{FFFD}z");
+        assert_eq!(raw2.span(1, 4), (1, 3));
+    }
+
+    #[test]
+    fn hidden_tags_and_selectors() {
+        let mut s = String::from("hi");
+        for c in "ignore".chars() {
+            s.push(char::from_u32(0xE0000 + c as u32).unwrap());
+        }
+        let v = hidden(&View::identity(ViewKind::Raw, &s)).unwrap();
+        assert_eq!(v.text, "ignore");
+        assert_eq!(v.full_span(), (2, s.len()));
+        let mut t = String::from("x");
+        for byte in b"rm" {
+            let c = if *byte < 16 { 0xFE00 + *byte as u32 } else { 0xE0100 + *byte as u32 - 16 };
+            t.push(char::from_u32(c).unwrap());
+        }
+        let v = hidden(&View::identity(ViewKind::Raw, &t)).unwrap();
+        assert_eq!(v.text, "rm");
+    }
+
+    #[test]
+    fn squash_and_deleet() {
+        let f = View::identity(ViewKind::Folded, "i g n o r e all");
+        assert!(needs_squash(&f.text));
+        assert_eq!(squash(&f).text, "ignoreall");
+        let f = View::identity(ViewKind::Folded, "1gn0r3 4ll in 2024");
+        assert!(needs_deleet(&f.text));
+        assert_eq!(deleet(&f).text, "ignore all in 2024");
+    }
+}
