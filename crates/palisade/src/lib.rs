@@ -81,6 +81,11 @@ pub use policy::{Allow, CategoryPolicy, Limits, Policy, Redaction, RuleSpec};
 pub use types::{Action, Category, Mode, Severity, ViewKind};
 pub use verdict::{Finding, Verdict};
 
+// The README's Rust examples are compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 /// The crate version, as in Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
