@@ -42,13 +42,18 @@
 // C names: palisade_guard, palisade_status...
 #![allow(non_camel_case_types)]
 
-mod error;
+// The order of these modules is the order of the functions in the
+// generated header: vocabulary first, then one module per handle type.
 mod ffi;
-mod finding;
-mod guard;
 mod status;
-mod verdict;
 mod version;
+
+mod error;
+
+mod guard;
+
+mod finding;
+mod verdict;
 
 pub use error::{
     palisade_error, palisade_error_free, palisade_error_message, palisade_error_status,

@@ -38,18 +38,6 @@ pub enum palisade_status {
 }
 
 impl palisade_status {
-    /// Every status, in numeric order.
-    pub const ALL: [palisade_status; 8] = [
-        palisade_status::Ok,
-        palisade_status::NullArgument,
-        palisade_status::InvalidArgument,
-        palisade_status::InvalidUtf8,
-        palisade_status::PolicyError,
-        palisade_status::InputTooLarge,
-        palisade_status::OutOfRange,
-        palisade_status::Panic,
-    ];
-
     /// Converts an integer coming from C. Never transmutes.
     pub fn from_u32(code: u32) -> Option<palisade_status> {
         Some(match code {
