@@ -35,6 +35,7 @@ impl palisade_str {
     }
 
     /// The empty string (static storage).
+    #[cfg(test)]
     pub(crate) fn empty() -> palisade_str {
         palisade_str::from_z("\0")
     }
