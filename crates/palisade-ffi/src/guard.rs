@@ -188,7 +188,11 @@ pub unsafe extern "C" fn palisade_guard_rule_count(
     })
 }
 
-fn inspect(
+/// The body of the inspect functions.
+///
+/// # Safety
+/// As `palisade_guard_inspect`.
+unsafe fn inspect(
     guard: *const palisade_guard,
     mode: Mode,
     input: *const u8,
@@ -237,7 +241,8 @@ pub unsafe extern "C" fn palisade_guard_inspect(
     out: *mut *mut palisade_verdict,
 ) -> palisade_status {
     match mode_from_u32(mode) {
-        Some(mode) => inspect(guard, mode, input, input_len, out),
+        // SAFETY: the caller's promise.
+        Some(mode) => unsafe { inspect(guard, mode, input, input_len, out) },
         None => palisade_status::InvalidArgument,
     }
 }
@@ -254,7 +259,8 @@ pub unsafe extern "C" fn palisade_guard_inspect_prompt(
     input_len: usize,
     out: *mut *mut palisade_verdict,
 ) -> palisade_status {
-    inspect(guard, Mode::Prompt, input, input_len, out)
+    // SAFETY: the caller's promise.
+    unsafe { inspect(guard, Mode::Prompt, input, input_len, out) }
 }
 
 /// Inspects text coming out of a model: `palisade_guard_inspect` with
@@ -269,5 +275,6 @@ pub unsafe extern "C" fn palisade_guard_inspect_response(
     input_len: usize,
     out: *mut *mut palisade_verdict,
 ) -> palisade_status {
-    inspect(guard, Mode::Response, input, input_len, out)
+    // SAFETY: the caller's promise.
+    unsafe { inspect(guard, Mode::Response, input, input_len, out) }
 }
