@@ -15,11 +15,11 @@ profile=${PALISADE_PROFILE:-release}
 "$cargo" build --manifest-path "$root/Cargo.toml" -p palisade-ffi --profile "$profile"
 target=$("$cargo" metadata --manifest-path "$root/Cargo.toml" --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-version=$(sed -n 's/^#define PALISADE_VERSION_STRING "\(.*\)"$/\1/p' "$root/crates/palisade-ffi/include/palisade.h")
+version=$(sed -n 's/^#define PALISADE_VERSION_STRING "\(.*\)"$/\1/p' "$root/include/palisade.h")
 case "$profile" in dev | test) out="$target/debug" ;; *) out="$target/$profile" ;; esac
 case "$(uname -s)" in Darwin) shared=libpalisade.dylib ;; *) shared=libpalisade.so ;; esac
 install -d "$prefix/lib" "$prefix/include" "$prefix/lib/pkgconfig"
-install -m 0644 "$root/crates/palisade-ffi/include/palisade.h" "$prefix/include/"
+install -m 0644 "$root/include/palisade.h" "$prefix/include/"
 install -m 0755 "$out/$shared" "$prefix/lib/"
 install -m 0644 "$out/libpalisade.a" "$prefix/lib/"
 sed -e "s|@PREFIX@|$prefix|" -e "s|@VERSION@|$version|" "$root/crates/palisade-ffi/palisade.pc.in" \

@@ -39,7 +39,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/lib"
 cp "$libdir/libpalisade.so" "$work/lib/"
-include="$root/crates/palisade-ffi/include"
+include="$root/include"
 shared=(-L "$work/lib" -lpalisade "-Wl,-rpath,$work/lib")
 static=("$libdir/libpalisade.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
 cflags=(-std=c99 -Wall -Wextra -Wpedantic -Werror -g -I "$include")

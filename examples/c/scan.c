@@ -5,7 +5,7 @@
  *   scan TEXT...         inspect each TEXT as a prompt; exit 1 if any is blocked
  *
  * Build (shared library):
- *   cc -std=c99 -Wall -Wextra -Wpedantic -Werror -I crates/palisade-ffi/include \
+ *   cc -std=c99 -Wall -Wextra -Wpedantic -Werror -I include \
  *      examples/c/scan.c -L target/release -lpalisade -o scan
  * See docs/c-api.md for static linking and pkg-config.
  */

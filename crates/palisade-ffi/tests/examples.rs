@@ -56,7 +56,7 @@ fn repo() -> PathBuf {
 }
 
 fn include_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("include")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../include")
 }
 
 fn find_lib(name: &str) -> PathBuf {

@@ -12,7 +12,7 @@ fn crate_dir() -> PathBuf {
 }
 
 fn header_path() -> PathBuf {
-    crate_dir().join("include").join("palisade.h")
+    crate_dir().join("../../include/palisade.h")
 }
 
 fn version_macros() -> String {

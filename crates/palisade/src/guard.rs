@@ -135,7 +135,22 @@ impl Guard {
         h.update(b"palisade-policy\0");
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
         h.update(b"\0");
-        h.update(serde_json::to_string(policy).unwrap_or_default().as_bytes());
+        // The effective policy: every category resolved, lists in a
+        // canonical order, the free-form name left out. Two policy files
+        // that behave the same get the same fingerprint.
+        let mut disable = policy.disable.clone();
+        disable.sort();
+        disable.dedup();
+        let effective = serde_json::json!({
+            "version": policy.version,
+            "packs": policy.packs,
+            "disable": disable,
+            "categories": Category::ALL.iter().map(|c| (c.as_str(), settings[*c as usize])).collect::<BTreeMap<_, _>>(),
+            "limits": policy.limits,
+            "allow": policy.allow,
+            "rules": policy.rules,
+        });
+        h.update(effective.to_string().as_bytes());
         h.update(b"\0");
         h.update(pack_sources.as_bytes());
         let digest = h.finalize();
@@ -664,6 +679,16 @@ mod tests {
         assert!(g.rule_count() > 10);
         assert_eq!(g.fingerprint().len(), 16);
         assert_eq!(g.fingerprint(), Guard::default().fingerprint());
+        // An empty policy file means the defaults: same behaviour, same
+        // fingerprint; the name is a label, not behaviour.
+        let empty = Guard::new(&Policy::from_toml("").unwrap()).unwrap();
+        assert_eq!(empty.fingerprint(), g.fingerprint());
+        let named = Guard::new(&Policy::from_toml("name = \"x\"").unwrap()).unwrap();
+        assert_eq!(named.fingerprint(), g.fingerprint());
+        let stricter =
+            Guard::new(&Policy::from_toml("[categories.injection]\nthreshold = 0.9").unwrap())
+                .unwrap();
+        assert_ne!(stricter.fingerprint(), g.fingerprint());
     }
 
     #[test]
