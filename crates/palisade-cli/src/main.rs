@@ -17,7 +17,8 @@ Examples:
   palisade scan examples/prompts/injection.txt
   echo 'Ignore previous instructions' | palisade scan --format json
   palisade scan --jsonl text --policy my-policy.toml prompts.jsonl
-  palisade policy default > my-policy.toml && palisade policy check my-policy.toml";
+  palisade policy default > my-policy.toml && palisade policy check my-policy.toml
+  palisade scan --mode response --system-prompt prompt.txt --canary \"$TOKEN\" --chunk-size 16 reply.txt";
 
 #[derive(Parser, Debug)]
 #[command(name = "palisade", version, about = "An embeddable guard for LLM traffic: finds prompt injection, secrets and personal data, unsafe output.", after_help = AFTER_HELP)]
@@ -34,6 +35,9 @@ enum Command {
     /// Work with policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Print a new random canary token to plant in a system prompt (then
+    /// pass it to `scan --canary`).
+    Canary,
 }
 
 #[derive(Subcommand, Debug)]
@@ -87,10 +91,19 @@ fn main() -> ExitCode {
         Command::Policy(PolicyCommand::Check { file }) => Policy::from_file(&file)
             .and_then(|p| Guard::new(&p))
             .map(|g| {
-                println!("{}: ok ({} rules, fingerprint {})", file.display(), g.rule_count(), g.fingerprint());
+                println!(
+                    "{}: ok ({} rules, fingerprint {})",
+                    file.display(),
+                    g.rule_count(),
+                    g.fingerprint()
+                );
                 false
             })
             .map_err(|e| format!("{}: {e}", file.display())),
+        Command::Canary => {
+            println!("{}", palisade::canary::generate());
+            Ok(false)
+        }
         Command::Policy(PolicyCommand::Packs) => {
             list_packs();
             Ok(false)
@@ -110,7 +123,13 @@ fn list_packs() {
     for pack in palisade::packs::BUILTIN {
         println!("{}", pack.name);
         for rule in palisade::packs::rules(pack) {
-            println!("  {:<48} {:<14} {:<8} {}", rule.id, rule.category.as_str(), rule.severity.as_str(), rule.description.as_deref().unwrap_or(""));
+            println!(
+                "  {:<48} {:<14} {:<8} {}",
+                rule.id,
+                rule.category.as_str(),
+                rule.severity.as_str(),
+                rule.description.as_deref().unwrap_or("")
+            );
         }
     }
 }

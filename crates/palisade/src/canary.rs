@@ -48,7 +48,10 @@ pub fn generate() -> String {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let mut h = Sha256::new();
         h.update(b"palisade-canary-fallback\0");
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
         h.update(now.to_le_bytes());
         h.update(std::process::id().to_le_bytes());
         h.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
@@ -75,8 +78,12 @@ pub fn generate() -> String {
 /// Whether `token` has the shape [`generate`] gives.
 pub fn is_generated(token: &str) -> bool {
     token.len() == PREFIX.len() + BODY_LEN
-        && token.get(..PREFIX.len()).is_some_and(|p| p.eq_ignore_ascii_case(PREFIX))
-        && token.as_bytes()[PREFIX.len()..].iter().all(|b| ALPHABET.contains(&b.to_ascii_lowercase()))
+        && token
+            .get(..PREFIX.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(PREFIX))
+        && token.as_bytes()[PREFIX.len()..]
+            .iter()
+            .all(|b| ALPHABET.contains(&b.to_ascii_lowercase()))
 }
 
 /// Fewest letters and digits a registered canary must have: shorter ones

@@ -77,7 +77,13 @@ impl Context {
         let token = token.into();
         let n = squash(&fold_str(&token)).len();
         if n < canary::MIN_ALNUM {
-            return Err(Error::invalid("canary", format!("a canary needs at least {} letters and digits; this one has {n}", canary::MIN_ALNUM)));
+            return Err(Error::invalid(
+                "canary",
+                format!(
+                    "a canary needs at least {} letters and digits; this one has {n}",
+                    canary::MIN_ALNUM
+                ),
+            ));
         }
         self.canaries.push(token);
         Ok(self)
@@ -85,7 +91,8 @@ impl Context {
 
     /// Adds everything `other` registers.
     pub fn extend(&mut self, other: &Context) -> &mut Context {
-        self.system_prompts.extend(other.system_prompts.iter().cloned());
+        self.system_prompts
+            .extend(other.system_prompts.iter().cloned());
         self.confidential.extend(other.confidential.iter().cloned());
         self.canaries.extend(other.canaries.iter().cloned());
         self
@@ -127,6 +134,9 @@ pub(crate) struct Compiled {
     pub source: Context,
     /// (kind, shingle length in words, hashes of every shingle).
     pub shingles: Vec<(TextKind, usize, HashSet<u64>)>,
+    /// Short texts (2 words up to `min_run_words`), as word hashes: they
+    /// also leak in pieces, their words in order with a few words between.
+    pub pieces: Vec<(TextKind, Vec<u64>)>,
     /// Texts without letters or digits, matched as folded literals.
     pub literals: Vec<(TextKind, String)>,
     /// Squashed (folded, letters and digits only) canaries and generated
@@ -136,8 +146,15 @@ pub(crate) struct Compiled {
 
 impl Compiled {
     pub fn new(ctx: &Context, leakage: &Leakage) -> Compiled {
-        let mut out = Compiled { source: ctx.clone(), ..Compiled::default() };
-        let texts = ctx.system_prompts.iter().map(|t| (TextKind::SystemPrompt, t)).chain(ctx.confidential.iter().map(|t| (TextKind::Confidential, t)));
+        let mut out = Compiled {
+            source: ctx.clone(),
+            ..Compiled::default()
+        };
+        let texts = ctx
+            .system_prompts
+            .iter()
+            .map(|t| (TextKind::SystemPrompt, t))
+            .chain(ctx.confidential.iter().map(|t| (TextKind::Confidential, t)));
         for (kind, text) in texts {
             let folded = fold_str(text);
             let words = words(&folded);
@@ -154,6 +171,9 @@ impl Compiled {
             }
             let n = words.len().min(leakage.min_run_words);
             let hashes: Vec<u64> = words.iter().map(|w| word_hash(&folded[w.0..w.1])).collect();
+            if (2..leakage.min_run_words).contains(&hashes.len()) {
+                out.pieces.push((kind, hashes.clone()));
+            }
             let slot = match out.shingles.iter().position(|s| s.0 == kind && s.1 == n) {
                 Some(i) => i,
                 None => {
@@ -180,13 +200,19 @@ impl Compiled {
         needles.sort();
         needles.dedup();
         if !needles.is_empty() {
-            out.canaries = AhoCorasick::builder().match_kind(MatchKind::Standard).build(&needles).ok();
+            out.canaries = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&needles)
+                .ok();
         }
         out
     }
 
     pub fn is_empty(&self) -> bool {
-        self.shingles.is_empty() && self.literals.is_empty() && self.canaries.is_none()
+        self.shingles.is_empty()
+            && self.pieces.is_empty()
+            && self.literals.is_empty()
+            && self.canaries.is_none()
     }
 }
 
@@ -207,7 +233,11 @@ pub(crate) fn words(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
     for (i, c) in text.char_indices() {
-        let alnum = if c.is_ascii() { c.is_ascii_alphanumeric() } else { c.is_alphanumeric() };
+        let alnum = if c.is_ascii() {
+            c.is_ascii_alphanumeric()
+        } else {
+            c.is_alphanumeric()
+        };
         if alnum && !unspaced(c) {
             if start.is_none() {
                 start = Some(i);
@@ -255,7 +285,12 @@ impl Rolling {
         for _ in 1..n {
             top = top.wrapping_mul(BASE);
         }
-        Rolling { n, window: std::collections::VecDeque::with_capacity(n + 1), hash: 0, top }
+        Rolling {
+            n,
+            window: std::collections::VecDeque::with_capacity(n + 1),
+            hash: 0,
+            top,
+        }
     }
 
     /// Adds a word; returns the shingle hash once `n` words are in.

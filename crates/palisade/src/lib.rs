@@ -83,8 +83,8 @@ pub use context::Context;
 pub use error::{Error, ErrorKind};
 pub use guard::Guard;
 pub use policy::{Allow, CategoryPolicy, Leakage, Limits, Policy, Redaction, RuleSpec};
-pub use types::{Action, Category, Mode, Severity, ViewKind};
 pub use stream::{Step, StreamInspector};
+pub use types::{Action, Category, Mode, Severity, ViewKind};
 pub use verdict::{Finding, Verdict};
 
 /// The crate version, as in Cargo.toml.

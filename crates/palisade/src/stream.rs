@@ -64,13 +64,13 @@ pub struct Step {
 /// let guard = Guard::default();
 /// let mut s = guard.stream(Mode::Response, None);
 /// let mut out = String::new();
-/// for chunk in ["Write to jane.do", "e@example.org for the report."] {
+/// for chunk in ["The key AKIAZ7Q3MP", "LW4RTXKB2N is live."] {
 ///     out.push_str(&s.push(chunk.as_bytes()).text);
 /// }
 /// let last = s.finish();
 /// out.push_str(&last.text);
-/// assert_eq!(out, "Write to [EMAIL_1] for the report.");
-/// assert_eq!(out, guard.inspect_response("Write to jane.doe@example.org for the report.").redacted());
+/// assert_eq!(out, "The key [SECRET:aws_access_key_id] is live.");
+/// assert_eq!(out, guard.inspect_response("The key AKIAZ7Q3MPLW4RTXKB2N is live.").redacted());
 /// ```
 #[derive(Debug)]
 pub struct StreamInspector {
@@ -120,7 +120,9 @@ impl Guard {
         StreamInspector {
             guard: self.clone(),
             mode,
-            extra: context.filter(|c| !c.is_empty()).map(|c| Arc::new(self.compile_context(c))),
+            extra: context
+                .filter(|c| !c.is_empty())
+                .map(|c| Arc::new(self.compile_context(c))),
             margin,
             zone: margin,
             max_input: self.policy().limits.max_input_bytes,
@@ -224,7 +226,9 @@ impl StreamInspector {
     }
 
     fn byte(&self, at: usize) -> Option<u8> {
-        at.checked_sub(self.base).and_then(|i| self.buf.get(i)).copied()
+        at.checked_sub(self.base)
+            .and_then(|i| self.buf.get(i))
+            .copied()
     }
 
     /// The largest position <= `at` (and >= `floor`) before which text may
@@ -241,7 +245,11 @@ impl StreamInspector {
                 _ => return i,
             }
         }
-        if self.byte(i).is_some_and(|b| b & 0xC0 == 0x80) { at } else { i }
+        if self.byte(i).is_some_and(|b| b & 0xC0 == 0x80) {
+            at
+        } else {
+            i
+        }
     }
 
     /// Where inspection ends: all pushed bytes, or the size-limit cut.
@@ -268,7 +276,15 @@ impl StreamInspector {
     /// for the bytes seen so far.
     fn size_finding(&self) -> Option<Finding> {
         self.cut.map(|cut| {
-            limit_finding("limits.input_size", cut, self.total, format!("input is {} bytes; only the first {} were inspected", self.total, cut))
+            limit_finding(
+                "limits.input_size",
+                cut,
+                self.total,
+                format!(
+                    "input is {} bytes; only the first {} were inspected",
+                    self.total, cut
+                ),
+            )
         })
     }
 
@@ -279,7 +295,9 @@ impl StreamInspector {
         let we = we.min(self.scan_end());
         let bytes = &self.buf[ws - self.base..we - self.base];
         let mut lf = Vec::new();
-        let hits = self.guard.hits(self.mode, bytes, self.extra.as_deref(), &mut lf);
+        let hits = self
+            .guard
+            .hits(self.mode, bytes, self.extra.as_deref(), &mut lf);
         for mut f in lf {
             if !self.limit_findings.iter().any(|g| g.rule == f.rule) {
                 f.start += ws;
@@ -292,7 +310,8 @@ impl StreamInspector {
             .filter_map(|mut h| {
                 h.start += ws;
                 h.end += ws;
-                (h.start >= self.committed && (h.start < ze || (last && h.start <= ze))).then_some(h)
+                (h.start >= self.committed && (h.start < ze || (last && h.start <= ze)))
+                    .then_some(h)
             })
             .collect();
         new.sort_by_key(|h| (h.rule, h.start, h.view, h.end));
@@ -308,7 +327,12 @@ impl StreamInspector {
         }
         self.committed = ze;
         // A hit no later hit (starting at `ze` or after) can merge into.
-        let done: Vec<u32> = self.open.iter().filter(|(_, h)| h.end.max(h.start + 1) <= ze).map(|(r, _)| *r).collect();
+        let done: Vec<u32> = self
+            .open
+            .iter()
+            .filter(|(_, h)| h.end.max(h.start + 1) <= ze)
+            .map(|(r, _)| *r)
+            .collect();
         for r in done {
             if let Some(h) = self.open.remove(&r) {
                 self.finalize(h, step);
@@ -322,11 +346,25 @@ impl StreamInspector {
 
     /// Turns a merged hit that can no longer grow into a finding.
     fn finalize(&mut self, h: Hit, step: &mut Step) {
-        let (s, e) = (h.start.max(self.base), h.end.min(self.base + self.buf.len()));
-        let slice = if s <= e { &self.buf[s - self.base..e - self.base] } else { &[][..] };
+        let (s, e) = (
+            h.start.max(self.base),
+            h.end.min(self.base + self.buf.len()),
+        );
+        let slice = if s <= e {
+            &self.buf[s - self.base..e - self.base]
+        } else {
+            &[][..]
+        };
         // `finding` reads the slice at the hit's own offsets.
-        let local = Hit { rule: h.rule, start: 0, end: slice.len(), view: h.view };
-        let Some(mut f) = self.guard.finding(&local, slice) else { return };
+        let local = Hit {
+            rule: h.rule,
+            start: 0,
+            end: slice.len(),
+            view: h.view,
+        };
+        let Some(mut f) = self.guard.finding(&local, slice) else {
+            return;
+        };
         f.start = h.start;
         f.end = h.end;
         if self.guard.redaction(f.category) != crate::policy::Redaction::None && f.end > f.start {
@@ -343,7 +381,12 @@ impl StreamInspector {
 
     /// Keeps the `max` findings one-shot inspection would keep.
     fn keep_heaviest(&mut self, max: usize) {
-        self.findings.sort_by(|a, b| b.0.weight.total_cmp(&a.0.weight).then(a.0.start.cmp(&b.0.start)).then(a.1.cmp(&b.1)));
+        self.findings.sort_by(|a, b| {
+            b.0.weight
+                .total_cmp(&a.0.weight)
+                .then(a.0.start.cmp(&b.0.start))
+                .then(a.1.cmp(&b.1))
+        });
         self.findings.truncate(max);
     }
 
@@ -356,7 +399,12 @@ impl StreamInspector {
         all.extend(self.limit_findings.iter().cloned());
         all.extend(self.size_finding());
         if self.finding_count > self.guard.policy().limits.max_findings {
-            all.push(limit_finding("limits.findings", 0, self.total, String::new()));
+            all.push(limit_finding(
+                "limits.findings",
+                0,
+                self.total,
+                String::new(),
+            ));
         }
         if self.guard.judge(&all).1 == Action::Block {
             self.stopped = true;
@@ -378,7 +426,12 @@ impl StreamInspector {
         if !last {
             r = self.safe_floor(r, self.released);
         }
-        self.redactions.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.rule.cmp(&b.rule)));
+        self.redactions.sort_by(|a, b| {
+            a.start
+                .cmp(&b.start)
+                .then(b.end.cmp(&a.end))
+                .then(a.rule.cmp(&b.rule))
+        });
         let mut i = 0;
         let mut out = String::new();
         while i < self.redactions.len() {
@@ -397,7 +450,9 @@ impl StreamInspector {
                 break;
             }
             if s >= self.released {
-                out.push_str(&String::from_utf8_lossy(&self.buf[self.released - self.base..s - self.base]));
+                out.push_str(&String::from_utf8_lossy(
+                    &self.buf[self.released - self.base..s - self.base],
+                ));
                 let f = self.redactions[i].clone();
                 let value = &self.buf[s - self.base..e - self.base];
                 out.push_str(&self.redactor.replace(&self.guard, &f, value));
@@ -407,7 +462,9 @@ impl StreamInspector {
         }
         self.redactions.drain(..i);
         if r > self.released {
-            out.push_str(&String::from_utf8_lossy(&self.buf[self.released - self.base..r - self.base]));
+            out.push_str(&String::from_utf8_lossy(
+                &self.buf[self.released - self.base..r - self.base],
+            ));
             self.released = r;
         }
         step.text.push_str(&out);
@@ -417,7 +474,9 @@ impl StreamInspector {
     /// Drops bytes no longer needed: before the release point, the left
     /// context of the next window and every hit still open.
     fn trim(&mut self) {
-        let mut keep = self.released.min(self.committed.saturating_sub(self.margin + 4));
+        let mut keep = self
+            .released
+            .min(self.committed.saturating_sub(self.margin + 4));
         if let Some(s) = self.open.values().map(|h| h.start).min() {
             keep = keep.min(s);
         }
@@ -441,11 +500,19 @@ impl StreamInspector {
         let mut limit_findings = std::mem::take(&mut self.limit_findings);
         if self.finding_count > max {
             self.keep_heaviest(max);
-            limit_findings.push(limit_finding("limits.findings", 0, self.total, format!("more than {max} findings; the weakest were dropped")));
+            limit_findings.push(limit_finding(
+                "limits.findings",
+                0,
+                self.total,
+                format!("more than {max} findings; the weakest were dropped"),
+            ));
         }
         limit_findings.extend(self.size_finding());
         let complete = limit_findings.is_empty();
-        let mut findings: Vec<Finding> = std::mem::take(&mut self.findings).into_iter().map(|f| f.0).collect();
+        let mut findings: Vec<Finding> = std::mem::take(&mut self.findings)
+            .into_iter()
+            .map(|f| f.0)
+            .collect();
         findings.extend(limit_findings);
         guard::sort_findings(&mut findings);
         let (scores, action) = self.guard.judge(&findings);
