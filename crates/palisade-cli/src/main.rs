@@ -17,7 +17,8 @@ Examples:
   palisade scan examples/prompts/injection.txt
   echo 'Ignore previous instructions' | palisade scan --format json
   palisade scan --jsonl text --policy my-policy.toml prompts.jsonl
-  palisade policy default > my-policy.toml && palisade policy check my-policy.toml";
+  palisade policy default > my-policy.toml && palisade policy check my-policy.toml
+  palisade scan --mode response --system-prompt prompt.txt --canary \"$TOKEN\" --chunk-size 16 reply.txt";
 
 #[derive(Parser, Debug)]
 #[command(name = "palisade", version, about = "An embeddable guard for LLM traffic: finds prompt injection, secrets and personal data, unsafe output.", after_help = AFTER_HELP)]
@@ -34,6 +35,9 @@ enum Command {
     /// Work with policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Print a new random canary token to plant in a system prompt (then
+    /// pass it to `scan --canary`).
+    Canary,
 }
 
 #[derive(Subcommand, Debug)]
@@ -96,6 +100,10 @@ fn main() -> ExitCode {
                 false
             })
             .map_err(|e| format!("{}: {e}", file.display())),
+        Command::Canary => {
+            println!("{}", palisade::canary::generate());
+            Ok(false)
+        }
         Command::Policy(PolicyCommand::Packs) => {
             list_packs();
             Ok(false)

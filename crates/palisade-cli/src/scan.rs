@@ -2,7 +2,7 @@
 
 use crate::{ModeArg, load_guard};
 use clap::{Args, ValueEnum};
-use palisade::{Action, Guard, Mode, Verdict};
+use palisade::{Action, Context, Guard, Mode, Verdict};
 use std::io::{self, BufRead, BufWriter, Read, Write};
 use std::path::PathBuf;
 
@@ -24,6 +24,19 @@ pub(crate) struct ScanArgs {
     /// `{"line", "error"}` for a line that is not an object with FIELD).
     #[arg(long, value_name = "FIELD")]
     jsonl: Option<String>,
+    /// Feed each input through the streaming inspector in chunks of N bytes
+    /// (as a model's response would arrive). The verdict and redacted text
+    /// are the same as without it; text output adds how much was held back.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    chunk_size: Option<u64>,
+    /// Register FILE's text as the system prompt: responses that reproduce
+    /// it are found (`leakage.system-prompt.verbatim`). May be repeated.
+    #[arg(long, value_name = "FILE")]
+    system_prompt: Vec<PathBuf>,
+    /// Register a canary token (e.g. from `palisade canary`): responses
+    /// that contain it, in any disguise, are found. May be repeated.
+    #[arg(long, value_name = "TOKEN")]
+    canary: Vec<String>,
     /// Files to inspect, each as one input; stdin when none is given.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
@@ -38,6 +51,24 @@ enum Format {
 /// Runs the scan; `Ok(true)` when any input was blocked.
 pub(crate) fn run(args: &ScanArgs) -> Result<bool, String> {
     let guard = load_guard(args.policy.as_ref())?;
+    let mut ctx = Context::new();
+    for p in &args.system_prompt {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        ctx.system_prompt(text);
+    }
+    for c in &args.canary {
+        ctx.canary(c.as_str())
+            .map_err(|e| format!("--canary: {e}"))?;
+    }
+    let guard = if ctx.is_empty() {
+        guard
+    } else {
+        guard.with_context(&ctx)
+    };
+    let guard = Inspector {
+        guard,
+        chunk: args.chunk_size.map(|n| n as usize),
+    };
     let mode: Mode = args.mode.into();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -73,19 +104,65 @@ pub(crate) fn run(args: &ScanArgs) -> Result<bool, String> {
     Ok(blocked)
 }
 
+/// A guard, inspecting one-shot or through the stream inspector.
+struct Inspector {
+    guard: Guard,
+    chunk: Option<usize>,
+}
+
+impl Inspector {
+    /// The verdict, and for streams the most bytes held back.
+    fn inspect(&self, mode: Mode, input: &[u8]) -> (Verdict, Option<(usize, usize)>) {
+        let Some(n) = self.chunk else {
+            return (self.guard.inspect(mode, input), None);
+        };
+        let mut s = self.guard.stream(mode, None);
+        let mut released = String::new();
+        let mut chunks = 0usize;
+        for chunk in input.chunks(n) {
+            chunks += 1;
+            released.push_str(&s.push(chunk).text);
+        }
+        let last = s.finish();
+        released.push_str(&last.text);
+        let Some(mut v) = last.verdict else {
+            return (self.guard.inspect(mode, input), None);
+        };
+        // Same shape as a one-shot verdict: `redacted` only when it differs.
+        if released.as_bytes() != input {
+            v.redacted = Some(released);
+        }
+        (v, Some((chunks, s.max_held_bytes())))
+    }
+}
+
 fn report(
-    guard: &Guard,
+    guard: &Inspector,
     mode: Mode,
     name: &str,
     input: &[u8],
     format: Format,
     out: &mut impl Write,
 ) -> Result<bool, String> {
-    let v = guard.inspect(mode, input);
+    let (v, stream) = guard.inspect(mode, input);
     let w = |e: io::Error| format!("stdout: {e}");
     match format {
         Format::Json => writeln!(out, "{}", v.to_json()).map_err(w)?,
-        Format::Text => write_text(name, input, &v, out).map_err(w)?,
+        Format::Text => {
+            write_text(name, input, &v, out).map_err(w)?;
+            if let Some((chunks, held)) = stream {
+                writeln!(
+                    out,
+                    "  stream: {chunks} chunks, at most {held} bytes held back{}",
+                    if v.is_blocked() {
+                        ", stopped (block)"
+                    } else {
+                        ""
+                    }
+                )
+                .map_err(w)?;
+            }
+        }
     }
     Ok(v.action == Action::Block)
 }
@@ -198,7 +275,7 @@ fn show(bytes: &[u8]) -> String {
 
 /// JSON Lines: one output line per input line, in order, nothing dropped.
 fn scan_jsonl(
-    guard: &Guard,
+    guard: &Inspector,
     mode: Mode,
     field: &str,
     mut input: impl BufRead,
@@ -229,7 +306,7 @@ fn scan_jsonl(
         let json = match result {
             Err(e) => serde_json::json!({"line": n, "error": e}),
             Ok((text, id)) => {
-                let v = guard.inspect(mode, text.as_bytes());
+                let (v, _) = guard.inspect(mode, text.as_bytes());
                 blocked |= v.action == Action::Block;
                 let mut o = serde_json::json!({
                     "line": n,

@@ -11,6 +11,10 @@ pub(crate) struct Context<'a> {
     /// detectors only run on valid UTF-8 or use `span`).
     pub raw: &'a views::View<'a>,
     pub signals: &'a Signals,
+    /// Every source (the input, its hidden text, its decoded text).
+    pub sources: &'a [crate::engine::Source<'a>],
+    /// Allow-lists and registered context for the response detectors.
+    pub env: &'a crate::response::Env<'a>,
 }
 
 /// A detector: returns original spans with the view that saw them.
@@ -23,6 +27,16 @@ pub(crate) const NAMES: &[&str] = &[
     "bidi_controls",
     "invisible_in_words",
     "mixed_script_words",
+    "system_prompt_leak",
+    "context_leak",
+    "system_prompt_pieces",
+    "context_pieces",
+    "canary",
+    "exfil_image",
+    "exfil_link",
+    "exfil_bare_url",
+    "exfil_data_url",
+    "exfil_shortener",
 ];
 
 pub(crate) fn lookup(name: &str) -> Option<Detector> {
@@ -32,6 +46,16 @@ pub(crate) fn lookup(name: &str) -> Option<Detector> {
         "bidi_controls" => bidi_controls,
         "invisible_in_words" => invisible_in_words,
         "mixed_script_words" => mixed_script_words,
+        "system_prompt_leak" => crate::response::system_prompt_leak,
+        "context_leak" => crate::response::context_leak,
+        "system_prompt_pieces" => crate::response::system_prompt_pieces,
+        "context_pieces" => crate::response::context_pieces,
+        "canary" => crate::response::canary,
+        "exfil_image" => crate::response::exfil_image,
+        "exfil_link" => crate::response::exfil_link,
+        "exfil_bare_url" => crate::response::exfil_bare_url,
+        "exfil_data_url" => crate::response::exfil_data_url,
+        "exfil_shortener" => crate::response::exfil_shortener,
         _ => return None,
     })
 }
@@ -115,13 +139,16 @@ fn bidi_controls(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
 }
 
 /// Zero-width and other invisible characters placed inside words, which
-/// split words for a matcher while a reader sees nothing.
+/// split words for a matcher while a reader sees nothing. Reported where at
+/// least two sit within 16 bytes of each other (a single joiner is ordinary
+/// in emoji and some scripts); the count is local so that a stream, which
+/// sees the text in windows, finds the same spans.
 fn invisible_in_words(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     if ctx.signals.invisible_in_word < 2 {
         return Vec::new();
     }
     let text: &str = &ctx.raw.text;
-    let mut out: Vec<(usize, usize, ViewKind)> = Vec::new();
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     for k in 1..chars.len().saturating_sub(1) {
         let (i, c) = chars[k];
@@ -129,13 +156,19 @@ fn invisible_in_words(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
             && !matches!(c as u32, 0xFE00..=0xFE0F | 0xE0000..=0xE0FFF | 0x202A..=0x202E | 0x2066..=0x2069);
         if invisible && chars[k - 1].1.is_alphanumeric() && chars[k + 1].1.is_alphanumeric() {
             let (s, e) = ctx.raw.span(chars[k - 1].0, i + c.len_utf8());
-            match out.last_mut() {
-                Some(last) if s <= last.1 + 16 => last.1 = e,
-                _ => out.push((s, e, ViewKind::Folded)),
+            match runs.last_mut() {
+                Some(last) if s <= last.1 + 16 => {
+                    last.1 = e;
+                    last.2 += 1;
+                }
+                _ => runs.push((s, e, 1)),
             }
         }
     }
-    out
+    runs.into_iter()
+        .filter(|r| r.2 >= 2)
+        .map(|(s, e, _)| (s, e, ViewKind::Folded))
+        .collect()
 }
 
 /// Words that mix Latin letters with look-alikes from other scripts

@@ -104,6 +104,7 @@ pub(crate) struct Hit {
 
 /// One source of text (the input, its hidden text, its decoded text) with
 /// its renderings.
+#[derive(Debug)]
 pub(crate) struct Source<'a> {
     /// The label findings in this source get for case-preserving matches.
     pub label: ViewKind,

@@ -1,5 +1,6 @@
 //! The guard: a compiled policy that inspects prompts and responses.
 
+use crate::context::{Compiled, Context};
 use crate::decode;
 use crate::detectors;
 use crate::engine::{Engine, Hit, Source};
@@ -36,6 +37,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Guard {
     inner: Arc<Inner>,
+    /// Confidential context registered with [`Guard::with_context`].
+    context: Option<Arc<Compiled>>,
 }
 
 struct Inner {
@@ -160,6 +163,7 @@ impl Guard {
         hk.update(digest);
         let hash_key: [u8; 32] = hk.finalize().into();
         let guard = Guard {
+            context: None,
             inner: Arc::new(Inner {
                 policy: policy.clone(),
                 engine,
@@ -208,11 +212,44 @@ impl Guard {
         self.inspect(Mode::Response, input)
     }
 
+    /// A guard that also checks responses against `context` (system
+    /// prompts, confidential text, canaries), on top of any context this
+    /// guard already has. The compiled rules are shared, not copied; the
+    /// context is compiled once, here.
+    pub fn with_context(&self, context: &Context) -> Guard {
+        let mut all = self
+            .context
+            .as_ref()
+            .map(|c| c.source.clone())
+            .unwrap_or_default();
+        all.extend(context);
+        Guard {
+            inner: Arc::clone(&self.inner),
+            context: Some(Arc::new(Compiled::new(&all, &self.inner.policy.leakage))),
+        }
+    }
+
+    /// The context registered with [`Guard::with_context`], if any.
+    pub fn context(&self) -> Option<&Context> {
+        self.context.as_ref().map(|c| &c.source)
+    }
+
+    /// Inspects `input` as `mode` with `context` registered for this call
+    /// only (on top of the guard's own). The context is compiled for the
+    /// call, in time linear in its length; for a context used on many
+    /// calls, [`Guard::with_context`] compiles it once.
+    pub fn inspect_with(&self, mode: Mode, input: impl AsRef<[u8]>, context: &Context) -> Verdict {
+        let extra = Compiled::new(context, &self.inner.policy.leakage);
+        self.inspect_ctx(mode, input.as_ref(), Some(&extra))
+    }
+
     /// Inspects `input` (any bytes) as `mode`.
     pub fn inspect(&self, mode: Mode, input: impl AsRef<[u8]>) -> Verdict {
-        let input = input.as_ref();
-        let inner = &*self.inner;
-        let limits = &inner.policy.limits;
+        self.inspect_ctx(mode, input.as_ref(), None)
+    }
+
+    fn inspect_ctx(&self, mode: Mode, input: &[u8], extra: Option<&Compiled>) -> Verdict {
+        let limits = &self.inner.policy.limits;
         let mut limit_findings: Vec<Finding> = Vec::new();
         let scanned_len = if input.len() > limits.max_input_bytes {
             let cut = floor_utf8(input, limits.max_input_bytes);
@@ -230,7 +267,22 @@ impl Guard {
         } else {
             input.len()
         };
-        let scanned = &input[..scanned_len];
+        let hits = self.hits(mode, &input[..scanned_len], extra, &mut limit_findings);
+        self.decide(mode, input, hits, limit_findings)
+    }
+
+    /// Runs every rule over `scanned` (already cut to the size limit);
+    /// limit findings go to `limit_findings`.
+    pub(crate) fn hits(
+        &self,
+        mode: Mode,
+        scanned: &[u8],
+        extra: Option<&Compiled>,
+        limit_findings: &mut Vec<Finding>,
+    ) -> Vec<Hit> {
+        let inner = &*self.inner;
+        let limits = &inner.policy.limits;
+        let scanned_len = scanned.len();
         let raw = views::raw(scanned);
         let cap = scanned_len
             .saturating_mul(limits.max_view_expansion)
@@ -323,13 +375,22 @@ impl Guard {
             });
         }
         let mut hits: Vec<Hit> = Vec::new();
+        let contexts: Vec<&Compiled> = self
+            .context
+            .as_deref()
+            .into_iter()
+            .chain(extra)
+            .filter(|c| !c.is_empty())
+            .collect();
+        let env = crate::response::Env::new(&inner.policy.allow.domains, contexts);
         let ctx = detectors::Context {
             raw: &raw,
             signals: &sig,
+            sources: &sources,
+            env: &env,
         };
         inner.engine.scan(mode, &sources, &ctx, &mut hits);
-        drop(sources);
-        self.decide(mode, input, hits, limit_findings)
+        hits
     }
 
     /// Turns raw hits into findings, scores, an action and redacted text.
@@ -337,80 +398,40 @@ impl Guard {
         &self,
         mode: Mode,
         input: &[u8],
-        mut hits: Vec<Hit>,
+        hits: Vec<Hit>,
         limit_findings: Vec<Finding>,
     ) -> Verdict {
         let inner = &*self.inner;
-        let rules = &inner.engine.rules;
-        // Deduplicate: one finding per rule and overlapping span, keeping
-        // the plainest view that saw it.
-        hits.sort_by_key(|h| (h.rule, h.start, h.view, h.end));
-        let mut merged: Vec<Hit> = Vec::with_capacity(hits.len());
-        for h in hits {
-            if let Some(last) = merged.last_mut() {
-                if last.rule == h.rule && h.start < last.end.max(last.start + 1) {
-                    if h.view < last.view {
-                        last.view = h.view;
-                    }
-                    last.end = last.end.max(h.end);
-                    continue;
-                }
-            }
-            merged.push(h);
-        }
+        let merged = merge_hits(hits);
         let mut findings: Vec<Finding> = Vec::with_capacity(merged.len() + limit_findings.len());
-        for h in merged {
-            let rule = &rules[h.rule as usize];
-            let slice = &input[h.start.min(input.len())..h.end.min(input.len())];
-            let sensitive = matches!(rule.category, Category::Secret | Category::Pii);
-            if sensitive
-                && !inner.allow_values.is_empty()
-                && inner
-                    .allow_values
-                    .contains(String::from_utf8_lossy(slice).as_ref())
-            {
-                continue;
+        let mut keys: Vec<(usize, u32)> = Vec::with_capacity(merged.len());
+        for h in &merged {
+            if let Some(f) = self.finding(h, input) {
+                findings.push(f);
+                keys.push((findings.len() - 1, h.rule));
             }
-            let obfuscated =
-                h.view.is_obfuscated() || (h.view == ViewKind::Folded && disguised(slice));
-            let mut weight = rule.weight;
-            if obfuscated {
-                weight += (1.0 - weight) / 2.0;
-            }
-            if rule.monitor_only {
-                weight = 0.0;
-            }
-            let evidence = if sensitive {
-                let n = String::from_utf8_lossy(slice).chars().count();
-                format!(
-                    "[{}, {} chars]",
-                    rule.entity.as_deref().unwrap_or(rule.category.as_str()),
-                    n
-                )
-            } else {
-                evidence(slice)
-            };
-            findings.push(Finding {
-                rule: rule.id.clone(),
-                category: rule.category,
-                family: rule.family.clone(),
-                entity: rule.entity.clone(),
-                severity: rule.severity,
-                owasp: rule.owasp.clone(),
-                atlas: rule.atlas.clone(),
-                start: h.start,
-                end: h.end,
-                view: h.view,
-                weight,
-                obfuscated,
-                evidence,
-            });
         }
         let max = inner.policy.limits.max_findings;
         let mut limit_findings = limit_findings;
         if findings.len() > max {
-            findings.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.start.cmp(&b.start)));
-            findings.truncate(max);
+            // Keep the heaviest; ties go to the earliest, then the rule
+            // listed first (the order `merge_hits` leaves them in).
+            let mut order: Vec<(usize, u32)> = keys;
+            order.sort_by(|a, b| {
+                findings[b.0]
+                    .weight
+                    .total_cmp(&findings[a.0].weight)
+                    .then(findings[a.0].start.cmp(&findings[b.0].start))
+                    .then(a.1.cmp(&b.1))
+            });
+            let keep: std::collections::HashSet<usize> =
+                order.iter().take(max).map(|k| k.0).collect();
+            findings = findings
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| keep.contains(i))
+                .map(|(_, f)| f)
+                .collect();
             limit_findings.push(limit_finding(
                 "limits.findings",
                 0,
@@ -420,39 +441,8 @@ impl Guard {
         }
         let complete = limit_findings.is_empty();
         findings.extend(limit_findings);
-        findings.sort_by(|a, b| {
-            a.start
-                .cmp(&b.start)
-                .then(a.end.cmp(&b.end))
-                .then(a.rule.cmp(&b.rule))
-        });
-        // Scores: per category, combine each rule's strongest finding as
-        // independent evidence (noisy-or).
-        let mut best: HashMap<(&str, Category), f64> = HashMap::new();
-        for f in &findings {
-            let e = best.entry((f.rule.as_str(), f.category)).or_insert(0.0);
-            *e = e.max(f.weight);
-        }
-        let mut doubt: BTreeMap<Category, f64> = BTreeMap::new();
-        for ((_, c), w) in best {
-            *doubt.entry(c).or_insert(1.0) *= 1.0 - w;
-        }
-        let scores: BTreeMap<Category, f64> = doubt
-            .into_iter()
-            .map(|(c, d)| (c, round4(1.0 - d)))
-            .collect();
-        let mut action = Action::Allow;
-        for (c, &score) in &scores {
-            let s = inner.settings[*c as usize];
-            let a = if score >= s.threshold && score > 0.0 {
-                s.action
-            } else if score >= s.flag_threshold && score > 0.0 {
-                Action::Flag
-            } else {
-                Action::Allow
-            };
-            action = action.max(a);
-        }
+        sort_findings(&mut findings);
+        let (scores, action) = self.judge(&findings);
         let text = String::from_utf8_lossy(input).into_owned();
         let redacted = self.redact(input, &findings);
         Verdict {
@@ -468,15 +458,106 @@ impl Guard {
         }
     }
 
+    /// The finding for one merged hit over `input` (which holds the hit's
+    /// span), or `None` when an allow-listed value drops it.
+    pub(crate) fn finding(&self, h: &Hit, input: &[u8]) -> Option<Finding> {
+        let inner = &*self.inner;
+        let rule = &inner.engine.rules[h.rule as usize];
+        let slice = &input[h.start.min(input.len())..h.end.min(input.len())];
+        let sensitive = matches!(rule.category, Category::Secret | Category::Pii);
+        if sensitive
+            && !inner.allow_values.is_empty()
+            && inner
+                .allow_values
+                .contains(String::from_utf8_lossy(slice).as_ref())
+        {
+            return None;
+        }
+        // `clean` only where it differs from the input inside the span, so
+        // the label does not depend on text elsewhere (streams see windows).
+        let view = if h.view == ViewKind::Clean && !views::needs_clean(&views::raw(slice)) {
+            ViewKind::Raw
+        } else {
+            h.view
+        };
+        let obfuscated = view.is_obfuscated() || (view == ViewKind::Folded && disguised(slice));
+        let mut weight = rule.weight;
+        if obfuscated {
+            weight += (1.0 - weight) / 2.0;
+        }
+        if rule.monitor_only {
+            weight = 0.0;
+        }
+        let evidence = if sensitive {
+            let n = String::from_utf8_lossy(slice).chars().count();
+            format!(
+                "[{}, {} chars]",
+                rule.entity.as_deref().unwrap_or(rule.category.as_str()),
+                n
+            )
+        } else {
+            evidence(slice)
+        };
+        Some(Finding {
+            rule: rule.id.clone(),
+            category: rule.category,
+            family: rule.family.clone(),
+            entity: rule.entity.clone(),
+            severity: rule.severity,
+            owasp: rule.owasp.clone(),
+            atlas: rule.atlas.clone(),
+            start: h.start,
+            end: h.end,
+            view,
+            weight,
+            obfuscated,
+            evidence,
+        })
+    }
+
+    /// Scores per category and the action they call for.
+    pub(crate) fn judge(&self, findings: &[Finding]) -> (BTreeMap<Category, f64>, Action) {
+        // Scores: per category, combine each rule's strongest finding as
+        // independent evidence (noisy-or).
+        let mut best: HashMap<(&str, Category), f64> = HashMap::new();
+        for f in findings {
+            let e = best.entry((f.rule.as_str(), f.category)).or_insert(0.0);
+            *e = e.max(f.weight);
+        }
+        let mut doubt: BTreeMap<Category, f64> = BTreeMap::new();
+        for ((_, c), w) in best {
+            *doubt.entry(c).or_insert(1.0) *= 1.0 - w;
+        }
+        let scores: BTreeMap<Category, f64> = doubt
+            .into_iter()
+            .map(|(c, d)| (c, round4(1.0 - d)))
+            .collect();
+        let mut action = Action::Allow;
+        for (c, &score) in &scores {
+            let s = self.inner.settings[*c as usize];
+            let a = if score >= s.threshold && score > 0.0 {
+                s.action
+            } else if score >= s.flag_threshold && score > 0.0 {
+                Action::Flag
+            } else {
+                Action::Allow
+            };
+            action = action.max(a);
+        }
+        (scores, action)
+    }
+
+    /// How `category`'s spans are rewritten.
+    pub(crate) fn redaction(&self, category: Category) -> Redaction {
+        self.inner.settings[category as usize].redaction
+    }
+
     /// Rewrites the spans of redacting categories; `None` when nothing is.
     fn redact(&self, input: &[u8], findings: &[Finding]) -> Option<String> {
-        let inner = &*self.inner;
-        let mut spans: Vec<(usize, usize, &Finding, Redaction)> = findings
+        let mut spans: Vec<(usize, usize, &Finding)> = findings
             .iter()
-            .filter_map(|f| {
-                let r = inner.settings[f.category as usize].redaction;
-                (r != Redaction::None && f.end > f.start).then_some((f.start, f.end, f, r))
-            })
+            .filter(|f| self.redaction(f.category) != Redaction::None && f.end > f.start)
+            .map(|f| (f.start, f.end, f))
             .collect();
         if spans.is_empty() {
             return None;
@@ -484,11 +565,10 @@ impl Guard {
         spans.sort_by_key(|s| (s.0, std::cmp::Reverse(s.1)));
         let mut out = String::with_capacity(input.len());
         let mut pos = 0usize;
-        let mut numbers: HashMap<(String, Vec<u8>), usize> = HashMap::new();
-        let mut counters: HashMap<String, usize> = HashMap::new();
+        let mut r = Redactor::default();
         let mut i = 0;
         while i < spans.len() {
-            let (s, mut e, f, r) = spans[i];
+            let (s, mut e, f) = spans[i];
             // Merge overlapping spans into the first (widest) one.
             let mut j = i + 1;
             while j < spans.len() && spans[j].0 < e {
@@ -497,21 +577,90 @@ impl Guard {
             }
             if s >= pos {
                 out.push_str(&String::from_utf8_lossy(&input[pos..s]));
-                let value = &input[s..e];
-                out.push_str(&replacement(
-                    f,
-                    r,
-                    value,
-                    &inner.hash_key,
-                    &mut numbers,
-                    &mut counters,
-                ));
+                out.push_str(&r.replace(self, f, &input[s..e]));
                 pos = e;
             }
             i = j;
         }
         out.push_str(&String::from_utf8_lossy(&input[pos.min(input.len())..]));
         Some(out)
+    }
+
+    /// The stream margin: `limits.max_match_bytes`, or more when a phrase
+    /// could span more (a folded byte can come from up to 4 original bytes:
+    /// a letter with an invisible character after it).
+    pub(crate) fn stream_margin(&self) -> usize {
+        self.inner
+            .policy
+            .limits
+            .max_match_bytes
+            .max(4 * self.inner.engine.longest_literal)
+    }
+
+    /// Compiles `context` with this guard's leakage settings.
+    pub(crate) fn compile_context(&self, context: &Context) -> Compiled {
+        Compiled::new(context, &self.inner.policy.leakage)
+    }
+}
+
+/// One finding per rule and overlapping span, keeping the plainest view
+/// that saw it. The result is ordered by rule, then start.
+pub(crate) fn merge_hits(mut hits: Vec<Hit>) -> Vec<Hit> {
+    hits.sort_by_key(|h| (h.rule, h.start, h.view, h.end));
+    let mut merged: Vec<Hit> = Vec::with_capacity(hits.len());
+    for h in hits {
+        if let Some(last) = merged.last_mut() {
+            if merges(last, &h) {
+                absorb(last, &h);
+                continue;
+            }
+        }
+        merged.push(h);
+    }
+    merged
+}
+
+/// Whether `h` (same rule, starting at or after `last`) merges into `last`.
+pub(crate) fn merges(last: &Hit, h: &Hit) -> bool {
+    last.rule == h.rule && h.start < last.end.max(last.start + 1)
+}
+
+pub(crate) fn absorb(last: &mut Hit, h: &Hit) {
+    if h.view < last.view {
+        last.view = h.view;
+    }
+    last.end = last.end.max(h.end);
+}
+
+/// The order of a verdict's findings.
+pub(crate) fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        a.start
+            .cmp(&b.start)
+            .then(a.end.cmp(&b.end))
+            .then(a.rule.cmp(&b.rule))
+    });
+}
+
+/// Numbering state of placeholder redaction (`[EMAIL_1]`, `[EMAIL_2]`):
+/// the same value gets the same number throughout one text or stream.
+#[derive(Debug, Default)]
+pub(crate) struct Redactor {
+    numbers: HashMap<(String, Vec<u8>), usize>,
+    counters: HashMap<String, usize>,
+}
+
+impl Redactor {
+    pub(crate) fn replace(&mut self, guard: &Guard, f: &Finding, value: &[u8]) -> String {
+        let r = guard.redaction(f.category);
+        replacement(
+            f,
+            r,
+            value,
+            &guard.inner.hash_key,
+            &mut self.numbers,
+            &mut self.counters,
+        )
     }
 }
 

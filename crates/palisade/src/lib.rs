@@ -61,6 +61,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod canary;
+mod context;
 mod decode;
 mod detectors;
 mod engine;
@@ -68,6 +70,8 @@ mod error;
 mod guard;
 pub mod packs;
 mod policy;
+mod response;
+mod stream;
 #[allow(dead_code)]
 mod tables;
 mod types;
@@ -75,9 +79,11 @@ mod validators;
 mod verdict;
 mod views;
 
+pub use context::Context;
 pub use error::{Error, ErrorKind};
 pub use guard::Guard;
-pub use policy::{Allow, CategoryPolicy, Limits, Policy, Redaction, RuleSpec};
+pub use policy::{Allow, CategoryPolicy, Leakage, Limits, Policy, Redaction, RuleSpec};
+pub use stream::{Step, StreamInspector};
 pub use types::{Action, Category, Mode, Severity, ViewKind};
 pub use verdict::{Finding, Verdict};
 
@@ -102,6 +108,9 @@ mod oibits {
         assert_all::<Verdict>();
         assert_all::<Finding>();
         assert_all::<Policy>();
+        assert_all::<Context>();
+        assert_all::<StreamInspector>();
+        assert_all::<Step>();
         fn send_sync<T: Send + Sync>() {}
         send_sync::<Error>();
     }

@@ -60,6 +60,8 @@ pub struct Policy {
     pub limits: Limits,
     /// Allow-lists.
     pub allow: Allow,
+    /// System-prompt leakage matching (see [`Leakage`]).
+    pub leakage: Leakage,
     /// The policy's own rules, added to those of the packs.
     pub rules: Vec<RuleSpec>,
 }
@@ -133,6 +135,11 @@ pub struct Limits {
     pub max_view_expansion: usize,
     /// At most this many findings are reported per input.
     pub max_findings: usize,
+    /// The longest original text one finding is expected to span. A stream
+    /// holds back about twice this much (see `Guard::stream`); a finding
+    /// longer than this may be cut or missed in a stream, never in one-shot
+    /// inspection.
+    pub max_match_bytes: usize,
 }
 
 impl Default for Limits {
@@ -143,6 +150,7 @@ impl Default for Limits {
             max_decode_expansion: 2,
             max_view_expansion: 4,
             max_findings: 256,
+            max_match_bytes: 4096,
         }
     }
 }
@@ -162,6 +170,32 @@ pub struct Allow {
     /// Rule ids whose findings never count for the decision (they are still
     /// reported, with weight 0). Use `disable` to drop rules entirely.
     pub monitor_only: Vec<String>,
+}
+
+/// How responses are matched against registered confidential context
+/// (system prompts; see `Context`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct Leakage {
+    /// A response leaks a registered text when it reproduces at least this
+    /// many consecutive words of it (after folding: case, look-alikes,
+    /// punctuation and layout do not count). Texts shorter than this leak
+    /// when they appear whole.
+    pub min_run_words: usize,
+    /// Registered texts with fewer letters and digits than this are not
+    /// matched at all: a two-letter secret would be found everywhere.
+    /// (A text of symbols only counts its symbols.)
+    pub min_secret_chars: usize,
+}
+
+impl Default for Leakage {
+    fn default() -> Leakage {
+        Leakage {
+            min_run_words: 6,
+            min_secret_chars: 3,
+        }
+    }
 }
 
 /// One detection rule, as written in a rule pack or a policy.
@@ -266,6 +300,7 @@ impl Policy {
             categories: BTreeMap::new(),
             limits: Limits::default(),
             allow: Allow::default(),
+            leakage: Leakage::default(),
             rules: Vec::new(),
         }
     }
@@ -369,6 +404,24 @@ impl Policy {
         }
         if l.max_findings == 0 {
             return Err(Error::invalid("limits.max_findings", "must be at least 1"));
+        }
+        if !(64..=1 << 20).contains(&l.max_match_bytes) {
+            return Err(Error::invalid(
+                "limits.max_match_bytes",
+                "must be between 64 and 1048576",
+            ));
+        }
+        if !(2..=64).contains(&self.leakage.min_run_words) {
+            return Err(Error::invalid(
+                "leakage.min_run_words",
+                "must be between 2 and 64",
+            ));
+        }
+        if !(1..=64).contains(&self.leakage.min_secret_chars) {
+            return Err(Error::invalid(
+                "leakage.min_secret_chars",
+                "must be between 1 and 64",
+            ));
         }
         for (i, d) in self.allow.domains.iter().enumerate() {
             if d.is_empty() || d.contains(['/', ' ', ':', '@']) {

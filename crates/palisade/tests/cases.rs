@@ -13,15 +13,23 @@
 //! spans = [[0, 35]]                    # optional: spans of expect_rules[0]
 //! views = ["folded"]                   # optional: view(s) of expect_rules[0]
 //! policy = "..."                       # optional: TOML policy text
+//! system_prompt = "..."                # optional: registered context
+//! canary = "..."                       # optional: registered canary
+//! allow_domains = ["docs.example.com"] # optional: added to allow.domains
 //! ```
+//!
+//! A file may set `mode = "response"` at the top for all its cases.
 
-use palisade::{Action, Guard, Mode, Policy};
+use palisade::{Action, Context, Guard, Mode, Policy};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
+    /// Default mode for the file's cases.
+    #[serde(default)]
+    mode: Option<Mode>,
     #[serde(rename = "case")]
     cases: Vec<Case>,
 }
@@ -45,6 +53,15 @@ struct Case {
     views: Vec<String>,
     #[serde(default)]
     policy: Option<String>,
+    /// Registered as system-prompt context for the call.
+    #[serde(default)]
+    system_prompt: Option<String>,
+    /// Registered as a canary for the call.
+    #[serde(default)]
+    canary: Option<String>,
+    /// Added to the policy's `allow.domains`.
+    #[serde(default)]
+    allow_domains: Vec<String>,
 }
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -75,17 +92,32 @@ fn cases() {
         let text = std::fs::read_to_string(path).unwrap();
         let file: File =
             toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        for case in file.cases {
+        for case in &file.cases {
             count += 1;
-            let guard = match &case.policy {
-                Some(p) => Guard::new(
-                    &Policy::from_toml(p)
+            let guard = if case.policy.is_some() || !case.allow_domains.is_empty() {
+                let mut policy = match &case.policy {
+                    Some(p) => Policy::from_toml(p)
                         .unwrap_or_else(|e| panic!("{}: {}: {e}", path.display(), case.name)),
-                )
-                .unwrap(),
-                None => default.clone(),
+                    None => Policy::default(),
+                };
+                policy
+                    .allow
+                    .domains
+                    .extend(case.allow_domains.iter().cloned());
+                Guard::new(&policy).unwrap()
+            } else {
+                default.clone()
             };
-            let v = guard.inspect(case.mode.unwrap_or(Mode::Prompt), case.input.as_bytes());
+            let mut ctx = Context::new();
+            if let Some(p) = &case.system_prompt {
+                ctx.system_prompt(p.as_str());
+            }
+            if let Some(t) = &case.canary {
+                ctx.canary(t.as_str())
+                    .unwrap_or_else(|e| panic!("{}: {}: {e}", path.display(), case.name));
+            }
+            let mode = case.mode.or(file.mode).unwrap_or(Mode::Prompt);
+            let v = guard.inspect_with(mode, case.input.as_bytes(), &ctx);
             let where_ = format!(
                 "{} / {}",
                 path.strip_prefix(&root).unwrap_or(path).display(),
