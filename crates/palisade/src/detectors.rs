@@ -17,7 +17,15 @@ pub(crate) struct Context<'a> {
 pub(crate) type Detector = fn(&Context<'_>) -> Vec<(usize, usize, ViewKind)>;
 
 /// Names a rule may use in `detector = "..."`.
-pub(crate) const NAMES: &[&str] = &["unicode_tags", "variation_selectors", "bidi_controls", "invisible_in_words", "mixed_script_words"];
+pub(crate) const NAMES: &[&str] = &[
+    "unicode_tags",
+    "variation_selectors",
+    "bidi_controls",
+    "invisible_in_words",
+    "mixed_script_words",
+    "adversarial_suffix",
+    "token_flood",
+];
 
 pub(crate) fn lookup(name: &str) -> Option<Detector> {
     Some(match name {
@@ -26,6 +34,8 @@ pub(crate) fn lookup(name: &str) -> Option<Detector> {
         "bidi_controls" => bidi_controls,
         "invisible_in_words" => invisible_in_words,
         "mixed_script_words" => mixed_script_words,
+        "adversarial_suffix" => crate::gibberish::adversarial_suffix,
+        "token_flood" => crate::gibberish::token_flood,
         _ => return None,
     })
 }

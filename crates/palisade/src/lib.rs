@@ -64,6 +64,7 @@
 mod decode;
 mod detectors;
 mod engine;
+mod gibberish;
 mod error;
 mod guard;
 pub mod packs;
