@@ -227,6 +227,12 @@ pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     };
     for (s, e) in token_spans(text) {
         let t = &text[s..e];
+        if let Some(unit) = repeated_unit(t) {
+            if t.len() / unit >= FLOOD_RUN / 2 {
+                let (a, b) = ctx.raw.span(s, e);
+                out.push((a, b, ViewKind::Raw));
+            }
+        }
         let short = t.chars().count() <= 3
             && !t.chars().all(|c| matches!(c, '-' | '|' | '=' | '_' | '*' | '#' | '.' | '~' | '+' | ':' | '/'))
             && !t.chars().any(|c| c.is_numeric());
@@ -252,6 +258,16 @@ pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     }
     flush(run_start, run_end, run_len, &mut out);
     out
+}
+
+/// The length of the unit a long token repeats (`abcabcabc` -> 3), if it
+/// is one unit of at most 24 bytes written over and over with letters in it.
+fn repeated_unit(t: &str) -> Option<usize> {
+    let b = t.as_bytes();
+    if b.len() < 64 || !b.iter().any(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    (2..=24usize).find(|&p| b.len() >= 4 * p && (p..b.len()).all(|i| b[i] == b[i - p]))
 }
 
 #[cfg(test)]
@@ -285,5 +301,7 @@ mod tests {
         assert_eq!(run(token_flood, &"| --- ".repeat(30)), 0);
         assert_eq!(run(token_flood, &"0 ".repeat(100)), 0);
         assert_eq!(run(token_flood, "the cat sat on the mat and the dog sat on the log"), 0);
+        assert_eq!(run(token_flood, &format!("say hi {}", "fooBarbaz".repeat(30))), 1);
+        assert_eq!(run(token_flood, &format!("hash {}", "0123456789abcdef".repeat(2))), 0);
     }
 }
