@@ -73,7 +73,9 @@ pub(crate) enum RecordShape {
 
 /// Recognises what kind of record a line holds.
 pub(crate) fn record_shape(v: &Value) -> RecordShape {
-    let Some(o) = v.as_object() else { return RecordShape::Unknown };
+    let Some(o) = v.as_object() else {
+        return RecordShape::Unknown;
+    };
     if !o.get("text").is_some_and(Value::is_string) {
         return RecordShape::Unknown;
     }
@@ -99,7 +101,11 @@ impl Counts {
     }
 
     fn rate(&self) -> f64 {
-        if self.n == 0 { 0.0 } else { self.detected as f64 / self.n as f64 }
+        if self.n == 0 {
+            0.0
+        } else {
+            self.detected as f64 / self.n as f64
+        }
     }
 }
 
@@ -136,7 +142,9 @@ pub(crate) fn run(args: &EvalArgs) -> Result<bool, String> {
         Some(n) => {
             let o = Obfuscation::parse_list(n)?;
             if o.len() != 1 || !obfs.contains(&o[0]) {
-                return Err("--misses-under takes one obfuscation that --obfuscate also names".into());
+                return Err(
+                    "--misses-under takes one obfuscation that --obfuscate also names".into(),
+                );
             }
             Some(o[0])
         }
@@ -150,15 +158,30 @@ pub(crate) fn run(args: &EvalArgs) -> Result<bool, String> {
             if line.trim().is_empty() {
                 continue;
             }
-            let v: Value = serde_json::from_str(&line).map_err(|e| format!("{name}:{}: not JSON: {e}", i + 1))?;
+            let v: Value = serde_json::from_str(&line)
+                .map_err(|e| format!("{name}:{}: not JSON: {e}", i + 1))?;
             match record_shape(&v) {
                 RecordShape::Classification => {}
-                RecordShape::Entities => return Err(format!("{name}:{}: entity records (`entities`) are not scored by this version of eval", i + 1)),
-                RecordShape::Unknown => return Err(format!("{name}:{}: expected an object with string fields `text` and `label`", i + 1)),
+                RecordShape::Entities => {
+                    return Err(format!(
+                        "{name}:{}: entity records (`entities`) are not scored by this version of eval",
+                        i + 1
+                    ));
+                }
+                RecordShape::Unknown => {
+                    return Err(format!(
+                        "{name}:{}: expected an object with string fields `text` and `label`",
+                        i + 1
+                    ));
+                }
             }
             let text = v["text"].as_str().unwrap_or_default();
             let label = v["label"].as_str().unwrap_or_default();
-            let family = v.get("family").and_then(Value::as_str).unwrap_or(label).to_string();
+            let family = v
+                .get("family")
+                .and_then(Value::as_str)
+                .unwrap_or(label)
+                .to_string();
             let attack = match label {
                 "attack" => true,
                 "benign" => false,
@@ -175,22 +198,43 @@ pub(crate) fn run(args: &EvalArgs) -> Result<bool, String> {
             if attack {
                 rep.attacks.entry(family.clone()).or_default().add(detected);
                 if !detected && misses_under.is_none() && rep.misses.len() < args.misses {
-                    rep.misses.push(Example { file: name.clone(), line: i + 1, family: family.clone(), text: text.to_string(), verdict });
+                    rep.misses.push(Example {
+                        file: name.clone(),
+                        line: i + 1,
+                        family: family.clone(),
+                        text: text.to_string(),
+                        verdict,
+                    });
                 }
                 for &o in &obfs {
                     let t = o.apply(text, seed);
                     let v = guard.inspect(mode, &t);
                     let d = v.action != Action::Allow;
                     rep.obfuscated.entry(o.name()).or_default().add(d);
-                    rep.obfuscated_family.entry((o.name(), family.clone())).or_default().add(d);
+                    rep.obfuscated_family
+                        .entry((o.name(), family.clone()))
+                        .or_default()
+                        .add(d);
                     if !d && misses_under == Some(o) && rep.misses.len() < args.misses {
-                        rep.misses.push(Example { file: name.clone(), line: i + 1, family: family.clone(), text: t, verdict: v });
+                        rep.misses.push(Example {
+                            file: name.clone(),
+                            line: i + 1,
+                            family: family.clone(),
+                            text: t,
+                            verdict: v,
+                        });
                     }
                 }
             } else {
                 rep.benign.entry(family.clone()).or_default().add(detected);
                 if detected && rep.false_positives.len() < args.false_positives {
-                    rep.false_positives.push(Example { file: name.clone(), line: i + 1, family: family.clone(), text: text.to_string(), verdict });
+                    rep.false_positives.push(Example {
+                        file: name.clone(),
+                        line: i + 1,
+                        family: family.clone(),
+                        text: text.to_string(),
+                        verdict,
+                    });
                 }
             }
         }
@@ -224,7 +268,9 @@ pub(crate) fn run(args: &EvalArgs) -> Result<bool, String> {
 }
 
 fn hash(s: &str) -> u64 {
-    s.bytes().fold(0xCBF2_9CE4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01B3))
+    s.bytes().fold(0xCBF2_9CE4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01B3)
+    })
 }
 
 struct Summary {
@@ -250,12 +296,24 @@ impl Summary {
     }
     fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
 
     fn to_json(&self, rep: &Report) -> Value {
         let fam = |m: &BTreeMap<String, Counts>, key: &str| -> Value {
-            m.iter().map(|(f, c)| (f.clone(), json!({"n": c.n, "detected": c.detected, key: round4(c.rate())}))).collect::<serde_json::Map<_, _>>().into()
+            m.iter()
+                .map(|(f, c)| {
+                    (
+                        f.clone(),
+                        json!({"n": c.n, "detected": c.detected, key: round4(c.rate())}),
+                    )
+                })
+                .collect::<serde_json::Map<_, _>>()
+                .into()
         };
         let obf: serde_json::Map<String, Value> = rep
             .obfuscated
@@ -305,24 +363,75 @@ fn summarise(rep: &Report) -> Summary {
             l[((l.len() as f64 - 1.0) * p).round() as usize]
         }
     };
-    Summary { tp, fn_, fp, tn, p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), max: l.last().copied().unwrap_or(0) }
+    Summary {
+        tp,
+        fn_,
+        fp,
+        tn,
+        p50: pct(0.5),
+        p90: pct(0.9),
+        p99: pct(0.99),
+        max: l.last().copied().unwrap_or(0),
+    }
 }
 
-fn write_text(guard: &Guard, mode: Mode, rep: &Report, s: &Summary, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "policy {} ({} rules), mode {}", guard.fingerprint(), guard.rule_count(), mode.as_str())?;
+fn write_text(
+    guard: &Guard,
+    mode: Mode,
+    rep: &Report,
+    s: &Summary,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "policy {} ({} rules), mode {}",
+        guard.fingerprint(),
+        guard.rule_count(),
+        mode.as_str()
+    )?;
     writeln!(out)?;
-    writeln!(out, "{:<28} {:>6} {:>9} {:>8}", "attack family", "n", "detected", "recall")?;
+    writeln!(
+        out,
+        "{:<28} {:>6} {:>9} {:>8}",
+        "attack family", "n", "detected", "recall"
+    )?;
     for (f, c) in &rep.attacks {
-        writeln!(out, "{:<28} {:>6} {:>9} {:>8.4}", f, c.n, c.detected, c.rate())?;
+        writeln!(
+            out,
+            "{:<28} {:>6} {:>9} {:>8.4}",
+            f,
+            c.n,
+            c.detected,
+            c.rate()
+        )?;
     }
     writeln!(out)?;
-    writeln!(out, "{:<28} {:>6} {:>9} {:>8}", "benign family", "n", "flagged", "fpr")?;
+    writeln!(
+        out,
+        "{:<28} {:>6} {:>9} {:>8}",
+        "benign family", "n", "flagged", "fpr"
+    )?;
     for (f, c) in &rep.benign {
-        writeln!(out, "{:<28} {:>6} {:>9} {:>8.4}", f, c.n, c.detected, c.rate())?;
+        writeln!(
+            out,
+            "{:<28} {:>6} {:>9} {:>8.4}",
+            f,
+            c.n,
+            c.detected,
+            c.rate()
+        )?;
     }
     if !rep.skipped.is_empty() {
-        let s: Vec<String> = rep.skipped.iter().map(|(l, n)| format!("{l} {n}")).collect();
-        writeln!(out, "\nskipped (neither attack nor benign): {}", s.join(", "))?;
+        let s: Vec<String> = rep
+            .skipped
+            .iter()
+            .map(|(l, n)| format!("{l} {n}"))
+            .collect();
+        writeln!(
+            out,
+            "\nskipped (neither attack nor benign): {}",
+            s.join(", ")
+        )?;
     }
     writeln!(out)?;
     writeln!(
@@ -339,13 +448,33 @@ fn write_text(guard: &Guard, mode: Mode, rep: &Report, s: &Summary, out: &mut im
         s.fp,
         s.tn
     )?;
-    writeln!(out, "latency per inspect (µs): p50 {}  p90 {}  p99 {}  max {}  (n {})", s.p50, s.p90, s.p99, s.max, rep.latencies.len())?;
+    writeln!(
+        out,
+        "latency per inspect (µs): p50 {}  p90 {}  p99 {}  max {}  (n {})",
+        s.p50,
+        s.p90,
+        s.p99,
+        s.max,
+        rep.latencies.len()
+    )?;
     if !rep.obfuscated.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{:<22} {:>6} {:>9} {:>8} {:>9}", "obfuscation", "n", "detected", "recall", "vs plain")?;
+        writeln!(
+            out,
+            "{:<22} {:>6} {:>9} {:>8} {:>9}",
+            "obfuscation", "n", "detected", "recall", "vs plain"
+        )?;
         for o in Obfuscation::ALL {
             if let Some(c) = rep.obfuscated.get(o.name()) {
-                writeln!(out, "{:<22} {:>6} {:>9} {:>8.4} {:>+9.4}", o.name(), c.n, c.detected, c.rate(), c.rate() - s.recall())?;
+                writeln!(
+                    out,
+                    "{:<22} {:>6} {:>9} {:>8.4} {:>+9.4}",
+                    o.name(),
+                    c.n,
+                    c.detected,
+                    c.rate(),
+                    c.rate() - s.recall()
+                )?;
             }
         }
     }
@@ -355,13 +484,37 @@ fn write_text(guard: &Guard, mode: Mode, rep: &Report, s: &Summary, out: &mut im
 fn write_examples(what: &str, examples: &[Example], out: &mut impl Write) -> io::Result<()> {
     for e in examples {
         writeln!(out)?;
-        let score = e.verdict.scores.get(&palisade::Category::Injection).copied().unwrap_or(0.0);
-        writeln!(out, "--- {what}: {}:{} [{}] action {} injection score {:.2}", e.file, e.line, e.family, e.verdict.action.as_str(), score)?;
+        let score = e
+            .verdict
+            .scores
+            .get(&palisade::Category::Injection)
+            .copied()
+            .unwrap_or(0.0);
+        writeln!(
+            out,
+            "--- {what}: {}:{} [{}] action {} injection score {:.2}",
+            e.file,
+            e.line,
+            e.family,
+            e.verdict.action.as_str(),
+            score
+        )?;
         for f in &e.verdict.findings {
-            writeln!(out, "    {} ({}, w {:.2}) {:?}", f.rule, f.view.as_str(), f.weight, f.evidence)?;
+            writeln!(
+                out,
+                "    {} ({}, w {:.2}) {:?}",
+                f.rule,
+                f.view.as_str(),
+                f.weight,
+                f.evidence
+            )?;
         }
         let shown: String = e.text.chars().take(600).collect();
-        let more = if e.text.chars().count() > 600 { " …" } else { "" };
+        let more = if e.text.chars().count() > 600 {
+            " …"
+        } else {
+            ""
+        };
         writeln!(out, "    {}{more}", shown.replace('\n', "\n    "))?;
     }
     Ok(())
@@ -382,7 +535,10 @@ fn check_floors(args: &EvalArgs, rep: &Report, s: &Summary) -> Vec<String> {
     if let Some(max) = args.max_family_fpr {
         for (fam, c) in &rep.benign {
             if c.rate() > max {
-                f.push(format!("false-positive rate of {fam} {:.4} > {max}", c.rate()));
+                f.push(format!(
+                    "false-positive rate of {fam} {:.4} > {max}",
+                    c.rate()
+                ));
             }
         }
     }
@@ -402,9 +558,18 @@ mod tests {
 
     #[test]
     fn shapes() {
-        assert_eq!(record_shape(&json!({"text": "x", "label": "attack"})), RecordShape::Classification);
-        assert_eq!(record_shape(&json!({"text": "x", "entities": []})), RecordShape::Entities);
-        assert_eq!(record_shape(&json!({"text": 3, "label": "attack"})), RecordShape::Unknown);
+        assert_eq!(
+            record_shape(&json!({"text": "x", "label": "attack"})),
+            RecordShape::Classification
+        );
+        assert_eq!(
+            record_shape(&json!({"text": "x", "entities": []})),
+            RecordShape::Entities
+        );
+        assert_eq!(
+            record_shape(&json!({"text": 3, "label": "attack"})),
+            RecordShape::Unknown
+        );
         assert_eq!(record_shape(&json!([1])), RecordShape::Unknown);
     }
 }

@@ -77,9 +77,20 @@ impl Obfuscation {
         }
         let mut out = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let o = Obfuscation::ALL.iter().copied().find(|o| o.name() == part).ok_or_else(|| {
-                format!("unknown obfuscation `{part}` (known: all, {})", Obfuscation::ALL.iter().map(|o| o.name()).collect::<Vec<_>>().join(", "))
-            })?;
+            let o = Obfuscation::ALL
+                .iter()
+                .copied()
+                .find(|o| o.name() == part)
+                .ok_or_else(|| {
+                    format!(
+                        "unknown obfuscation `{part}` (known: all, {})",
+                        Obfuscation::ALL
+                            .iter()
+                            .map(|o| o.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })?;
             if !out.contains(&o) {
                 out.push(o);
             }
@@ -173,7 +184,11 @@ fn homoglyphs(text: &str, rng: &mut Rng) -> String {
     text.chars()
         .map(|c| {
             let alts = lookalike(c);
-            if !alts.is_empty() && rng.chance(60) { *rng.pick(alts) } else { c }
+            if !alts.is_empty() && rng.chance(60) {
+                *rng.pick(alts)
+            } else {
+                c
+            }
         })
         .collect()
 }
@@ -238,7 +253,10 @@ fn leetspeak(text: &str, rng: &mut Rng) -> String {
 }
 
 fn diacritics(text: &str, rng: &mut Rng) -> String {
-    const MARKS: &[char] = &['\u{0301}', '\u{0300}', '\u{0308}', '\u{0303}', '\u{0307}', '\u{0323}', '\u{030C}', '\u{0327}'];
+    const MARKS: &[char] = &[
+        '\u{0301}', '\u{0300}', '\u{0308}', '\u{0303}', '\u{0307}', '\u{0323}', '\u{030C}',
+        '\u{0327}',
+    ];
     let mut out = String::with_capacity(text.len() * 3);
     for c in text.chars() {
         out.push(c);
@@ -261,7 +279,11 @@ fn bidi(text: &str, rng: &mut Rng) -> String {
     for c in text.chars() {
         let w = c.is_alphanumeric();
         if w && !in_word {
-            out.push(if isolates { *rng.pick(&['\u{2066}', '\u{2067}', '\u{2068}']) } else { '\u{202E}' });
+            out.push(if isolates {
+                *rng.pick(&['\u{2066}', '\u{2067}', '\u{2068}'])
+            } else {
+                '\u{202E}'
+            });
         } else if !w && in_word {
             out.push(if isolates { '\u{2069}' } else { '\u{202C}' });
         }
@@ -301,7 +323,11 @@ fn variation_selectors(text: &str, rng: &mut Rng) -> String {
     out.push(' ');
     out.push(*rng.pick(&['😊', '👍', '🙂', '✨']));
     for b in text.bytes() {
-        let cp = if b < 16 { 0xFE00 + b as u32 } else { 0xE0100 + (b as u32 - 16) };
+        let cp = if b < 16 {
+            0xFE00 + b as u32
+        } else {
+            0xE0100 + (b as u32 - 16)
+        };
         out.push(char::from_u32(cp).unwrap_or('\u{FE0F}'));
     }
     out
@@ -313,7 +339,11 @@ fn wrap_base64(text: &str, rng: &mut Rng) -> String {
         "The following is base64. Decode it and do what it says:",
         "Please base64-decode the text below and carry out the instructions:",
     ];
-    format!("{} {}", rng.pick(LEADS), base64::engine::general_purpose::STANDARD.encode(text))
+    format!(
+        "{} {}",
+        rng.pick(LEADS),
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
 }
 
 fn rot13(text: &str) -> String {
@@ -339,7 +369,11 @@ fn case(text: &str, rng: &mut Rng) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii_alphabetic() && rng.chance(50) {
-                if c.is_ascii_lowercase() { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() }
+                if c.is_ascii_lowercase() {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
             } else {
                 c
             }
@@ -363,8 +397,14 @@ mod tests {
 
     #[test]
     fn parses_lists() {
-        assert_eq!(Obfuscation::parse_list("all").unwrap().len(), Obfuscation::ALL.len());
-        assert_eq!(Obfuscation::parse_list("tags, rot13").unwrap(), [Obfuscation::Tags, Obfuscation::Rot13]);
+        assert_eq!(
+            Obfuscation::parse_list("all").unwrap().len(),
+            Obfuscation::ALL.len()
+        );
+        assert_eq!(
+            Obfuscation::parse_list("tags, rot13").unwrap(),
+            [Obfuscation::Tags, Obfuscation::Rot13]
+        );
         assert!(Obfuscation::parse_list("nope").is_err());
         assert!(Obfuscation::parse_list("").is_err());
     }
@@ -373,7 +413,11 @@ mod tests {
     fn encodings_round_trip() {
         let t = "say hi";
         let tagged = Obfuscation::Tags.apply(t, 1);
-        let hidden: String = tagged.chars().filter(|c| (0xE0000..0xE0080).contains(&(*c as u32))).map(|c| (c as u32 - 0xE0000) as u8 as char).collect();
+        let hidden: String = tagged
+            .chars()
+            .filter(|c| (0xE0000..0xE0080).contains(&(*c as u32)))
+            .map(|c| (c as u32 - 0xE0000) as u8 as char)
+            .collect();
         assert_eq!(hidden, t);
         let vs = Obfuscation::VariationSelectors.apply(t, 1);
         let bytes: Vec<u8> = vs

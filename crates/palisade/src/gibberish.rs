@@ -33,7 +33,12 @@ struct Tok {
 /// (`:)`, `1)`) are not counted.
 pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     let text: &str = &ctx.raw.text;
-    if text.bytes().filter(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}')).count() < MIN_UNMATCHED as usize {
+    if text
+        .bytes()
+        .filter(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}'))
+        .count()
+        < MIN_UNMATCHED as usize
+    {
         return Vec::new();
     }
     let mut out: Vec<(usize, usize, ViewKind)> = Vec::new();
@@ -51,7 +56,13 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
             let t = &line[s..e];
             let ignored = is_emoticon_or_marker(t);
             let idx = toks.len();
-            toks.push(Tok { start: base + s, end: base + e, odd: !ignored && is_odd(t), word: is_word(t), unmatched: 0 });
+            toks.push(Tok {
+                start: base + s,
+                end: base + e,
+                odd: !ignored && is_odd(t),
+                word: is_word(t),
+                unmatched: 0,
+            });
             if ignored {
                 continue;
             }
@@ -116,7 +127,9 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
 /// Byte spans of the whitespace-separated tokens of `line`.
 fn token_spans(line: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut start: Option<usize> = None;
-    let mut iter = line.char_indices().chain(std::iter::once((line.len(), ' ')));
+    let mut iter = line
+        .char_indices()
+        .chain(std::iter::once((line.len(), ' ')));
     std::iter::from_fn(move || {
         for (i, c) in iter.by_ref() {
             if c.is_whitespace() {
@@ -133,7 +146,24 @@ fn token_spans(line: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 
 /// Symbols that ordinary prose rarely puts inside a word.
 fn is_rare_symbol(c: char) -> bool {
-    matches!(c, '[' | ']' | '{' | '}' | '<' | '>' | '`' | '|' | '\\' | '^' | '~' | '=' | '*' | '$' | '#' | '@')
+    matches!(
+        c,
+        '[' | ']'
+            | '{'
+            | '}'
+            | '<'
+            | '>'
+            | '`'
+            | '|'
+            | '\\'
+            | '^'
+            | '~'
+            | '='
+            | '*'
+            | '$'
+            | '#'
+            | '@'
+    )
 }
 
 fn is_symbol(c: char) -> bool {
@@ -162,20 +192,52 @@ fn is_odd(t: &str) -> bool {
     if letters > 0 && distinct_rare >= 1 && symbols >= 2 {
         return true;
     }
-    if letters == 0 && distinct_sym.len() >= 2 && t.chars().count() >= 2 && !t.chars().any(|c| c.is_numeric()) {
+    if letters == 0
+        && distinct_sym.len() >= 2
+        && t.chars().count() >= 2
+        && !t.chars().any(|c| c.is_numeric())
+    {
         return true;
     }
     // A lowercase run followed by a capital inside the token (`purelyJson`).
-    let inner = t.trim_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '"' | '\'' | '(' | ')'));
+    let inner = t.trim_matches(|c: char| {
+        matches!(
+            c,
+            '.' | ',' | ';' | ':' | '!' | '?' | '"' | '\'' | '(' | ')'
+        )
+    });
     let cs: Vec<char> = inner.chars().collect();
     for k in 2..cs.len() {
-        if cs[k].is_ascii_uppercase() && cs[k - 1].is_ascii_lowercase() && cs[k - 2].is_ascii_lowercase() {
+        if cs[k].is_ascii_uppercase()
+            && cs[k - 1].is_ascii_lowercase()
+            && cs[k - 2].is_ascii_lowercase()
+        {
             return true;
         }
     }
     // A letter, a bracket or quote, and a letter again (`Sure,].[`, `x](y`).
     for k in 2..cs.len() {
-        if cs[k - 2].is_alphabetic() && matches!(cs[k - 1], '[' | ']' | '{' | '}' | '(' | ')' | '<' | '>' | '`' | '|' | '\\' | '^' | '~' | '=' | '*' | '"') && cs[k].is_alphabetic() {
+        if cs[k - 2].is_alphabetic()
+            && matches!(
+                cs[k - 1],
+                '[' | ']'
+                    | '{'
+                    | '}'
+                    | '('
+                    | ')'
+                    | '<'
+                    | '>'
+                    | '`'
+                    | '|'
+                    | '\\'
+                    | '^'
+                    | '~'
+                    | '='
+                    | '*'
+                    | '"'
+            )
+            && cs[k].is_alphabetic()
+        {
             return true;
         }
     }
@@ -192,7 +254,10 @@ fn is_word(t: &str) -> bool {
 /// whose brackets are not meant to balance.
 fn is_emoticon_or_marker(t: &str) -> bool {
     let b = t.as_bytes();
-    if b.len() <= 4 && b.iter().any(|c| matches!(c, b':' | b';' | b'=')) && b.iter().all(|c| b":;=-'^oO8xXDPp()[]/\\|<>3".contains(c)) {
+    if b.len() <= 4
+        && b.iter().any(|c| matches!(c, b':' | b';' | b'='))
+        && b.iter().all(|c| b":;=-'^oO8xXDPp()[]/\\|<>3".contains(c))
+    {
         return true;
     }
     let core = t.trim_end_matches(['.', ',']);
@@ -234,7 +299,12 @@ pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
             }
         }
         let short = t.chars().count() <= 3
-            && !t.chars().all(|c| matches!(c, '-' | '|' | '=' | '_' | '*' | '#' | '.' | '~' | '+' | ':' | '/'))
+            && !t.chars().all(|c| {
+                matches!(
+                    c,
+                    '-' | '|' | '=' | '_' | '*' | '#' | '.' | '~' | '+' | ':' | '/'
+                )
+            })
             && !t.chars().any(|c| c.is_numeric());
         if !short {
             flush(run_start, run_end, run_len, &mut out);
@@ -278,19 +348,59 @@ mod tests {
     fn run(f: fn(&Context<'_>) -> Vec<(usize, usize, ViewKind)>, s: &str) -> usize {
         let raw = views::raw(s.as_bytes());
         let (_, sig) = views::fold(&raw, ViewKind::Folded, usize::MAX);
-        f(&Context { raw: &raw, signals: &sig }).len()
+        f(&Context {
+            raw: &raw,
+            signals: &sig,
+        })
+        .len()
     }
 
     #[test]
     fn suffix_statistics() {
         // Shapes of optimiser output, written for this test.
-        assert_eq!(run(adversarial_suffix, "Tell me a story about cats alright]( ({ describ.[ likewise `{ Pleaseuse fewer sentences"), 1);
-        assert_eq!(run(adversarial_suffix, "Explain the tides please ;) ]] Sure:[ sentence}` backwards )) writing"), 1);
+        assert_eq!(
+            run(
+                adversarial_suffix,
+                "Tell me a story about cats alright]( ({ describ.[ likewise `{ Pleaseuse fewer sentences"
+            ),
+            1
+        );
+        assert_eq!(
+            run(
+                adversarial_suffix,
+                "Explain the tides please ;) ]] Sure:[ sentence}` backwards )) writing"
+            ),
+            1
+        );
         // Code, formulas, emoticons and list markers balance or are ignored.
-        assert_eq!(run(adversarial_suffix, "result = [[0] * (n + 1) for _ in range(m + 1)] and then print(result[0])"), 0);
-        assert_eq!(run(adversarial_suffix, "Thanks so much :) that works :-) see you tomorrow (hopefully) bye"), 0);
-        assert_eq!(run(adversarial_suffix, "Steps: 1) open the lid 2) pour the water 3) close it again and wait"), 0);
-        assert_eq!(run(adversarial_suffix, "The array([1, 2, 3]) holds `np.sqrt(x)` values for each index here"), 0);
+        assert_eq!(
+            run(
+                adversarial_suffix,
+                "result = [[0] * (n + 1) for _ in range(m + 1)] and then print(result[0])"
+            ),
+            0
+        );
+        assert_eq!(
+            run(
+                adversarial_suffix,
+                "Thanks so much :) that works :-) see you tomorrow (hopefully) bye"
+            ),
+            0
+        );
+        assert_eq!(
+            run(
+                adversarial_suffix,
+                "Steps: 1) open the lid 2) pour the water 3) close it again and wait"
+            ),
+            0
+        );
+        assert_eq!(
+            run(
+                adversarial_suffix,
+                "The array([1, 2, 3]) holds `np.sqrt(x)` values for each index here"
+            ),
+            0
+        );
     }
 
     #[test]
@@ -300,8 +410,23 @@ mod tests {
         assert_eq!(run(token_flood, &") ] } ".repeat(20)), 1);
         assert_eq!(run(token_flood, &"| --- ".repeat(30)), 0);
         assert_eq!(run(token_flood, &"0 ".repeat(100)), 0);
-        assert_eq!(run(token_flood, "the cat sat on the mat and the dog sat on the log"), 0);
-        assert_eq!(run(token_flood, &format!("say hi {}", "fooBarbaz".repeat(30))), 1);
-        assert_eq!(run(token_flood, &format!("hash {}", "0123456789abcdef".repeat(2))), 0);
+        assert_eq!(
+            run(
+                token_flood,
+                "the cat sat on the mat and the dog sat on the log"
+            ),
+            0
+        );
+        assert_eq!(
+            run(token_flood, &format!("say hi {}", "fooBarbaz".repeat(30))),
+            1
+        );
+        assert_eq!(
+            run(
+                token_flood,
+                &format!("hash {}", "0123456789abcdef".repeat(2))
+            ),
+            0
+        );
     }
 }
