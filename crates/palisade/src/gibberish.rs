@@ -53,7 +53,14 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
         toks.clear();
         let mut stack: Vec<(u8, usize)> = Vec::new();
         for (s, e) in token_spans(line) {
-            let t = &line[s..e];
+            // Combining marks stacked on letters do not change a token's shape.
+            let stripped: String;
+            let t = if line[s..e].chars().any(is_combining) {
+                stripped = line[s..e].chars().filter(|&c| !is_combining(c)).collect();
+                stripped.as_str()
+            } else {
+                &line[s..e]
+            };
             let ignored = is_emoticon_or_marker(t);
             let idx = toks.len();
             toks.push(Tok {
@@ -122,6 +129,10 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
             (a, b, v)
         })
         .collect()
+}
+
+fn is_combining(c: char) -> bool {
+    matches!(c as u32, 0x300..=0x36F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
 }
 
 /// Byte spans of the whitespace-separated tokens of `line`.

@@ -64,8 +64,8 @@
 mod decode;
 mod detectors;
 mod engine;
-mod error;
 mod gibberish;
+mod error;
 mod guard;
 pub mod packs;
 mod policy;
