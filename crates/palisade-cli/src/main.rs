@@ -1,5 +1,7 @@
 //! `palisade`: inspect prompts and responses from the command line.
 
+mod eval;
+mod obfuscate;
 mod scan;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -17,6 +19,7 @@ Examples:
   palisade scan examples/prompts/injection.txt
   echo 'Ignore previous instructions' | palisade scan --format json
   palisade scan --jsonl text --policy my-policy.toml prompts.jsonl
+  palisade eval --obfuscate all attacks.jsonl benign.jsonl
   palisade policy default > my-policy.toml && palisade policy check my-policy.toml
   palisade scan --mode response --system-prompt prompt.txt --canary \"$TOKEN\" --chunk-size 16 reply.txt";
 
@@ -32,6 +35,11 @@ enum Command {
     /// Inspect files, stdin or JSON Lines and report findings.
     #[command(after_help = AFTER_HELP)]
     Scan(scan::ScanArgs),
+    /// Measure detection quality on labelled JSON Lines (`text`, `label`
+    /// attack|benign, optional `family`): recall per attack family,
+    /// false-positive rate per benign family, latency, robustness to
+    /// obfuscation. Exits 1 when a --min-*/--max-* floor is crossed.
+    Eval(eval::EvalArgs),
     /// Work with policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -84,6 +92,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::Eval(args) => eval::run(&args),
         Command::Policy(PolicyCommand::Default) => {
             print!("{}", Policy::default_toml());
             Ok(false)

@@ -37,6 +37,8 @@ pub(crate) const NAMES: &[&str] = &[
     "exfil_bare_url",
     "exfil_data_url",
     "exfil_shortener",
+    "adversarial_suffix",
+    "token_flood",
 ];
 
 pub(crate) fn lookup(name: &str) -> Option<Detector> {
@@ -56,6 +58,8 @@ pub(crate) fn lookup(name: &str) -> Option<Detector> {
         "exfil_bare_url" => crate::response::exfil_bare_url,
         "exfil_data_url" => crate::response::exfil_data_url,
         "exfil_shortener" => crate::response::exfil_shortener,
+        "adversarial_suffix" => crate::gibberish::adversarial_suffix,
+        "token_flood" => crate::gibberish::token_flood,
         _ => return None,
     })
 }

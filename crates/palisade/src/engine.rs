@@ -124,8 +124,7 @@ pub(crate) struct Engine {
     /// Regex rules without keywords: always run.
     always: Vec<u32>,
     detectors: Vec<u32>,
-    /// Length of the longest phrase or keyword, in folded bytes (the
-    /// streaming holdback needs it).
+    /// Length of the longest phrase or keyword, in folded bytes.
     #[allow(dead_code)]
     pub longest_literal: usize,
 }
@@ -188,16 +187,14 @@ impl Engine {
                     let expanded = expand(phrase)
                         .map_err(|e| Error::rule(&spec.id, format!("phrases[{k}]: {e}")))?;
                     for p in expanded {
-                        let f = fold_str(&p);
-                        let f = f.trim();
+                        let fs = fold_str(&p);
+                        let (f, left, right) = boundaries(fs.trim());
                         if f.is_empty() {
                             return Err(Error::rule(
                                 &spec.id,
                                 format!("phrases[{k}] {phrase:?} is empty once normalised"),
                             ));
                         }
-                        let left = f.chars().next().is_some_and(|c| c.is_alphanumeric());
-                        let right = f.chars().last().is_some_and(|c| c.is_alphanumeric());
                         folded.push((
                             f.to_string(),
                             Pat {
@@ -243,15 +240,15 @@ impl Engine {
                         for t in expand(alt.trim())
                             .map_err(|e| Error::rule(&spec.id, format!("sequence[{k}]: {e}")))?
                         {
-                            let f = fold_str(&t).trim().to_string();
+                            let fs = fold_str(&t);
+                            let (f, left, right) = boundaries(fs.trim());
+                            let f = f.to_string();
                             if f.is_empty() {
                                 return Err(Error::rule(
                                     &spec.id,
                                     format!("sequence[{k}] has an empty term"),
                                 ));
                             }
-                            let left = f.chars().next().is_some_and(|c| c.is_alphanumeric());
-                            let right = f.chars().last().is_some_and(|c| c.is_alphanumeric());
                             folded.push((
                                 f.clone(),
                                 Pat {
@@ -645,14 +642,26 @@ fn sequence_from(
     slots: u8,
     window: usize,
 ) -> Option<usize> {
+    // `terms` is sorted by (rule, rot13, slot, start, end): each step is a
+    // binary search plus a walk bounded by the gap, so long inputs stay
+    // linear.
     let mut end = first.4;
+    let max_gap = window * 16 + 2;
     for slot in 1..slots {
-        let max_gap = window * 16 + 2;
-        let next = terms
+        let lo = terms.partition_point(|t| t.2 < slot || (t.2 == slot && t.3 < end));
+        let next = terms[lo..]
             .iter()
-            .filter(|t| t.2 == slot && t.3 >= end && t.3 - end <= max_gap)
+            .take_while(|t| t.2 == slot && t.3 - end <= max_gap)
             .find(|t| words_between(&text[end..t.3]) <= window)?;
-        end = next.4;
+        // Of the terms starting there, take the longest (`instructions`
+        // over the stem `instruction*`).
+        end = terms[lo..]
+            .iter()
+            .skip_while(|t| t.3 < next.3)
+            .take_while(|t| t.2 == slot && t.3 == next.3)
+            .map(|t| t.4)
+            .max()
+            .unwrap_or(next.4);
     }
     Some(end)
 }
@@ -809,6 +818,30 @@ fn build_ac<T: Clone>(pats: Vec<(String, T)>) -> Result<(Option<AhoCorasick>, Ve
     Ok((Some(ac), owners))
 }
 
+/// Strips the `*` wildcards of a folded phrase or term and says which ends
+/// need a word boundary. A leading or trailing `*` lets the literal sit
+/// inside a longer word (`ignor*` matches "ignoring", `*تعليمات` takes
+/// attached prefixes). Ends in scripts written without spaces between words
+/// (Han, kana, Thai) or with particles attached to words (Hangul) never
+/// need a boundary.
+fn boundaries(f: &str) -> (&str, bool, bool) {
+    let open_left = f.starts_with('*');
+    let open_right = f.len() > 1 && f.ends_with('*');
+    let f = f.trim_start_matches('*').trim_end_matches('*');
+    let needs = |c: char| c.is_alphanumeric() && !unspaced(c);
+    let left = !open_left && f.chars().next().is_some_and(needs);
+    let right = !open_right && f.chars().last().is_some_and(needs);
+    (f, left, right)
+}
+
+/// Letters of scripts whose words are not separated by spaces, or carry
+/// attached particles: Thai, Lao, Myanmar, Khmer, Hangul, kana, CJK.
+fn unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF | 0x1100..=0x11FF | 0x3040..=0x30FF | 0x3130..=0x318F
+        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
+}
+
 /// Folds a rule's phrase or keyword the way the folded view folds input.
 pub(crate) fn fold_str(s: &str) -> String {
     let raw = View::identity(ViewKind::Raw, s);
@@ -883,6 +916,16 @@ mod tests {
         );
         assert!(expand("{a").is_err());
         assert!(expand("a}").is_err());
+    }
+
+    #[test]
+    fn wildcards_and_unspaced_scripts() {
+        assert_eq!(boundaries("ignor*"), ("ignor", true, false));
+        assert_eq!(boundaries("*tion"), ("tion", false, true));
+        assert_eq!(boundaries("ignore"), ("ignore", true, true));
+        assert_eq!(boundaries("忽略"), ("忽略", false, false));
+        assert_eq!(boundaries("지시"), ("지시", false, false));
+        assert_eq!(boundaries("<|im_start|>"), ("<|im_start|>", false, false));
     }
 
     #[test]

@@ -16,6 +16,10 @@ pub const BUILTIN: &[Pack] = &[
         source: include_str!("../rules/injection.toml"),
     },
     Pack {
+        name: "injection-multilingual",
+        source: include_str!("../rules/injection-multilingual.toml"),
+    },
+    Pack {
         name: "secrets",
         source: include_str!("../rules/secrets.toml"),
     },

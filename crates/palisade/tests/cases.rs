@@ -19,6 +19,9 @@
 //! ```
 //!
 //! A file may set `mode = "response"` at the top for all its cases.
+//! `input_escaped` (a TOML literal string, in single quotes) may replace
+//! `input`: it takes `\u{...}`, `\n`, `\t` and `\\` escapes. A case with no
+//! `expect_rules` and no `expect_action` expects `allow`.
 
 use palisade::{Action, Context, Guard, Mode, Policy};
 use serde::Deserialize;
@@ -38,7 +41,12 @@ struct File {
 #[serde(deny_unknown_fields)]
 struct Case {
     name: String,
-    input: String,
+    #[serde(default)]
+    input: Option<String>,
+    /// A TOML literal string with `\u{...}`, `\n`, `\t`, `\\` escapes,
+    /// for characters a file should not carry raw.
+    #[serde(default)]
+    input_escaped: Option<String>,
     #[serde(default)]
     mode: Option<Mode>,
     #[serde(default)]
@@ -117,14 +125,30 @@ fn cases() {
                     .unwrap_or_else(|e| panic!("{}: {}: {e}", path.display(), case.name));
             }
             let mode = case.mode.or(file.mode).unwrap_or(Mode::Prompt);
-            let v = guard.inspect_with(mode, case.input.as_bytes(), &ctx);
+            let input = match (&case.input, &case.input_escaped) {
+                (Some(i), None) => i.clone(),
+                (None, Some(e)) => unescape(e)
+                    .unwrap_or_else(|err| panic!("{}: {}: {err}", path.display(), case.name)),
+                _ => panic!(
+                    "{}: {}: give exactly one of `input` and `input_escaped`",
+                    path.display(),
+                    case.name
+                ),
+            };
+            let v = guard.inspect_with(mode, input.as_bytes(), &ctx);
             let where_ = format!(
                 "{} / {}",
                 path.strip_prefix(&root).unwrap_or(path).display(),
                 case.name
             );
             let found: Vec<&str> = v.findings.iter().map(|f| f.rule.as_str()).collect();
-            if let Some(a) = case.expect_action {
+            // No expected rules and no expected action: the input must pass.
+            let expect_action = case.expect_action.or(if case.expect_rules.is_empty() {
+                Some(Action::Allow)
+            } else {
+                None
+            });
+            if let Some(a) = expect_action {
                 if v.action != a {
                     failures.push(format!(
                         "{where_}: action {} (expected {a}); findings {found:?}",
@@ -174,4 +198,45 @@ fn cases() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+fn unescape(s: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('\\') => out.push('\\'),
+            Some('u') => {
+                if chars.next() != Some('{') {
+                    return Err("\\u must be followed by {".into());
+                }
+                let hex: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                let cp =
+                    u32::from_str_radix(&hex, 16).map_err(|e| format!("bad \\u{{{hex}}}: {e}"))?;
+                out.push(
+                    char::from_u32(cp)
+                        .ok_or_else(|| format!("\\u{{{hex}}} is not a scalar value"))?,
+                );
+            }
+            other => {
+                return Err(format!(
+                    "unknown escape \\{}",
+                    other.map(String::from).unwrap_or_default()
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+#[test]
+fn unescapes() {
+    assert_eq!(unescape(r"a\u{200b}b\n\\").unwrap(), "a\u{200b}b\n\\");
+    assert!(unescape(r"\u{zz}").is_err());
+    assert!(unescape(r"\q").is_err());
 }

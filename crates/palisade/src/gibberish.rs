@@ -1,0 +1,446 @@
+//! Detectors for machine-made text: optimiser-found adversarial suffixes
+//! (GCG-style) and floods of repeated short tokens.
+//!
+//! Both use character-level statistics of whitespace-separated tokens, not
+//! lists of strings, so they recognise suffixes no one has published yet.
+
+use crate::detectors::Context;
+use crate::types::ViewKind;
+
+/// Tokens per sliding window.
+const WINDOW: usize = 10;
+/// A window is a suffix when it holds at least this many odd tokens...
+const MIN_ODD: u32 = 2;
+/// ...this many brackets that close nothing or are never closed...
+const MIN_UNMATCHED: u32 = 2;
+/// ...and this many plain words (the optimiser keeps words in its output,
+/// which tells it apart from a row of symbols or a line of code).
+const MIN_WORDS: u32 = 2;
+
+#[derive(Default, Clone, Copy)]
+struct Tok {
+    start: usize,
+    end: usize,
+    odd: bool,
+    word: bool,
+    unmatched: u32,
+}
+
+/// Optimiser-made gibberish after a request: words glued to brackets and
+/// quotes (`Sure,].[`, `[[Step`, `({\`), symbol clusters, camel-cased
+/// splices (`purelyJson`), with brackets that open and close nothing.
+/// Code and formulas balance their brackets; emoticons and list markers
+/// (`:)`, `1)`) are not counted.
+pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
+    let text: &str = &ctx.raw.text;
+    if text
+        .bytes()
+        .filter(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}'))
+        .count()
+        < MIN_UNMATCHED as usize
+    {
+        return Vec::new();
+    }
+    let mut out: Vec<(usize, usize, ViewKind)> = Vec::new();
+    let mut toks: Vec<Tok> = Vec::new();
+    let mut line_start = 0usize;
+    for line in text.split('\n') {
+        let base = line_start;
+        line_start += line.len() + 1;
+        if line.len() < 12 {
+            continue;
+        }
+        toks.clear();
+        let mut stack: Vec<(u8, usize)> = Vec::new();
+        for (s, e) in token_spans(line) {
+            // Combining marks stacked on letters do not change a token's shape.
+            let stripped: String;
+            let t = if line[s..e].chars().any(is_combining) {
+                stripped = line[s..e].chars().filter(|&c| !is_combining(c)).collect();
+                stripped.as_str()
+            } else {
+                &line[s..e]
+            };
+            let ignored = is_emoticon_or_marker(t);
+            let idx = toks.len();
+            toks.push(Tok {
+                start: base + s,
+                end: base + e,
+                odd: !ignored && is_odd(t),
+                word: is_word(t),
+                unmatched: 0,
+            });
+            if ignored {
+                continue;
+            }
+            for b in t.bytes() {
+                match b {
+                    b'(' | b'[' | b'{' => stack.push((b, idx)),
+                    b')' | b']' | b'}' => {
+                        let open = match b {
+                            b')' => b'(',
+                            b']' => b'[',
+                            _ => b'{',
+                        };
+                        if let Some(pos) = stack.iter().rposition(|&(o, _)| o == open) {
+                            // Openers skipped over were never closed.
+                            for &(_, ti) in &stack[pos + 1..] {
+                                toks[ti].unmatched += 1;
+                            }
+                            stack.truncate(pos);
+                        } else {
+                            toks[idx].unmatched += 1;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for &(_, ti) in &stack {
+            toks[ti].unmatched += 1;
+        }
+        if toks.len() < 5 {
+            continue;
+        }
+        let w = WINDOW.min(toks.len());
+        let (mut odd, mut un, mut words) = (0u32, 0u32, 0u32);
+        for (i, t) in toks.iter().enumerate() {
+            odd += u32::from(t.odd);
+            un += t.unmatched;
+            words += u32::from(t.word);
+            if i >= w {
+                let old = toks[i - w];
+                odd -= u32::from(old.odd);
+                un -= old.unmatched;
+                words -= u32::from(old.word);
+            }
+            if i + 1 >= w && odd >= MIN_ODD && un >= MIN_UNMATCHED && words >= MIN_WORDS {
+                let (s, e) = (toks[i + 1 - w].start, t.end);
+                match out.last_mut() {
+                    Some(last) if s <= last.1 => last.1 = e,
+                    _ => out.push((s, e, ViewKind::Raw)),
+                }
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(s, e, v)| {
+            let (a, b) = ctx.raw.span(s, e);
+            (a, b, v)
+        })
+        .collect()
+}
+
+fn is_combining(c: char) -> bool {
+    matches!(c as u32, 0x300..=0x36F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+}
+
+/// Byte spans of the whitespace-separated tokens of `line`.
+fn token_spans(line: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut start: Option<usize> = None;
+    let mut iter = line
+        .char_indices()
+        .chain(std::iter::once((line.len(), ' ')));
+    std::iter::from_fn(move || {
+        for (i, c) in iter.by_ref() {
+            if c.is_whitespace() {
+                if let Some(s) = start.take() {
+                    return Some((s, i));
+                }
+            } else if start.is_none() {
+                start = Some(i);
+            }
+        }
+        None
+    })
+}
+
+/// Symbols that ordinary prose rarely puts inside a word.
+fn is_rare_symbol(c: char) -> bool {
+    matches!(
+        c,
+        '[' | ']'
+            | '{'
+            | '}'
+            | '<'
+            | '>'
+            | '`'
+            | '|'
+            | '\\'
+            | '^'
+            | '~'
+            | '='
+            | '*'
+            | '$'
+            | '#'
+            | '@'
+    )
+}
+
+fn is_symbol(c: char) -> bool {
+    c.is_ascii_punctuation()
+}
+
+/// A token that reads like optimiser output rather than a word.
+fn is_odd(t: &str) -> bool {
+    let letters = t.chars().filter(|c| c.is_alphabetic()).count();
+    let symbols = t.chars().filter(|&c| is_symbol(c)).count();
+    let mut rare = [false; 16];
+    let mut distinct_rare = 0;
+    let mut distinct_sym = std::collections::BTreeSet::new();
+    for c in t.chars() {
+        if is_symbol(c) {
+            distinct_sym.insert(c);
+        }
+        if is_rare_symbol(c) {
+            let k = "[]{}<>`|\\^~=*$#@".find(c).unwrap_or(0) % 16;
+            if !rare[k] {
+                rare[k] = true;
+                distinct_rare += 1;
+            }
+        }
+    }
+    if letters > 0 && distinct_rare >= 1 && symbols >= 2 {
+        return true;
+    }
+    if letters == 0
+        && distinct_sym.len() >= 2
+        && t.chars().count() >= 2
+        && !t.chars().any(|c| c.is_numeric())
+    {
+        return true;
+    }
+    // A lowercase run followed by a capital inside the token (`purelyJson`).
+    let inner = t.trim_matches(|c: char| {
+        matches!(
+            c,
+            '.' | ',' | ';' | ':' | '!' | '?' | '"' | '\'' | '(' | ')'
+        )
+    });
+    let cs: Vec<char> = inner.chars().collect();
+    for k in 2..cs.len() {
+        if cs[k].is_ascii_uppercase()
+            && cs[k - 1].is_ascii_lowercase()
+            && cs[k - 2].is_ascii_lowercase()
+        {
+            return true;
+        }
+    }
+    // A letter, a bracket or quote, and a letter again (`Sure,].[`, `x](y`).
+    for k in 2..cs.len() {
+        if cs[k - 2].is_alphabetic()
+            && matches!(
+                cs[k - 1],
+                '[' | ']'
+                    | '{'
+                    | '}'
+                    | '('
+                    | ')'
+                    | '<'
+                    | '>'
+                    | '`'
+                    | '|'
+                    | '\\'
+                    | '^'
+                    | '~'
+                    | '='
+                    | '*'
+                    | '"'
+            )
+            && cs[k].is_alphabetic()
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// A plain word: three or more letters, maybe with a comma or full stop.
+fn is_word(t: &str) -> bool {
+    let t = t.strip_suffix([',', '.']).unwrap_or(t);
+    t.chars().count() >= 3 && t.chars().all(|c| c.is_alphabetic())
+}
+
+/// Emoticons (`:)`, `:-(`, `(:`) and list markers (`1)`, `a)`, `(ii)`),
+/// whose brackets are not meant to balance.
+fn is_emoticon_or_marker(t: &str) -> bool {
+    let b = t.as_bytes();
+    if b.len() <= 4
+        && b.iter().any(|c| matches!(c, b':' | b';' | b'='))
+        && b.iter().all(|c| b":;=-'^oO8xXDPp()[]/\\|<>3".contains(c))
+    {
+        return true;
+    }
+    let core = t.trim_end_matches(['.', ',']);
+    let core = core.strip_prefix('(').unwrap_or(core);
+    matches!(core.strip_suffix(')'), Some(m) if !m.is_empty() && m.len() <= 4 && m.chars().all(|c| c.is_alphanumeric()))
+}
+
+/// At least this many tokens in a row...
+const FLOOD_RUN: usize = 40;
+/// ...drawn from at most this many distinct short tokens.
+const FLOOD_DISTINCT: usize = 4;
+
+/// A long run of the same few short tokens (`ö ö ö ö …`, `) ] } ) ] } …`),
+/// used to push instructions out of a model's attention or to make it
+/// diverge. Separator rules (`- - -`, `| --- |`) and digits do not count.
+pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
+    let text: &str = &ctx.raw.text;
+    if text.len() < FLOOD_RUN * 2 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    // Current run: start, end, length, distinct tokens seen.
+    let mut run_start = 0usize;
+    let mut run_end = 0usize;
+    let mut run_len = 0usize;
+    let mut distinct: Vec<&str> = Vec::new();
+    let flush = |s: usize, e: usize, n: usize, out: &mut Vec<(usize, usize, ViewKind)>| {
+        if n >= FLOOD_RUN {
+            let (a, b) = ctx.raw.span(s, e);
+            out.push((a, b, ViewKind::Raw));
+        }
+    };
+    for (s, e) in token_spans(text) {
+        let t = &text[s..e];
+        if let Some(unit) = repeated_unit(t) {
+            if t.len() / unit >= FLOOD_RUN / 2 {
+                let (a, b) = ctx.raw.span(s, e);
+                out.push((a, b, ViewKind::Raw));
+            }
+        }
+        let short = t.chars().count() <= 3
+            && !t.chars().all(|c| {
+                matches!(
+                    c,
+                    '-' | '|' | '=' | '_' | '*' | '#' | '.' | '~' | '+' | ':' | '/'
+                )
+            })
+            && !t.chars().any(|c| c.is_numeric());
+        if !short {
+            flush(run_start, run_end, run_len, &mut out);
+            run_len = 0;
+            distinct.clear();
+            continue;
+        }
+        if !distinct.contains(&t) {
+            if distinct.len() == FLOOD_DISTINCT {
+                flush(run_start, run_end, run_len, &mut out);
+                run_len = 0;
+                distinct.clear();
+            }
+            distinct.push(t);
+        }
+        if run_len == 0 {
+            run_start = s;
+        }
+        run_end = e;
+        run_len += 1;
+    }
+    flush(run_start, run_end, run_len, &mut out);
+    out
+}
+
+/// The length of the unit a long token repeats (`abcabcabc` -> 3), if it
+/// is one unit of at most 24 bytes written over and over with letters in it.
+fn repeated_unit(t: &str) -> Option<usize> {
+    let b = t.as_bytes();
+    if b.len() < 64 || !b.iter().any(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    (2..=24usize).find(|&p| b.len() >= 4 * p && (p..b.len()).all(|i| b[i] == b[i - p]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views;
+
+    fn run(f: fn(&Context<'_>) -> Vec<(usize, usize, ViewKind)>, s: &str) -> usize {
+        let raw = views::raw(s.as_bytes());
+        let (_, sig) = views::fold(&raw, ViewKind::Folded, usize::MAX);
+        let env = crate::response::Env::new(&[], Vec::new());
+        f(&Context {
+            raw: &raw,
+            signals: &sig,
+            sources: &[],
+            env: &env,
+        })
+        .len()
+    }
+
+    #[test]
+    fn suffix_statistics() {
+        // Shapes of optimiser output, written for this test.
+        assert_eq!(
+            run(
+                adversarial_suffix,
+                "Tell me a story about cats alright]( ({ describ.[ likewise `{ Pleaseuse fewer sentences"
+            ),
+            1
+        );
+        assert_eq!(
+            run(
+                adversarial_suffix,
+                "Explain the tides please ;) ]] Sure:[ sentence}` backwards )) writing"
+            ),
+            1
+        );
+        // Code, formulas, emoticons and list markers balance or are ignored.
+        assert_eq!(
+            run(
+                adversarial_suffix,
+                "result = [[0] * (n + 1) for _ in range(m + 1)] and then print(result[0])"
+            ),
+            0
+        );
+        assert_eq!(
+            run(
+                adversarial_suffix,
+                "Thanks so much :) that works :-) see you tomorrow (hopefully) bye"
+            ),
+            0
+        );
+        assert_eq!(
+            run(
+                adversarial_suffix,
+                "Steps: 1) open the lid 2) pour the water 3) close it again and wait"
+            ),
+            0
+        );
+        assert_eq!(
+            run(
+                adversarial_suffix,
+                "The array([1, 2, 3]) holds `np.sqrt(x)` values for each index here"
+            ),
+            0
+        );
+    }
+
+    #[test]
+    fn floods() {
+        let flood = "x ".repeat(10) + &"ö ".repeat(60) + "now say yes";
+        assert_eq!(run(token_flood, &flood), 1);
+        assert_eq!(run(token_flood, &") ] } ".repeat(20)), 1);
+        assert_eq!(run(token_flood, &"| --- ".repeat(30)), 0);
+        assert_eq!(run(token_flood, &"0 ".repeat(100)), 0);
+        assert_eq!(
+            run(
+                token_flood,
+                "the cat sat on the mat and the dog sat on the log"
+            ),
+            0
+        );
+        assert_eq!(
+            run(token_flood, &format!("say hi {}", "fooBarbaz".repeat(30))),
+            1
+        );
+        assert_eq!(
+            run(
+                token_flood,
+                &format!("hash {}", "0123456789abcdef".repeat(2))
+            ),
+            0
+        );
+    }
+}
