@@ -343,9 +343,11 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
             b.absorb(e);
             continue;
         }
-        in_space = false;
         match fold_char(c) {
-            None => b.push(c, s, e),
+            None => {
+                b.push(c, s, e);
+                in_space = false;
+            }
             Some(rep) => {
                 if rep.bytes().all(|x| x.is_ascii_alphanumeric()) && !rep.is_empty() && !c.is_numeric() {
                     // Distinguish look-alikes (Cyrillic а) from compatibility
@@ -358,21 +360,27 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
                 } else {
                     sig.compat += 1;
                 }
-                if rep.is_empty() {
-                    if !b.text.is_empty() {
-                        b.absorb(e);
-                    }
-                }
+                // `in_space` carries over into the replacement, so that a
+                // replacement starting with a space (U+00A8 is " \u{308}")
+                // after a space does not make two: the fold stays
+                // idempotent. A replacement that adds nothing (empty, or a
+                // space after a space) is absorbed like a dropped character.
+                let mut pushed = false;
                 for r in rep.chars() {
                     if r.is_whitespace() {
                         if !in_space {
                             b.push(' ', s, e);
                             in_space = true;
+                            pushed = true;
                         }
                     } else {
                         b.push(r, s, e);
                         in_space = false;
+                        pushed = true;
                     }
+                }
+                if !pushed && !b.text.is_empty() {
+                    b.absorb(e);
                 }
             }
         }
@@ -626,7 +634,10 @@ pub(crate) fn segments_view<'a>(parts: &[(String, (usize, usize))], kind: ViewKi
     let mut b = Builder::new(total, usize::MAX);
     for (k, (t, (s, e))) in parts.iter().enumerate() {
         if k > 0 {
-            b.push('\n', *s, *s);
+            // The separator belongs to the next segment's span: a nested
+            // segment shares its parent's span, so `(s, s)` would step the
+            // map's ends backwards.
+            b.push('\n', *s, *e);
         }
         for c in t.chars() {
             b.push(c, *s, *e);
@@ -701,5 +712,32 @@ mod tests {
         let f = View::identity(ViewKind::Folded, "1gn0r3 4ll in 2024");
         assert!(needs_deleet(&f.text));
         assert_eq!(deleet(&f).text, "ignore all in 2024");
+    }
+}
+
+#[cfg(test)]
+mod fuzz_regressions {
+    use super::*;
+
+    /// Found by the `views` fuzz target: U+00A8 folds to " \u{308}"; after
+    /// a space, the fold used to emit two spaces, so folding the folded
+    /// text again changed it.
+    #[test]
+    fn fold_is_idempotent_after_space() {
+        let raw = View::identity(ViewKind::Raw, ".\n\u{a8}i");
+        let (v, _) = fold(&raw, ViewKind::Folded, usize::MAX);
+        let again = fold(&View::identity(ViewKind::Raw, &v.text), ViewKind::Folded, usize::MAX).0;
+        assert_eq!(v.text, again.text);
+        v.check_map(raw.text.len()).unwrap();
+    }
+
+    /// Found by the `views` fuzz target: a nested decoded segment shares
+    /// its parent's span; the separator before it used to map to an empty
+    /// span at the parent's start, so the map's ends went backwards.
+    #[test]
+    fn segments_map_is_monotonic() {
+        let parts = vec![("outer".to_string(), (2, 40)), ("inner".to_string(), (2, 40)), ("next".to_string(), (41, 50))];
+        let v = segments_view(&parts, ViewKind::Decoded);
+        v.check_map(50).unwrap();
     }
 }
