@@ -123,6 +123,9 @@ pub(crate) struct Engine {
     detectors: Vec<u32>,
     /// Length of the longest phrase or keyword, in folded bytes.
     pub longest_literal: usize,
+    /// The folded automaton's literals (for the benchmarks' baseline).
+    #[cfg(feature = "internal-checks")]
+    pub literals: Vec<String>,
 }
 
 impl Engine {
@@ -287,9 +290,27 @@ impl Engine {
             });
         }
         let longest_literal = folded.iter().map(|p| p.0.len()).chain(squashed.iter().map(|p| p.0.len())).max().unwrap_or(0);
+        #[cfg(feature = "internal-checks")]
+        let literals = {
+            let mut l: Vec<String> = folded.iter().map(|p| p.0.clone()).collect();
+            l.sort();
+            l.dedup();
+            l
+        };
         let (folded_ac, folded_pats) = build_ac(folded)?;
         let (squashed_ac, squashed_pats) = build_ac(squashed)?;
-        Ok(Engine { rules, folded_ac, folded_pats, squashed_ac, squashed_pats, always, detectors: dets, longest_literal })
+        Ok(Engine {
+            rules,
+            folded_ac,
+            folded_pats,
+            squashed_ac,
+            squashed_pats,
+            always,
+            detectors: dets,
+            longest_literal,
+            #[cfg(feature = "internal-checks")]
+            literals,
+        })
     }
 
     /// Runs every rule on every view of `sources`; detectors get `ctx`.

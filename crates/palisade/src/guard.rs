@@ -150,6 +150,12 @@ impl Guard {
         &self.inner.policy
     }
 
+    /// The compiled engine (for the internal checks).
+    #[cfg(feature = "internal-checks")]
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
     /// Number of compiled rules.
     pub fn rule_count(&self) -> usize {
         self.inner.engine.rules.len()

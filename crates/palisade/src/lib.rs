@@ -66,6 +66,9 @@ mod detectors;
 mod engine;
 mod error;
 mod guard;
+#[cfg(feature = "internal-checks")]
+#[doc(hidden)]
+pub mod internal;
 pub mod packs;
 mod policy;
 #[allow(dead_code)]
