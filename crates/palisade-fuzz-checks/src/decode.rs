@@ -55,6 +55,10 @@ pub struct Input {
 pub fn encode(payload: &[u8], layers: &[Layer]) -> Vec<u8> {
     let mut cur = payload.to_vec();
     for l in layers {
+        if cur.len() > MAX_INPUT {
+            // Too long to be checked anyway: stop growing it.
+            break;
+        }
         cur = match l {
             Layer::Base64 => b64(&cur),
             Layer::Hex => hex(&cur),
@@ -98,14 +102,14 @@ pub fn check(input: &Input) {
     // is peeled to the sentence.
     let words = payload.iter().all(|b| b.is_ascii_lowercase() || *b == b' ');
     let sentence = payload.len() >= 16 && payload.split(|b| *b == b' ').filter(|w| w.len() >= 2).count() >= 3;
-    let sizes: usize = (0..=layers.len()).map(|k| encode(payload, &layers[..k]).len()).sum();
+    let sizes = || -> usize { (0..=layers.len()).map(|k| encode(payload, &layers[..k]).len()).sum() };
     if words
         && sentence
         && !layers.is_empty()
         && layers.iter().all(|l| *l == Layer::Base64)
         && layers.len() <= depth
-        && sizes <= budget
         && suffix.is_empty()
+        && sizes() <= budget
     {
         let want = String::from_utf8_lossy(&payload);
         ensure(r.parts.iter().any(|p| p.contains(want.as_ref())), || {
