@@ -192,7 +192,11 @@ impl Guard {
             let (s, _) = folded.full_span();
             limit_findings.push(limit_finding("limits.view_expansion", s, scanned_len, format!("normalised text grew past {} bytes", cap)));
         }
-        let clean = if views::needs_clean(&raw) { views::clean(&raw, cap) } else { raw.clone() };
+        // The fold counted every character the clean view would change
+        // (invisible, compatibility forms); only then is the exact check
+        // worth its per-character look-ups.
+        let maybe_clean = sig.truncated || sig.invisible + sig.tags + sig.variation_selectors + sig.bidi + sig.compat > 0;
+        let clean = if maybe_clean && views::needs_clean(&raw) { views::clean(&raw, cap) } else { raw.clone() };
         let label = if clean.kind == ViewKind::Clean { ViewKind::Clean } else { ViewKind::Raw };
         let squashed = views::needs_squash(&folded.text).then(|| views::squash(&folded));
         let deleet = views::needs_deleet(&folded.text).then(|| views::deleet(&folded));
