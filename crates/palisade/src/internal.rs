@@ -66,6 +66,19 @@ pub fn check_views(input: &[u8], expansion: usize) -> Result<ViewsReport, String
     report.truncated = sig.truncated;
     check_view(&folded, &bounds, input.len(), !sig.truncated, "folded")?;
     report.built.push(ViewKind::Folded);
+    // The fast paths (ASCII) give what the general path gives.
+    if let Ok(t) = std::str::from_utf8(input) {
+        let general = views::identity_mapped(ViewKind::Raw, t);
+        let (g, gsig) = views::fold(&general, ViewKind::Folded, cap);
+        if g.text != folded.text || gsig.invisible != sig.invisible {
+            return Err(format!("fast fold {:?} differs from general fold {:?}", short(&folded.text), short(&g.text)));
+        }
+        for i in 0..g.text.len() {
+            if g.span(i, i + 1) != folded.span(i, i + 1) {
+                return Err(format!("fast fold maps byte {i} to {:?}, general fold to {:?}", folded.span(i, i + 1), g.span(i, i + 1)));
+            }
+        }
+    }
     // Idempotence: the folded text is already folded.
     let again = crate::engine::fold_str(&folded.text);
     if !sig.truncated && again != folded.text {
@@ -202,7 +215,7 @@ mod tests {
     fn boundaries_of_invalid_utf8() {
         // "a", invalid 0xff, "é" (2 bytes), truncated 3-byte sequence.
         let b = char_boundaries(b"a\xff\xc3\xa9\xe2\x82");
-        assert_eq!(b, [true, true, true, false, true, true]);
+        assert_eq!(b, [true, true, true, false, true, false, true]);
     }
 
     #[test]
