@@ -440,13 +440,18 @@ impl Engine {
 /// Completes a sequence that starts with `first`: for each next slot, the
 /// earliest term after the previous one, at most `window` words later.
 /// Returns the end of the last term.
+///
+/// `terms` holds one rule's terms sorted by (slot, start): each slot's
+/// candidates are found by binary search and only those within the gap are
+/// looked at, so a text repeating a term thousands of times stays linear.
 fn sequence_from(text: &[u8], terms: &[(u32, u8, usize, usize)], first: &(u32, u8, usize, usize), slots: u8, window: usize) -> Option<usize> {
     let mut end = first.3;
+    let max_gap = window * 16 + 2;
     for slot in 1..slots {
-        let max_gap = window * 16 + 2;
-        let next = terms
+        let lo = terms.partition_point(|t| (t.1, t.2) < (slot, end));
+        let next = terms[lo..]
             .iter()
-            .filter(|t| t.1 == slot && t.2 >= end && t.2 - end <= max_gap)
+            .take_while(|t| t.1 == slot && t.2 - end <= max_gap)
             .find(|t| words_between(&text[end..t.2]) <= window)?;
         end = next.3;
     }
