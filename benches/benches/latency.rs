@@ -46,7 +46,9 @@ fn build(c: &mut Criterion) {
     let policy = Policy::default();
     let mut g = c.benchmark_group("guard");
     g.sample_size(10);
-    g.bench_function("build_default", |b| b.iter(|| black_box(Guard::new(&policy))));
+    g.bench_function("build_default", |b| {
+        b.iter(|| black_box(Guard::new(&policy)))
+    });
     g.finish();
 }
 

@@ -48,45 +48,331 @@ impl Rng {
 }
 
 const EN: &[&str] = &[
-    "the", "of", "and", "to", "a", "in", "is", "that", "for", "it", "as", "was", "with", "be", "by", "on", "not", "he", "this", "are", "or",
-    "his", "from", "at", "which", "but", "have", "an", "had", "they", "you", "were", "their", "one", "all", "we", "can", "her", "has", "there",
-    "been", "if", "more", "when", "will", "would", "who", "so", "no", "time", "people", "year", "way", "day", "man", "thing", "woman", "life",
-    "child", "world", "school", "state", "family", "student", "group", "country", "problem", "hand", "part", "place", "case", "week", "company",
-    "system", "program", "question", "work", "government", "number", "night", "point", "home", "water", "room", "mother", "area", "money",
-    "story", "fact", "month", "lot", "right", "study", "book", "eye", "job", "word", "business", "issue", "side", "kind", "head", "house",
-    "service", "friend", "father", "power", "hour", "game", "line", "end", "member", "law", "car", "city", "community", "name", "president",
-    "team", "minute", "idea", "kid", "body", "information", "back", "parent", "face", "others", "level", "office", "door", "health", "person",
-    "art", "war", "history", "party", "result", "change", "morning", "reason", "research", "girl", "guy", "moment", "air", "teacher", "force",
-    "education", "river", "garden", "summer", "winter", "recipe", "kitchen", "bread", "weather", "journey", "market", "library", "museum",
-    "careful", "quickly", "important", "different", "small", "large", "early", "young", "public", "able", "local", "sure", "whole", "clear",
-    "describe", "explain", "compare", "develop", "consider", "remember", "understand", "provide", "continue", "include", "believe", "happen",
-    "weekend", "picture", "letter", "mountain", "village", "season", "answer", "travel", "dinner", "evening", "language", "music", "paper",
+    "the",
+    "of",
+    "and",
+    "to",
+    "a",
+    "in",
+    "is",
+    "that",
+    "for",
+    "it",
+    "as",
+    "was",
+    "with",
+    "be",
+    "by",
+    "on",
+    "not",
+    "he",
+    "this",
+    "are",
+    "or",
+    "his",
+    "from",
+    "at",
+    "which",
+    "but",
+    "have",
+    "an",
+    "had",
+    "they",
+    "you",
+    "were",
+    "their",
+    "one",
+    "all",
+    "we",
+    "can",
+    "her",
+    "has",
+    "there",
+    "been",
+    "if",
+    "more",
+    "when",
+    "will",
+    "would",
+    "who",
+    "so",
+    "no",
+    "time",
+    "people",
+    "year",
+    "way",
+    "day",
+    "man",
+    "thing",
+    "woman",
+    "life",
+    "child",
+    "world",
+    "school",
+    "state",
+    "family",
+    "student",
+    "group",
+    "country",
+    "problem",
+    "hand",
+    "part",
+    "place",
+    "case",
+    "week",
+    "company",
+    "system",
+    "program",
+    "question",
+    "work",
+    "government",
+    "number",
+    "night",
+    "point",
+    "home",
+    "water",
+    "room",
+    "mother",
+    "area",
+    "money",
+    "story",
+    "fact",
+    "month",
+    "lot",
+    "right",
+    "study",
+    "book",
+    "eye",
+    "job",
+    "word",
+    "business",
+    "issue",
+    "side",
+    "kind",
+    "head",
+    "house",
+    "service",
+    "friend",
+    "father",
+    "power",
+    "hour",
+    "game",
+    "line",
+    "end",
+    "member",
+    "law",
+    "car",
+    "city",
+    "community",
+    "name",
+    "president",
+    "team",
+    "minute",
+    "idea",
+    "kid",
+    "body",
+    "information",
+    "back",
+    "parent",
+    "face",
+    "others",
+    "level",
+    "office",
+    "door",
+    "health",
+    "person",
+    "art",
+    "war",
+    "history",
+    "party",
+    "result",
+    "change",
+    "morning",
+    "reason",
+    "research",
+    "girl",
+    "guy",
+    "moment",
+    "air",
+    "teacher",
+    "force",
+    "education",
+    "river",
+    "garden",
+    "summer",
+    "winter",
+    "recipe",
+    "kitchen",
+    "bread",
+    "weather",
+    "journey",
+    "market",
+    "library",
+    "museum",
+    "careful",
+    "quickly",
+    "important",
+    "different",
+    "small",
+    "large",
+    "early",
+    "young",
+    "public",
+    "able",
+    "local",
+    "sure",
+    "whole",
+    "clear",
+    "describe",
+    "explain",
+    "compare",
+    "develop",
+    "consider",
+    "remember",
+    "understand",
+    "provide",
+    "continue",
+    "include",
+    "believe",
+    "happen",
+    "weekend",
+    "picture",
+    "letter",
+    "mountain",
+    "village",
+    "season",
+    "answer",
+    "travel",
+    "dinner",
+    "evening",
+    "language",
+    "music",
+    "paper",
 ];
 
 const CODE_IDENTS: &[&str] = &[
-    "buffer", "index", "count", "result", "value", "config", "handler", "request", "response", "client", "server", "item", "items", "node",
-    "parent", "child", "state", "context", "options", "error", "message", "offset", "length", "cache", "key", "entry", "token", "parser",
-    "reader", "writer", "stream", "chunk", "limit", "total", "width", "height", "user", "session", "path", "name", "data", "input", "output",
+    "buffer", "index", "count", "result", "value", "config", "handler", "request", "response",
+    "client", "server", "item", "items", "node", "parent", "child", "state", "context", "options",
+    "error", "message", "offset", "length", "cache", "key", "entry", "token", "parser", "reader",
+    "writer", "stream", "chunk", "limit", "total", "width", "height", "user", "session", "path",
+    "name", "data", "input", "output",
 ];
 
 const ZH: &[&str] = &[
-    "我们", "今天", "天气", "非常", "好", "学习", "中文", "问题", "时间", "工作", "朋友", "城市", "历史", "文化", "发展", "经济", "社会",
-    "技术", "研究", "学生", "老师", "公司", "市场", "服务", "系统", "信息", "重要", "可以", "需要", "已经", "因为", "所以", "但是", "如果",
+    "我们", "今天", "天气", "非常", "好", "学习", "中文", "问题", "时间", "工作", "朋友", "城市",
+    "历史", "文化", "发展", "经济", "社会", "技术", "研究", "学生", "老师", "公司", "市场", "服务",
+    "系统", "信息", "重要", "可以", "需要", "已经", "因为", "所以", "但是", "如果",
 ];
 const RU: &[&str] = &[
-    "мы", "сегодня", "погода", "очень", "хорошая", "учиться", "язык", "вопрос", "время", "работа", "друг", "город", "история", "культура",
-    "развитие", "экономика", "общество", "технология", "исследование", "студент", "учитель", "компания", "рынок", "система", "важно",
-    "можно", "нужно", "уже", "потому", "поэтому", "но", "если", "и", "в", "на", "с",
+    "мы",
+    "сегодня",
+    "погода",
+    "очень",
+    "хорошая",
+    "учиться",
+    "язык",
+    "вопрос",
+    "время",
+    "работа",
+    "друг",
+    "город",
+    "история",
+    "культура",
+    "развитие",
+    "экономика",
+    "общество",
+    "технология",
+    "исследование",
+    "студент",
+    "учитель",
+    "компания",
+    "рынок",
+    "система",
+    "важно",
+    "можно",
+    "нужно",
+    "уже",
+    "потому",
+    "поэтому",
+    "но",
+    "если",
+    "и",
+    "в",
+    "на",
+    "с",
 ];
 const AR: &[&str] = &[
-    "نحن", "اليوم", "الطقس", "جميل", "جدا", "تعلم", "اللغة", "سؤال", "الوقت", "العمل", "صديق", "المدينة", "التاريخ", "الثقافة", "التنمية",
-    "الاقتصاد", "المجتمع", "التكنولوجيا", "البحث", "الطالب", "المعلم", "الشركة", "السوق", "النظام", "مهم", "يمكن", "يجب", "لأن", "لكن", "إذا",
-    "في", "على", "من", "و",
+    "نحن",
+    "اليوم",
+    "الطقس",
+    "جميل",
+    "جدا",
+    "تعلم",
+    "اللغة",
+    "سؤال",
+    "الوقت",
+    "العمل",
+    "صديق",
+    "المدينة",
+    "التاريخ",
+    "الثقافة",
+    "التنمية",
+    "الاقتصاد",
+    "المجتمع",
+    "التكنولوجيا",
+    "البحث",
+    "الطالب",
+    "المعلم",
+    "الشركة",
+    "السوق",
+    "النظام",
+    "مهم",
+    "يمكن",
+    "يجب",
+    "لأن",
+    "لكن",
+    "إذا",
+    "في",
+    "على",
+    "من",
+    "و",
 ];
 const HI: &[&str] = &[
-    "हम", "आज", "मौसम", "बहुत", "अच्छा", "सीखना", "भाषा", "प्रश्न", "समय", "काम", "मित्र", "शहर", "इतिहास", "संस्कृति", "विकास", "अर्थव्यवस्था",
-    "समाज", "प्रौद्योगिकी", "शोध", "छात्र", "शिक्षक", "कंपनी", "बाज़ार", "प्रणाली", "महत्वपूर्ण", "सकते", "चाहिए", "क्योंकि", "लेकिन", "यदि", "में",
-    "पर", "से", "और", "है",
+    "हम",
+    "आज",
+    "मौसम",
+    "बहुत",
+    "अच्छा",
+    "सीखना",
+    "भाषा",
+    "प्रश्न",
+    "समय",
+    "काम",
+    "मित्र",
+    "शहर",
+    "इतिहास",
+    "संस्कृति",
+    "विकास",
+    "अर्थव्यवस्था",
+    "समाज",
+    "प्रौद्योगिकी",
+    "शोध",
+    "छात्र",
+    "शिक्षक",
+    "कंपनी",
+    "बाज़ार",
+    "प्रणाली",
+    "महत्वपूर्ण",
+    "सकते",
+    "चाहिए",
+    "क्योंकि",
+    "लेकिन",
+    "यदि",
+    "में",
+    "पर",
+    "से",
+    "और",
+    "है",
 ];
 
 const ATTACKS: &[&str] = &[
@@ -104,7 +390,11 @@ const ATTACKS: &[&str] = &[
 fn secret(rng: &mut Rng) -> String {
     const UP: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     const AN: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut s = |alpha: &[u8], n: usize| -> String { (0..n).map(|_| alpha[rng.below(alpha.len())] as char).collect() };
+    let mut s = |alpha: &[u8], n: usize| -> String {
+        (0..n)
+            .map(|_| alpha[rng.below(alpha.len())] as char)
+            .collect()
+    };
     match s(b"0123", 1).as_str() {
         "0" => format!("AKIA{}", s(UP, 16)),
         "1" => format!("ghp_{}", s(AN, 36)),
@@ -170,7 +460,9 @@ pub fn json_logs(n: usize, seed: u64) -> String {
     let mut out = String::with_capacity(n + 256);
     let levels = ["info", "info", "info", "debug", "warn", "error"];
     while out.len() < n {
-        let msg: Vec<&str> = (0..4 + rng.below(8)).map(|_| EN[rng.zipf(EN.len())]).collect();
+        let msg: Vec<&str> = (0..4 + rng.below(8))
+            .map(|_| EN[rng.zipf(EN.len())])
+            .collect();
         out.push_str(&format!(
             "{{\"ts\":\"2026-03-{:02}T{:02}:{:02}:{:02}.{:03}Z\",\"level\":\"{}\",\"svc\":\"{}\",\"req\":\"{:016x}\",\"user\":{},\"latency_ms\":{}.{},\"msg\":\"{}\"}}\n",
             1 + rng.below(28),
@@ -241,9 +533,15 @@ fn b64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for c in data.chunks(3) {
-        let v = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        let v = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
         for k in 0..4 {
-            out.push(if k <= c.len() { T[(v >> (18 - 6 * k)) as usize & 63] as char } else { '=' });
+            out.push(if k <= c.len() {
+                T[(v >> (18 - 6 * k)) as usize & 63] as char
+            } else {
+                '='
+            });
         }
     }
     out
@@ -298,7 +596,9 @@ pub fn combining_flood(n: usize, seed: u64) -> String {
 /// Hostile: English with an invisible character between every two letters.
 pub fn invisible_flood(n: usize, seed: u64) -> String {
     let mut rng = Rng::new(seed);
-    let inv = ["\u{200b}", "\u{200c}", "\u{200d}", "\u{2060}", "\u{ad}", "\u{feff}"];
+    let inv = [
+        "\u{200b}", "\u{200c}", "\u{200d}", "\u{2060}", "\u{ad}", "\u{feff}",
+    ];
     let base = english(n / 3 + 16, seed);
     let mut out = String::with_capacity(n + 64);
     for c in base.chars() {
@@ -320,7 +620,9 @@ pub fn corpus_mix(n: usize) -> Option<String> {
     let mut texts = Vec::new();
     let mut stack = vec![root];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         let mut entries: Vec<_> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
         entries.sort();
         for p in entries {
@@ -328,7 +630,10 @@ pub fn corpus_mix(n: usize) -> Option<String> {
                 stack.push(p);
             } else if p.extension().is_some_and(|e| e == "jsonl") {
                 for line in std::fs::read_to_string(&p).ok()?.lines() {
-                    if let Some(t) = serde_json::from_str::<serde_json::Value>(line).ok().and_then(|v| v.get("text")?.as_str().map(String::from)) {
+                    if let Some(t) = serde_json::from_str::<serde_json::Value>(line)
+                        .ok()
+                        .and_then(|v| v.get("text")?.as_str().map(String::from))
+                    {
                         texts.push(t);
                     }
                 }
@@ -364,15 +669,51 @@ pub struct Kind {
 
 /// Every generated text kind.
 pub const KINDS: &[Kind] = &[
-    Kind { name: "english", make: english, hostile: false },
-    Kind { name: "code", make: code, hostile: false },
-    Kind { name: "json_logs", make: json_logs, hostile: false },
-    Kind { name: "multilingual", make: multilingual, hostile: false },
-    Kind { name: "attack_dense", make: attack_dense, hostile: false },
-    Kind { name: "nested_encodings", make: nested_encodings, hostile: true },
-    Kind { name: "repeated_phrase", make: |n, _| repeated_phrase(n), hostile: true },
-    Kind { name: "combining_flood", make: combining_flood, hostile: true },
-    Kind { name: "invisible_flood", make: invisible_flood, hostile: true },
+    Kind {
+        name: "english",
+        make: english,
+        hostile: false,
+    },
+    Kind {
+        name: "code",
+        make: code,
+        hostile: false,
+    },
+    Kind {
+        name: "json_logs",
+        make: json_logs,
+        hostile: false,
+    },
+    Kind {
+        name: "multilingual",
+        make: multilingual,
+        hostile: false,
+    },
+    Kind {
+        name: "attack_dense",
+        make: attack_dense,
+        hostile: false,
+    },
+    Kind {
+        name: "nested_encodings",
+        make: nested_encodings,
+        hostile: true,
+    },
+    Kind {
+        name: "repeated_phrase",
+        make: |n, _| repeated_phrase(n),
+        hostile: true,
+    },
+    Kind {
+        name: "combining_flood",
+        make: combining_flood,
+        hostile: true,
+    },
+    Kind {
+        name: "invisible_flood",
+        make: invisible_flood,
+        hostile: true,
+    },
 ];
 
 /// A latency prompt family.
@@ -390,7 +731,12 @@ pub enum PromptKind {
 
 impl PromptKind {
     /// All families.
-    pub const ALL: [PromptKind; 4] = [PromptKind::BenignAscii, PromptKind::AttackAscii, PromptKind::BenignMulti, PromptKind::AttackMulti];
+    pub const ALL: [PromptKind; 4] = [
+        PromptKind::BenignAscii,
+        PromptKind::AttackAscii,
+        PromptKind::BenignMulti,
+        PromptKind::AttackMulti,
+    ];
 
     /// Name in reports.
     pub fn name(self) -> &'static str {
@@ -484,7 +830,12 @@ mod tests {
         for k in KINDS {
             let a = (k.make)(20_000, 7);
             assert_eq!(a, (k.make)(20_000, 7), "{}", k.name);
-            assert!(a.len() >= 20_000 && a.len() < 40_000, "{} {}", k.name, a.len());
+            assert!(
+                a.len() >= 20_000 && a.len() < 40_000,
+                "{} {}",
+                k.name,
+                a.len()
+            );
         }
         let p = prompts(PromptKind::AttackMulti, 2048, 8, 1);
         assert!(p.iter().all(|t| t.len() <= 2048 && t.len() > 1800));
@@ -498,7 +849,10 @@ mod tests {
         // assignments and e-mail addresses come with later packs): ask that
         // most attack prompts are caught, so the latency figures for
         // "attack" prompts exercise the finding path.
-        let caught = prompts(PromptKind::AttackAscii, 2048, 40, 3).iter().filter(|t| g.inspect_prompt(t).action != palisade::Action::Allow).count();
+        let caught = prompts(PromptKind::AttackAscii, 2048, 40, 3)
+            .iter()
+            .filter(|t| g.inspect_prompt(t).action != palisade::Action::Allow)
+            .count();
         assert!(caught >= 20, "{caught} of 40 attack prompts caught");
         for t in prompts(PromptKind::BenignMulti, 2048, 20, 3) {
             assert_eq!(g.inspect_prompt(&t).findings.len(), 0, "{t}");

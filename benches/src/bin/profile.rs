@@ -9,7 +9,10 @@ use std::hint::black_box;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let kind = PromptKind::ALL.into_iter().find(|k| args.get(1).is_some_and(|a| a == k.name())).unwrap_or(PromptKind::BenignAscii);
+    let kind = PromptKind::ALL
+        .into_iter()
+        .find(|k| args.get(1).is_some_and(|a| a == k.name()))
+        .unwrap_or(PromptKind::BenignAscii);
     let n = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(200);
     let ps = prompts(kind, 2048, n, 7);
     let guard = Guard::default();

@@ -22,7 +22,9 @@
 //!   byte / English prose's time per byte.
 
 use palisade::{Guard, Policy};
-use palisade_benches::{KINDS, PromptKind, baseline, baseline_scan, chunks, corpus_mix, english, prompts};
+use palisade_benches::{
+    KINDS, PromptKind, baseline, baseline_scan, chunks, corpus_mix, english, prompts,
+};
 use serde_json::{Map, Value, json};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -73,7 +75,10 @@ fn r2(x: f64) -> f64 {
 }
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() {
@@ -155,7 +160,11 @@ fn main() {
         .iter()
         .map(|k| {
             // The issue asks for 1 MB of one repeated phrase.
-            let n = if k.name == "repeated_phrase" { 1 << 20 } else { mb << 20 };
+            let n = if k.name == "repeated_phrase" {
+                1 << 20
+            } else {
+                mb << 20
+            };
             (k.name, k.hostile, (k.make)(n, 42))
         })
         .collect();
@@ -171,7 +180,10 @@ fn main() {
         let mut findings = 0usize;
         for _ in 0..3 {
             let t = Instant::now();
-            findings = cs.iter().map(|c| guard.inspect_prompt(c).findings.len()).sum();
+            findings = cs
+                .iter()
+                .map(|c| guard.inspect_prompt(c).findings.len())
+                .sum();
             ours.push(t.elapsed().as_secs_f64());
             let t = Instant::now();
             black_box(cs.iter().map(|c| baseline_scan(&ac, c)).sum::<usize>());

@@ -27,7 +27,13 @@ pub enum Layer {
 
 impl Layer {
     fn from_code(c: u8) -> Layer {
-        [Layer::Base64, Layer::Hex, Layer::Percent, Layer::Html, Layer::UEscape][c as usize % 5]
+        [
+            Layer::Base64,
+            Layer::Hex,
+            Layer::Percent,
+            Layer::Html,
+            Layer::UEscape,
+        ][c as usize % 5]
     }
 }
 
@@ -72,10 +78,16 @@ pub fn encode(payload: &[u8], layers: &[Layer]) -> Vec<u8> {
 
 /// Runs the target.
 pub fn check(input: &Input) {
-    let layers: Vec<Layer> = input.layers[..input.nlayers as usize % 11].iter().map(|&c| Layer::from_code(c)).collect();
+    let layers: Vec<Layer> = input.layers[..input.nlayers as usize % 11]
+        .iter()
+        .map(|&c| Layer::from_code(c))
+        .collect();
     let layers = &layers[..];
     let (payload, suffix) = match input.rest.iter().position(|&b| b == 1) {
-        Some(i) => (&input.rest[..i], String::from_utf8_lossy(&input.rest[i + 1..]).into_owned()),
+        Some(i) => (
+            &input.rest[..i],
+            String::from_utf8_lossy(&input.rest[i + 1..]).into_owned(),
+        ),
         None => (&input.rest[..], String::new()),
     };
     if payload.len() > 512 || suffix.len() > MAX_INPUT {
@@ -101,8 +113,17 @@ pub fn check(input: &Input) {
     // of a lowercase sentence, no deeper than the limit and within budget,
     // is peeled to the sentence.
     let words = payload.iter().all(|b| b.is_ascii_lowercase() || *b == b' ');
-    let sentence = payload.len() >= 16 && payload.split(|b| *b == b' ').filter(|w| w.len() >= 2).count() >= 3;
-    let sizes = || -> usize { (0..=layers.len()).map(|k| encode(payload, &layers[..k]).len()).sum() };
+    let sentence = payload.len() >= 16
+        && payload
+            .split(|b| *b == b' ')
+            .filter(|w| w.len() >= 2)
+            .count()
+            >= 3;
+    let sizes = || -> usize {
+        (0..=layers.len())
+            .map(|k| encode(payload, &layers[..k]).len())
+            .sum()
+    };
     if words
         && sentence
         && !layers.is_empty()
@@ -111,9 +132,13 @@ pub fn check(input: &Input) {
         && suffix.is_empty()
         && sizes() <= budget
     {
-        let want = String::from_utf8_lossy(&payload);
+        let want = String::from_utf8_lossy(payload);
         ensure(r.parts.iter().any(|p| p.contains(want.as_ref())), || {
-            format!("{} layers of base64 (limit {depth}) not peeled to {want:?}; parts {:?}", layers.len(), r.parts)
+            format!(
+                "{} layers of base64 (limit {depth}) not peeled to {want:?}; parts {:?}",
+                layers.len(),
+                r.parts
+            )
         });
     }
 }
@@ -125,7 +150,9 @@ mod base64_impl {
     pub fn b64(data: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(data.len() * 4 / 3 + 4);
         for c in data.chunks(3) {
-            let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+            let n = (c[0] as u32) << 16
+                | (*c.get(1).unwrap_or(&0) as u32) << 8
+                | *c.get(2).unwrap_or(&0) as u32;
             for k in 0..=c.len() {
                 out.push(B64[(n >> (18 - 6 * k)) as usize & 63]);
             }
@@ -134,15 +161,22 @@ mod base64_impl {
     }
 
     pub fn hex(data: &[u8]) -> Vec<u8> {
-        data.iter().flat_map(|b| format!("{b:02x}").into_bytes()).collect()
+        data.iter()
+            .flat_map(|b| format!("{b:02x}").into_bytes())
+            .collect()
     }
 
     pub fn percent(data: &[u8]) -> Vec<u8> {
-        data.iter().flat_map(|b| format!("%{b:02X}").into_bytes()).collect()
+        data.iter()
+            .flat_map(|b| format!("%{b:02X}").into_bytes())
+            .collect()
     }
 
     pub fn html(data: &[u8]) -> Vec<u8> {
-        String::from_utf8_lossy(data).chars().flat_map(|c| format!("&#{};", c as u32).into_bytes()).collect()
+        String::from_utf8_lossy(data)
+            .chars()
+            .flat_map(|c| format!("&#{};", c as u32).into_bytes())
+            .collect()
     }
 
     pub fn uescape(data: &[u8]) -> Vec<u8> {

@@ -75,7 +75,15 @@ pub enum RuleBody {
     Token(String, u8, u8),
 }
 
-const CATEGORIES: [&str; 7] = ["injection", "secret", "pii", "leakage", "exfiltration", "active_content", "command"];
+const CATEGORIES: [&str; 7] = [
+    "injection",
+    "secret",
+    "pii",
+    "leakage",
+    "exfiltration",
+    "active_content",
+    "command",
+];
 const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
 const ACTIONS: [&str; 4] = ["allow", "flag", "redact", "block"];
 const REDACTIONS: [&str; 5] = ["none", "placeholder", "mask", "hash", "remove"];
@@ -106,24 +114,57 @@ impl SmallPolicy {
             let o = rule.as_object_mut().expect("object");
             match &r.body {
                 RuleBody::Phrases(p) => {
-                    o.insert("phrases".into(), p.iter().take(4).map(|s| Value::from(short_str(s, 48))).collect());
+                    o.insert(
+                        "phrases".into(),
+                        p.iter()
+                            .take(4)
+                            .map(|s| Value::from(short_str(s, 48)))
+                            .collect(),
+                    );
                 }
                 RuleBody::Sequence(s, w) => {
-                    o.insert("sequence".into(), s.iter().take(4).map(|s| Value::from(short_str(s, 32))).collect());
+                    o.insert(
+                        "sequence".into(),
+                        s.iter()
+                            .take(4)
+                            .map(|s| Value::from(short_str(s, 32)))
+                            .collect(),
+                    );
                     o.insert("window".into(), Value::from(*w % 8));
                 }
                 RuleBody::Regex(re, kw, cs) => {
                     o.insert("regex".into(), Value::from(short_str(re, 64)));
-                    o.insert("keywords".into(), kw.iter().take(3).map(|s| Value::from(short_str(s, 16))).collect());
+                    o.insert(
+                        "keywords".into(),
+                        kw.iter()
+                            .take(3)
+                            .map(|s| Value::from(short_str(s, 16)))
+                            .collect(),
+                    );
                     if let Some(cs) = cs {
                         o.insert("case_sensitive".into(), Value::from(*cs));
                     }
                 }
                 RuleBody::Token(prefix, class, len) => {
-                    let prefix: String = prefix.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').take(8).collect();
-                    let prefix = if prefix.is_empty() { "tok_".to_string() } else { prefix };
+                    let prefix: String = prefix
+                        .chars()
+                        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                        .take(8)
+                        .collect();
+                    let prefix = if prefix.is_empty() {
+                        "tok_".to_string()
+                    } else {
+                        prefix
+                    };
                     let n = 8 + *len as usize % 40;
-                    o.insert("regex".into(), Value::from(format!("{}{}{{{n}}}", escape(&prefix), CLASSES[*class as usize % CLASSES.len()])));
+                    o.insert(
+                        "regex".into(),
+                        Value::from(format!(
+                            "{}{}{{{n}}}",
+                            escape(&prefix),
+                            CLASSES[*class as usize % CLASSES.len()]
+                        )),
+                    );
                     o.insert("keywords".into(), json!([prefix]));
                 }
             }
@@ -159,7 +200,9 @@ impl SmallPolicy {
 }
 
 fn escape(s: &str) -> String {
-    s.chars().flat_map(|c| if c == '-' { vec!['\\', c] } else { vec![c] }).collect()
+    s.chars()
+        .flat_map(|c| if c == '-' { vec!['\\', c] } else { vec![c] })
+        .collect()
 }
 
 /// The default guard, built once.
@@ -179,7 +222,9 @@ fn guard_for(json: &str) -> Option<Guard> {
     }
     // A policy the loader or compiler rejects is fine: it must be an error,
     // never a panic.
-    let g = Policy::from_json(json).ok().and_then(|p| Guard::new(&p).ok());
+    let g = Policy::from_json(json)
+        .ok()
+        .and_then(|p| Guard::new(&p).ok());
     if c.len() >= 64 {
         c.clear();
     }
@@ -193,7 +238,11 @@ pub fn check(input: &Input) {
         return;
     }
     let text = palette::text(input.palette, &input.text);
-    let mode = if input.response { Mode::Response } else { Mode::Prompt };
+    let mode = if input.response {
+        Mode::Response
+    } else {
+        Mode::Prompt
+    };
     let guard = match &input.policy {
         None => default_guard().clone(),
         Some(p) => match guard_for(&p.to_json()) {
@@ -221,21 +270,49 @@ pub fn redaction(guard: &Guard, category: Category) -> Redaction {
 /// Checks a verdict `v` of `guard` on `text` (see the module docs).
 pub fn check_verdict(guard: &Guard, mode: Mode, text: &[u8], v: &Verdict) {
     let bounds = internal::char_boundaries(text);
-    ensure(v.input_bytes == text.len(), || format!("input_bytes {} for {} bytes", v.input_bytes, text.len()));
+    ensure(v.input_bytes == text.len(), || {
+        format!("input_bytes {} for {} bytes", v.input_bytes, text.len())
+    });
     let mut last_start = 0;
     for f in &v.findings {
-        ensure(f.start <= f.end && f.end <= text.len(), || format!("{} span {}..{} outside {} bytes of {}", f.rule, f.start, f.end, text.len(), show(text)));
-        ensure(bounds[f.start] && bounds[f.end], || format!("{} span {}..{} splits a character of {}", f.rule, f.start, f.end, show(text)));
-        ensure(f.start >= last_start, || "findings not ordered by start".into());
-        ensure((0.0..=1.0).contains(&f.weight), || format!("{} weight {}", f.rule, f.weight));
+        ensure(f.start <= f.end && f.end <= text.len(), || {
+            format!(
+                "{} span {}..{} outside {} bytes of {}",
+                f.rule,
+                f.start,
+                f.end,
+                text.len(),
+                show(text)
+            )
+        });
+        ensure(bounds[f.start] && bounds[f.end], || {
+            format!(
+                "{} span {}..{} splits a character of {}",
+                f.rule,
+                f.start,
+                f.end,
+                show(text)
+            )
+        });
+        ensure(f.start >= last_start, || {
+            "findings not ordered by start".into()
+        });
+        ensure((0.0..=1.0).contains(&f.weight), || {
+            format!("{} weight {}", f.rule, f.weight)
+        });
         last_start = f.start;
     }
     for (c, s) in &v.scores {
         ensure((0.0..=1.0).contains(s), || format!("score {c} = {s}"));
     }
-    ensure(serde_json::from_str::<serde_json::Value>(&v.to_json()).is_ok(), || "verdict JSON does not parse".into());
+    ensure(
+        serde_json::from_str::<serde_json::Value>(&v.to_json()).is_ok(),
+        || "verdict JSON does not parse".into(),
+    );
     if v.redacted.is_none() {
-        ensure(v.redacted() == String::from_utf8_lossy(text), || "redacted() differs from the input without redaction".into());
+        ensure(v.redacted() == String::from_utf8_lossy(text), || {
+            "redacted() differs from the input without redaction".into()
+        });
         return;
     }
     if !v.complete {

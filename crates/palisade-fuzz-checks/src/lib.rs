@@ -50,10 +50,22 @@ pub struct Target {
 /// Every target. The replay test runs each file of
 /// `fuzz/{seeds,regressions}/<name>/` through `run`.
 pub const TARGETS: &[Target] = &[
-    Target { name: "inspect", run: |d| run_with(d, inspect::check) },
-    Target { name: "views", run: |d| run_with(d, views::check) },
-    Target { name: "decode", run: |d| run_with(d, decode::check) },
-    Target { name: "policy", run: |d| run_with(d, policy::check) },
+    Target {
+        name: "inspect",
+        run: |d| run_with(d, inspect::check),
+    },
+    Target {
+        name: "views",
+        run: |d| run_with(d, views::check),
+    },
+    Target {
+        name: "decode",
+        run: |d| run_with(d, decode::check),
+    },
+    Target {
+        name: "policy",
+        run: |d| run_with(d, policy::check),
+    },
 ];
 
 /// Decodes `data` the way `libfuzzer_sys::fuzz_target!` does for a typed
@@ -97,7 +109,8 @@ mod tests {
     /// this pins the layout `make-seeds.py` relies on.
     #[test]
     fn seed_layout() {
-        let i = inspect::Input::arbitrary_take_rest(Unstructured::new(b"\x01\x00\x00hello")).unwrap();
+        let i =
+            inspect::Input::arbitrary_take_rest(Unstructured::new(b"\x01\x00\x00hello")).unwrap();
         assert!(i.response);
         assert!(i.policy.is_none());
         assert_eq!(i.palette, 0);

@@ -14,7 +14,10 @@ fn fuzz_dir() -> PathBuf {
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect(),
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect(),
         Err(_) => Vec::new(),
     };
     v.sort();
@@ -42,7 +45,11 @@ fn seeds() {
     let n = replay("seeds");
     // Every target has seeds; an empty directory would make this vacuous.
     for t in TARGETS {
-        assert!(!files(&fuzz_dir().join("seeds").join(t.name)).is_empty(), "no seeds for {}", t.name);
+        assert!(
+            !files(&fuzz_dir().join("seeds").join(t.name)).is_empty(),
+            "no seeds for {}",
+            t.name
+        );
     }
     assert!(n >= TARGETS.len());
 }

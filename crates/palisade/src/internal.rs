@@ -61,7 +61,10 @@ pub fn check_views(input: &[u8], expansion: usize) -> Result<ViewsReport, String
     let mut report = ViewsReport::default();
     let raw = views::raw(input);
     check_view(&raw, &bounds, input.len(), true, "raw")?;
-    let cap = input.len().saturating_mul(expansion.max(1)).saturating_add(4096);
+    let cap = input
+        .len()
+        .saturating_mul(expansion.max(1))
+        .saturating_add(4096);
     let (folded, sig) = views::fold(&raw, ViewKind::Folded, cap);
     report.truncated = sig.truncated;
     check_view(&folded, &bounds, input.len(), !sig.truncated, "folded")?;
@@ -71,25 +74,47 @@ pub fn check_views(input: &[u8], expansion: usize) -> Result<ViewsReport, String
         let general = views::identity_mapped(ViewKind::Raw, t);
         let (g, gsig) = views::fold(&general, ViewKind::Folded, cap);
         if g.text != folded.text || gsig.invisible != sig.invisible {
-            return Err(format!("fast fold {:?} differs from general fold {:?}", short(&folded.text), short(&g.text)));
+            return Err(format!(
+                "fast fold {:?} differs from general fold {:?}",
+                short(&folded.text),
+                short(&g.text)
+            ));
         }
         for i in 0..g.text.len() {
             if g.span(i, i + 1) != folded.span(i, i + 1) {
-                return Err(format!("fast fold maps byte {i} to {:?}, general fold to {:?}", folded.span(i, i + 1), g.span(i, i + 1)));
+                return Err(format!(
+                    "fast fold maps byte {i} to {:?}, general fold to {:?}",
+                    folded.span(i, i + 1),
+                    g.span(i, i + 1)
+                ));
             }
         }
     }
     // Idempotence: the folded text is already folded.
     let again = crate::engine::fold_str(&folded.text);
     if !sig.truncated && again != folded.text {
-        return Err(format!("fold is not idempotent: {:?} folds again to {:?}", short(&folded.text), short(&again)));
+        return Err(format!(
+            "fold is not idempotent: {:?} folds again to {:?}",
+            short(&folded.text),
+            short(&again)
+        ));
     }
-    let clean = if views::needs_clean(&raw) { views::clean(&raw, cap) } else { raw.clone() };
+    let clean = if views::needs_clean(&raw) {
+        views::clean(&raw, cap)
+    } else {
+        raw.clone()
+    };
     let clean_complete = clean.text.len() + 4 <= cap;
     check_view(&clean, &bounds, input.len(), clean_complete, "clean")?;
     report.built.push(ViewKind::Clean);
     if views::needs_squash(&folded.text) {
-        check_view(&views::squash(&folded), &bounds, input.len(), false, "squashed")?;
+        check_view(
+            &views::squash(&folded),
+            &bounds,
+            input.len(),
+            false,
+            "squashed",
+        )?;
         report.built.push(ViewKind::Squashed);
     }
     if views::needs_deleet(&folded.text) {
@@ -125,22 +150,34 @@ pub fn check_views(input: &[u8], expansion: usize) -> Result<ViewsReport, String
 /// Checks one view's map (see [`check_views`]). `covering` also asks that
 /// consecutive characters come from the same or adjacent original spans and
 /// that the view reaches the end of the input.
-fn check_view(v: &View<'_>, bounds: &[bool], len: usize, covering: bool, name: &str) -> Result<(), String> {
+fn check_view(
+    v: &View<'_>,
+    bounds: &[bool],
+    len: usize,
+    covering: bool,
+    name: &str,
+) -> Result<(), String> {
     v.check_map(len).map_err(|e| format!("{name}: {e}"))?;
     let text: &str = &v.text;
     let mut prev: Option<(usize, usize)> = None;
     for (i, c) in text.char_indices() {
         let (s, e) = v.span(i, i + c.len_utf8());
         if s > e || e > len {
-            return Err(format!("{name}: char {i} maps to {s}..{e} outside 0..{len}"));
+            return Err(format!(
+                "{name}: char {i} maps to {s}..{e} outside 0..{len}"
+            ));
         }
         if !bounds[s] || !bounds[e] {
-            return Err(format!("{name}: char {i} maps to {s}..{e}, not on character boundaries"));
+            return Err(format!(
+                "{name}: char {i} maps to {s}..{e}, not on character boundaries"
+            ));
         }
         if covering {
             if let Some((ps, pe)) = prev {
                 if s != ps && s != pe {
-                    return Err(format!("{name}: gap or overlap between {ps}..{pe} and {s}..{e} at view byte {i}"));
+                    return Err(format!(
+                        "{name}: gap or overlap between {ps}..{pe} and {s}..{e} at view byte {i}"
+                    ));
                 }
             }
         }
@@ -149,7 +186,9 @@ fn check_view(v: &View<'_>, bounds: &[bool], len: usize, covering: bool, name: &
     if covering {
         if let Some((_, e)) = prev {
             if e != len {
-                return Err(format!("{name}: last span ends at {e}, input has {len} bytes"));
+                return Err(format!(
+                    "{name}: last span ends at {e}, input has {len} bytes"
+                ));
             }
         }
     }
@@ -181,7 +220,11 @@ pub fn check_decode(text: &str, max_depth: usize, budget: usize) -> Result<Decod
     }
     for (t, (s, e)) in &d.parts {
         if s >= e || *e > text.len() || !text.is_char_boundary(*s) || !text.is_char_boundary(*e) {
-            return Err(format!("segment {:?} has bad span {s}..{e} in {} bytes", short(t), text.len()));
+            return Err(format!(
+                "segment {:?} has bad span {s}..{e} in {} bytes",
+                short(t),
+                text.len()
+            ));
         }
     }
     Ok(DecodeReport {
@@ -220,7 +263,11 @@ mod tests {
 
     #[test]
     fn views_check_passes_on_ordinary_text() {
-        let r = check_views("Ign\u{200b}ore  \u{430}ll pr\u{435}vious, i g n o r e, 1gn0r3 4ll".as_bytes(), 4).unwrap();
+        let r = check_views(
+            "Ign\u{200b}ore  \u{430}ll pr\u{435}vious, i g n o r e, 1gn0r3 4ll".as_bytes(),
+            4,
+        )
+        .unwrap();
         assert_eq!(r.folded, "ignore all previous, i g n o r e, 1gn0r3 4ll");
         assert!(r.built.contains(&ViewKind::Squashed));
         assert!(r.built.contains(&ViewKind::Deleet));
