@@ -67,11 +67,7 @@ impl<'a> View<'a> {
     #[cfg(any(test, feature = "internal-checks"))]
     pub fn check_map(&self, original_len: usize) -> Result<(), String> {
         let Some(m) = &self.map else {
-            return if self.text.len() <= original_len {
-                Ok(())
-            } else {
-                Err("identity map longer than input".into())
-            };
+            return if self.text.len() <= original_len { Ok(()) } else { Err("identity map longer than input".into()) };
         };
         if m.start.len() != self.text.len() || m.end.len() != self.text.len() {
             return Err("map length differs from text length".into());
@@ -279,13 +275,7 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
     // no control characters) needs no map beyond the source's own.
     if text.is_ascii() && ascii_one_to_one(bytes) && text.len() <= cap {
         let mut out = String::with_capacity(text.len());
-        out.extend(bytes.iter().map(|&b| {
-            if b.is_ascii_whitespace() {
-                ' '
-            } else {
-                b.to_ascii_lowercase() as char
-            }
-        }));
+        out.extend(bytes.iter().map(|&b| if b.is_ascii_whitespace() { ' ' } else { b.to_ascii_lowercase() as char }));
         return (
             View {
                 kind,
@@ -348,10 +338,7 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
             } else {
                 sig.invisible += 1;
                 let before = b.last_char().is_some_and(|p| p.is_alphanumeric());
-                let after = text[i..]
-                    .chars()
-                    .next()
-                    .is_some_and(|p| p.is_alphanumeric());
+                let after = text[i..].chars().next().is_some_and(|p| p.is_alphanumeric());
                 if before && after {
                     sig.invisible_in_word += 1;
                 }
@@ -380,10 +367,7 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
                 in_space = false;
             }
             Some(rep) => {
-                if rep.bytes().all(|x| x.is_ascii_alphanumeric())
-                    && !rep.is_empty()
-                    && !c.is_numeric()
-                {
+                if rep.bytes().all(|x| x.is_ascii_alphanumeric()) && !rep.is_empty() && !c.is_numeric() {
                     // Distinguish look-alikes (Cyrillic а) from compatibility
                     // forms (full-width a): NFKC alone changes the latter.
                     if std::iter::once(c).nfkc().eq(std::iter::once(c)) {
@@ -509,11 +493,7 @@ pub(crate) fn needs_clean(source: &View<'_>) -> bool {
     if t.is_ascii() {
         return false;
     }
-    t.chars().any(|c| {
-        !c.is_ascii()
-            && (is_ignorable(c)
-                || fold_char(c).is_some() && !std::iter::once(c).nfkc().eq(std::iter::once(c)))
-    })
+    t.chars().any(|c| !c.is_ascii() && (is_ignorable(c) || fold_char(c).is_some() && !std::iter::once(c).nfkc().eq(std::iter::once(c))))
 }
 
 /// The `clean` view: invisible characters dropped, NFKC applied per
@@ -567,14 +547,7 @@ pub(crate) fn needs_squash(folded: &str) -> bool {
             } else {
                 single_run = 0;
             }
-            if i + 1 < b.len()
-                && matches!(
-                    b[i],
-                    b'_' | b'-' | b'.' | b'*' | b'~' | b'+' | b'|' | b'/' | b'='
-                )
-                && b[i + 1].is_ascii_alphabetic()
-                && b[i - 1].is_ascii_alphabetic()
-            {
+            if i + 1 < b.len() && matches!(b[i], b'_' | b'-' | b'.' | b'*' | b'~' | b'+' | b'|' | b'/' | b'=') && b[i + 1].is_ascii_alphabetic() && b[i - 1].is_ascii_alphabetic() {
                 joined += 1;
                 if joined >= 2 {
                     return true;
@@ -665,8 +638,7 @@ pub(crate) fn deleet<'a>(folded: &View<'_>) -> View<'a> {
         }
     }
     // Only ASCII bytes were replaced by ASCII bytes: still valid UTF-8.
-    let text = String::from_utf8(out)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let text = String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     View {
         kind: ViewKind::Deleet,
         text: Cow::Owned(text),
@@ -770,10 +742,7 @@ mod tests {
 
     #[test]
     fn folds_lookalikes_and_invisibles() {
-        assert_eq!(
-            folded("Ign\u{200b}ore \u{430}ll pr\u{435}vious"),
-            "ignore all previous"
-        );
+        assert_eq!(folded("Ign\u{200b}ore \u{430}ll pr\u{435}vious"), "ignore all previous");
         assert_eq!(folded("ＩＧＮＯＲＥ"), "ignore");
         assert_eq!(folded("ïgnörë  the\n\n rules"), "ignore the rules");
         assert_eq!(folded("Stra\u{df}e"), "strasse");
@@ -813,11 +782,7 @@ mod tests {
         assert_eq!(v.full_span(), (2, s.len()));
         let mut t = String::from("x");
         for byte in b"rm" {
-            let c = if *byte < 16 {
-                0xFE00 + *byte as u32
-            } else {
-                0xE0100 + *byte as u32 - 16
-            };
+            let c = if *byte < 16 { 0xFE00 + *byte as u32 } else { 0xE0100 + *byte as u32 - 16 };
             t.push(char::from_u32(c).unwrap());
         }
         let v = hidden(&View::identity(ViewKind::Raw, &t)).unwrap();
@@ -846,12 +811,7 @@ mod fuzz_regressions {
     fn fold_is_idempotent_after_space() {
         let raw = View::identity(ViewKind::Raw, ".\n\u{a8}i");
         let (v, _) = fold(&raw, ViewKind::Folded, usize::MAX);
-        let again = fold(
-            &View::identity(ViewKind::Raw, &v.text),
-            ViewKind::Folded,
-            usize::MAX,
-        )
-        .0;
+        let again = fold(&View::identity(ViewKind::Raw, &v.text), ViewKind::Folded, usize::MAX).0;
         assert_eq!(v.text, again.text);
         v.check_map(raw.text.len()).unwrap();
     }
@@ -861,11 +821,7 @@ mod fuzz_regressions {
     /// span at the parent's start, so the map's ends went backwards.
     #[test]
     fn segments_map_is_monotonic() {
-        let parts = vec![
-            ("outer".to_string(), (2, 40)),
-            ("inner".to_string(), (2, 40)),
-            ("next".to_string(), (41, 50)),
-        ];
+        let parts = vec![("outer".to_string(), (2, 40)), ("inner".to_string(), (2, 40)), ("next".to_string(), (41, 50))];
         let v = segments_view(&parts, ViewKind::Decoded);
         v.check_map(50).unwrap();
     }
