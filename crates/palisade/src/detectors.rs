@@ -183,22 +183,68 @@ fn mixed_script_words(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     }
     let text: &str = &ctx.raw.text;
     let mut out: Vec<(usize, usize, ViewKind)> = Vec::new();
+    // Words are runs of ASCII letters and non-ASCII characters other than
+    // whitespace. Only words with an ASCII letter and a non-ASCII character
+    // can mix scripts, and only those pay for the Unicode look-ups: text in
+    // one non-Latin script (Cyrillic, whose letters are look-alikes) stays
+    // a byte scan.
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let is_word = |j: usize| b[j].is_ascii_alphabetic() || b[j] >= 0x80;
+        if !is_word(i) {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        let mut latin = 0usize;
+        let mut non_ascii = false;
+        while i < b.len() && is_word(i) {
+            if b[i] >= 0x80 {
+                // Stop at non-ASCII whitespace (it is rare: check per char).
+                let c = text[i..].chars().next().unwrap_or(' ');
+                if c.is_whitespace() {
+                    break;
+                }
+                non_ascii = true;
+                i += c.len_utf8();
+            } else {
+                latin += 1;
+                i += 1;
+            }
+        }
+        if latin >= 1 && non_ascii {
+            mixed_words_in(ctx, s, &text[s..i], &mut out);
+        }
+        if i == s {
+            // A non-ASCII space: step over the whole character.
+            i += text[i..].chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    out
+}
+
+/// The exact test on a candidate run at `base`: words are runs of letters
+/// and invisible characters; a word of at least three letters mixing Latin
+/// letters with look-alikes from other scripts is reported.
+fn mixed_words_in(
+    ctx: &Context<'_>,
+    base: usize,
+    run: &str,
+    out: &mut Vec<(usize, usize, ViewKind)>,
+) {
     let mut word_start = None;
     let mut latin = 0usize;
     let mut lookalike = 0usize;
-    let flush = |s: Option<usize>,
-                 e: usize,
-                 latin: usize,
-                 lookalike: usize,
-                 out: &mut Vec<(usize, usize, ViewKind)>| {
+    let mut flush = |s: Option<usize>, e: usize, latin: usize, lookalike: usize| {
         if let Some(s) = s {
             if latin >= 1 && lookalike >= 1 && latin + lookalike >= 3 {
-                let (a, b) = ctx.raw.span(s, e);
+                let (a, b) = ctx.raw.span(base + s, base + e);
                 out.push((a, b, ViewKind::Folded));
             }
         }
     };
-    for (i, c) in text.char_indices() {
+    for (i, c) in run.char_indices() {
         if c.is_alphabetic() || views::is_ignorable(c) {
             if word_start.is_none() {
                 word_start = Some(i);
@@ -209,14 +255,13 @@ fn mixed_script_words(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
                 lookalike += 1;
             }
         } else {
-            flush(word_start, i, latin, lookalike, &mut out);
+            flush(word_start, i, latin, lookalike);
             word_start = None;
             latin = 0;
             lookalike = 0;
         }
     }
-    flush(word_start, text.len(), latin, lookalike, &mut out);
-    out
+    flush(word_start, run.len(), latin, lookalike);
 }
 
 /// A non-Latin letter whose fold is a single ASCII letter (Cyrillic а,

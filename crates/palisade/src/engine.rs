@@ -2,7 +2,6 @@
 //! regex keywords on the folded views, one for squashed phrases, regexes
 //! gated by their keywords, validators and built-in detectors.
 
-use crate::decode;
 use crate::detectors::{self, Detector};
 use crate::error::Error;
 use crate::policy::RuleSpec;
@@ -79,9 +78,7 @@ enum PatKind {
     Phrase,
     /// One term of slot `n` of a sequence rule.
     Term(u8),
-    /// The rot13 form of a sequence term.
-    Rot13Term(u8),
-    Rot13,
+
     Keyword,
 }
 
@@ -117,16 +114,22 @@ pub(crate) struct Source<'a> {
 #[derive(Debug)]
 pub(crate) struct Engine {
     pub rules: Vec<Rule>,
-    folded_ac: Option<AhoCorasick>,
-    folded_pats: Vec<Vec<Pat>>,
+    /// Phrases, terms and keywords for the folded views: ASCII literals in
+    /// a DFA every input goes through; the others in a compact NFA that
+    /// only runs on text with non-ASCII bytes (it cannot match elsewhere).
+    folded_ascii: Option<(AhoCorasick, Vec<Vec<Pat>>)>,
+    folded_other: Option<(AhoCorasick, Vec<Vec<Pat>>)>,
     squashed_ac: Option<AhoCorasick>,
     squashed_pats: Vec<Vec<u32>>,
     /// Regex rules without keywords: always run.
     always: Vec<u32>,
     detectors: Vec<u32>,
     /// Length of the longest phrase or keyword, in folded bytes.
-    #[allow(dead_code)]
+    #[allow(dead_code)] // for the streaming inspector (overlap between chunks)
     pub longest_literal: usize,
+    /// The folded automaton's literals (for the benchmarks' baseline).
+    #[cfg(feature = "internal-checks")]
+    pub literals: Vec<String>,
 }
 
 impl Engine {
@@ -204,20 +207,6 @@ impl Engine {
                                 right,
                             },
                         ));
-                        if f.is_ascii() && f.bytes().any(|b| b.is_ascii_alphabetic()) {
-                            let r = decode::rot13(f);
-                            if r != f {
-                                folded.push((
-                                    r,
-                                    Pat {
-                                        rule: idx,
-                                        kind: PatKind::Rot13,
-                                        left,
-                                        right,
-                                    },
-                                ));
-                            }
-                        }
                         let s: String = f.chars().filter(|c| c.is_alphanumeric()).collect();
                         if s.len() >= MIN_SQUASHED {
                             squashed.push((s, idx));
@@ -258,20 +247,6 @@ impl Engine {
                                     right,
                                 },
                             ));
-                            if f.is_ascii() {
-                                let r = decode::rot13(&f);
-                                if r != f {
-                                    folded.push((
-                                        r,
-                                        Pat {
-                                            rule: idx,
-                                            kind: PatKind::Rot13Term(k as u8),
-                                            left,
-                                            right,
-                                        },
-                                    ));
-                                }
-                            }
                             terms.push(f);
                         }
                     }
@@ -285,7 +260,7 @@ impl Engine {
                         .iter()
                         .map(|t| t.len().min(per_slot))
                         .product::<usize>()
-                        > 2048
+                        > 256
                 {
                     per_slot -= 1;
                 }
@@ -421,17 +396,34 @@ impl Engine {
             .chain(squashed.iter().map(|p| p.0.len()))
             .max()
             .unwrap_or(0);
-        let (folded_ac, folded_pats) = build_ac(folded)?;
-        let (squashed_ac, squashed_pats) = build_ac(squashed)?;
+        #[cfg(feature = "internal-checks")]
+        let literals = {
+            let mut l: Vec<String> = folded.iter().map(|p| p.0.clone()).collect();
+            l.sort();
+            l.dedup();
+            l
+        };
+        let (ascii, other): (Vec<_>, Vec<_>) = folded.into_iter().partition(|p| p.0.is_ascii());
+        let folded_ascii = match build_ac(ascii, true)? {
+            (Some(ac), pats) => Some((ac, pats)),
+            _ => None,
+        };
+        let folded_other = match build_ac(other, false)? {
+            (Some(ac), pats) => Some((ac, pats)),
+            _ => None,
+        };
+        let (squashed_ac, squashed_pats) = build_ac(squashed, false)?;
         Ok(Engine {
             rules,
-            folded_ac,
-            folded_pats,
+            folded_ascii,
+            folded_other,
             squashed_ac,
             squashed_pats,
             always,
             detectors: dets,
             longest_literal,
+            #[cfg(feature = "internal-checks")]
+            literals,
         })
     }
 
@@ -447,7 +439,7 @@ impl Engine {
         for src in sources {
             triggered.iter_mut().for_each(|t| *t = false);
             let top = src.label == ViewKind::Raw || src.label == ViewKind::Clean;
-            // Folded view: phrases, rot13 phrases and keywords.
+            // Folded view: phrases, sequence terms and keywords.
             let label = if top { ViewKind::Folded } else { src.label };
             self.scan_folded(mode, &src.folded, label, true, &mut triggered, hits);
             if let Some(d) = &src.deleet {
@@ -539,22 +531,25 @@ impl Engine {
         triggered: &mut [bool],
         hits: &mut Vec<Hit>,
     ) {
-        let Some(ac) = &self.folded_ac else { return };
         let text = view.text.as_bytes();
-        // Sequence terms seen: (rule, rot13, slot, start, end) in view bytes.
-        let mut terms: Vec<(u32, bool, u8, usize, usize)> = Vec::new();
-        for m in ac.find_overlapping_iter(text) {
-            for pat in &self.folded_pats[m.pattern().as_usize()] {
+        let other = if text.is_ascii() {
+            None
+        } else {
+            self.folded_other.as_ref()
+        };
+        let matches = self
+            .folded_ascii
+            .iter()
+            .chain(other)
+            .flat_map(|(ac, pats)| ac.find_overlapping_iter(text).map(move |m| (m, pats)));
+        // Sequence terms seen: (rule, slot, start, end) in view bytes.
+        let mut terms: Vec<(u32, u8, usize, usize)> = Vec::new();
+        for (m, pats) in matches {
+            for pat in &pats[m.pattern().as_usize()] {
                 let rule = &self.rules[pat.rule as usize];
                 match pat.kind {
-                    PatKind::Term(slot) | PatKind::Rot13Term(slot) => {
-                        let rot = matches!(pat.kind, PatKind::Rot13Term(_));
-                        let reads = if rot {
-                            keywords && rule.reads(ViewKind::Decoded)
-                        } else {
-                            rule.reads(label)
-                        };
-                        if !rule.applies(mode) || !reads {
+                    PatKind::Term(slot) => {
+                        if !rule.applies(mode) || !rule.reads(label) {
                             continue;
                         }
                         if (pat.left && m.start() > 0 && is_word_before(text, m.start()))
@@ -562,28 +557,15 @@ impl Engine {
                         {
                             continue;
                         }
-                        terms.push((pat.rule, rot, slot, m.start(), m.end()));
+                        terms.push((pat.rule, slot, m.start(), m.end()));
                     }
                     PatKind::Keyword => {
                         if keywords {
                             triggered[pat.rule as usize] = true;
                         }
                     }
-                    PatKind::Phrase | PatKind::Rot13 => {
-                        if !rule.applies(mode) {
-                            continue;
-                        }
-                        let (vk, reads) = match pat.kind {
-                            PatKind::Rot13 => {
-                                (ViewKind::Decoded, keywords && rule.reads(ViewKind::Decoded))
-                            }
-                            _ => (
-                                label,
-                                rule.reads(label)
-                                    || (label == ViewKind::Folded && rule.reads(ViewKind::Folded)),
-                            ),
-                        };
-                        if !reads {
+                    PatKind::Phrase => {
+                        if !rule.applies(mode) || !rule.reads(label) {
                             continue;
                         }
                         if (pat.left && m.start() > 0 && is_word_before(text, m.start()))
@@ -596,7 +578,7 @@ impl Engine {
                             rule: pat.rule,
                             start: s,
                             end: e,
-                            view: vk,
+                            view: label,
                         });
                     }
                 }
@@ -606,24 +588,23 @@ impl Engine {
             return;
         }
         terms.sort_unstable();
-        for group in terms.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
-            let (rule, rot) = (group[0].0, group[0].1);
+        for group in terms.chunk_by(|a, b| a.0 == b.0) {
+            let rule = group[0].0;
             let Kind::Sequence { slots, window } = self.rules[rule as usize].kind else {
                 continue;
             };
-            let view_kind = if rot { ViewKind::Decoded } else { label };
             let mut last_end = 0usize;
-            for first in group.iter().filter(|t| t.2 == 0) {
-                if first.3 < last_end {
+            for first in group.iter().filter(|t| t.1 == 0) {
+                if first.2 < last_end {
                     continue;
                 }
                 if let Some(end) = sequence_from(text, group, first, slots, window) {
-                    let (s, e) = view.span(first.3, end);
+                    let (s, e) = view.span(first.2, end);
                     hits.push(Hit {
                         rule,
                         start: s,
                         end: e,
-                        view: view_kind,
+                        view: label,
                     });
                     last_end = end;
                 }
@@ -637,31 +618,30 @@ impl Engine {
 /// Returns the end of the last term.
 fn sequence_from(
     text: &[u8],
-    terms: &[(u32, bool, u8, usize, usize)],
-    first: &(u32, bool, u8, usize, usize),
+    terms: &[(u32, u8, usize, usize)],
+    first: &(u32, u8, usize, usize),
     slots: u8,
     window: usize,
 ) -> Option<usize> {
-    // `terms` is sorted by (rule, rot13, slot, start, end): each step is a
-    // binary search plus a walk bounded by the gap, so long inputs stay
-    // linear.
-    let mut end = first.4;
+    // `terms` is sorted by (rule, slot, start, end): each step is a binary
+    // search plus a walk bounded by the gap, so long inputs stay linear.
+    let mut end = first.3;
     let max_gap = window * 16 + 2;
     for slot in 1..slots {
-        let lo = terms.partition_point(|t| t.2 < slot || (t.2 == slot && t.3 < end));
+        let lo = terms.partition_point(|t| t.1 < slot || (t.1 == slot && t.2 < end));
         let next = terms[lo..]
             .iter()
-            .take_while(|t| t.2 == slot && t.3 - end <= max_gap)
-            .find(|t| words_between(&text[end..t.3]) <= window)?;
+            .take_while(|t| t.1 == slot && t.2 - end <= max_gap)
+            .find(|t| words_between(&text[end..t.2]) <= window)?;
         // Of the terms starting there, take the longest (`instructions`
         // over the stem `instruction*`).
         end = terms[lo..]
             .iter()
-            .skip_while(|t| t.3 < next.3)
-            .take_while(|t| t.2 == slot && t.3 == next.3)
-            .map(|t| t.4)
+            .skip_while(|t| t.2 < next.2)
+            .take_while(|t| t.1 == slot && t.2 == next.2)
+            .map(|t| t.3)
             .max()
-            .unwrap_or(next.4);
+            .unwrap_or(next.3);
     }
     Some(end)
 }
@@ -784,7 +764,13 @@ fn compile_regex(pattern: &str, case_sensitive: bool) -> Result<Regex, String> {
         .map_err(|e| e.to_string())
 }
 
-fn build_ac<T: Clone>(pats: Vec<(String, T)>) -> Result<(Option<AhoCorasick>, Vec<Vec<T>>), Error> {
+/// Builds one automaton over `pats`. `dfa` picks the fastest search (for
+/// the automaton every input goes through) at the cost of memory; the
+/// others use a contiguous NFA, a tenth of the size.
+fn build_ac<T: Clone>(
+    pats: Vec<(String, T)>,
+    dfa: bool,
+) -> Result<(Option<AhoCorasick>, Vec<Vec<T>>), Error> {
     if pats.is_empty() {
         return Ok((None, Vec::new()));
     }
@@ -802,7 +788,11 @@ fn build_ac<T: Clone>(pats: Vec<(String, T)>) -> Result<(Option<AhoCorasick>, Ve
     }
     let ac = AhoCorasick::builder()
         .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
+        .kind(Some(if dfa {
+            AhoCorasickKind::DFA
+        } else {
+            AhoCorasickKind::ContiguousNFA
+        }))
         .build(&strings)
         .or_else(|_| {
             AhoCorasick::builder()
@@ -901,6 +891,20 @@ pub(crate) fn expand(template: &str) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_automata_stay_small() {
+        let g = crate::Guard::default();
+        let e = g.engine();
+        let folded = e.folded_ascii.as_ref().map_or(0, |a| a.0.memory_usage())
+            + e.folded_other.as_ref().map_or(0, |a| a.0.memory_usage());
+        let squashed = e.squashed_ac.as_ref().map_or(0, |a| a.memory_usage());
+        // The guard's budget is 16 MB; the automata are most of it.
+        assert!(
+            folded + squashed < 12 << 20,
+            "folded {folded} + squashed {squashed} bytes"
+        );
+    }
 
     #[test]
     fn expands_templates() {

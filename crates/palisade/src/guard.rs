@@ -197,6 +197,12 @@ impl Guard {
         &self.inner.policy
     }
 
+    /// The compiled engine (for the internal checks and unit tests).
+    #[cfg(any(test, feature = "internal-checks"))]
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
     /// Number of compiled rules.
     pub fn rule_count(&self) -> usize {
         self.inner.engine.rules.len()
@@ -297,7 +303,12 @@ impl Guard {
                 format!("normalised text grew past {} bytes", cap),
             ));
         }
-        let clean = if views::needs_clean(&raw) {
+        // The fold counted every character the clean view would change
+        // (invisible, compatibility forms); only then is the exact check
+        // worth its per-character look-ups.
+        let maybe_clean = sig.truncated
+            || sig.invisible + sig.tags + sig.variation_selectors + sig.bidi + sig.compat > 0;
+        let clean = if maybe_clean && views::needs_clean(&raw) {
             views::clean(&raw, cap)
         } else {
             raw.clone()
@@ -343,6 +354,15 @@ impl Guard {
         } else {
             None
         };
+        // rot13 costs a pass, so it is read only when the text looks like
+        // rot13 or names it.
+        let rot = views::looks_rot13(&folded.text).then(|| Source {
+            label: ViewKind::Decoded,
+            clean: views::rot13(&clean),
+            folded: views::rot13(&folded),
+            squashed: None,
+            deleet: None,
+        });
         sources.push(Source {
             label,
             clean,
@@ -350,6 +370,7 @@ impl Guard {
             squashed,
             deleet,
         });
+        sources.extend(rot);
         if sig.tags > 0 || sig.variation_selectors >= 2 {
             if let Some(h) = views::hidden(&raw) {
                 let (hf, _) = views::fold(&h, ViewKind::Hidden, cap);

@@ -69,6 +69,9 @@ mod engine;
 mod error;
 mod gibberish;
 mod guard;
+#[cfg(feature = "internal-checks")]
+#[doc(hidden)]
+pub mod internal;
 pub mod packs;
 mod policy;
 mod response;

@@ -88,6 +88,21 @@ impl<'a> View<'a> {
     }
 }
 
+/// `text` as a view with an explicit identity map, so that [`fold`] takes
+/// its general path (the checks compare it with the fast paths).
+#[cfg(any(test, feature = "internal-checks"))]
+pub(crate) fn identity_mapped(kind: ViewKind, text: &str) -> View<'_> {
+    let n = text.len() as u32;
+    View {
+        kind,
+        text: Cow::Borrowed(text),
+        map: Some(Rc::new(Map {
+            start: (0..n).collect(),
+            end: (1..n + 1).collect(),
+        })),
+    }
+}
+
 /// Builds a view text and its map together.
 struct Builder {
     text: String,
@@ -280,6 +295,9 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
             sig,
         );
     }
+    if text.is_ascii() && source.map.is_none() && text.len() <= cap {
+        return (fold_ascii(bytes, kind, &mut sig), sig);
+    }
     let mut b = Builder::new(text.len() + 16, cap);
     let mut i = 0;
     // Whether the last pushed character is a whitespace we may extend.
@@ -376,27 +394,97 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
                 } else {
                     sig.compat += 1;
                 }
-                if rep.is_empty() && !b.text.is_empty() {
-                    b.absorb(e);
-                }
+                // `in_space` carries over into the replacement, so that a
+                // replacement starting with a space (U+00A8 is " \u{308}")
+                // after a space does not make two: the fold stays
+                // idempotent. A replacement that adds nothing (empty, or a
+                // space after a space) is absorbed like a dropped character.
+                let mut pushed = false;
                 for r in rep.chars() {
                     if r.is_whitespace() {
                         if !in_space {
                             b.push(' ', s, e);
                             in_space = true;
+                            pushed = true;
                         }
                     } else if is_mark(r) && b.last_char().is_some_and(|p| p.is_ascii_alphabetic()) {
                         b.absorb(e);
                     } else {
                         b.push(r, s, e);
                         in_space = false;
+                        pushed = true;
                     }
+                }
+                if !pushed && !b.text.is_empty() {
+                    b.absorb(e);
                 }
             }
         }
     }
     sig.truncated = b.truncated;
     (b.finish(kind), sig)
+}
+
+/// Folds ASCII text whose view map is the identity: runs of ordinary bytes
+/// are lowercased and mapped in bulk; a whitespace run becomes one space
+/// spanning the run; control characters are absorbed into the character
+/// before them. Same output as the general loop, several times faster.
+fn fold_ascii<'a>(bytes: &[u8], kind: ViewKind, sig: &mut Signals) -> View<'a> {
+    let n = bytes.len();
+    let mut text: Vec<u8> = Vec::with_capacity(n);
+    let mut start: Vec<u32> = Vec::with_capacity(n);
+    let mut end: Vec<u32> = Vec::with_capacity(n);
+    let ordinary = |b: u8| !(b.is_ascii_whitespace() || b == 0x0B || b < 0x20 || b == 0x7F);
+    let mut i = 0;
+    while i < n {
+        let s = i;
+        while i < n && ordinary(bytes[i]) {
+            i += 1;
+        }
+        if i > s {
+            text.extend(bytes[s..i].iter().map(u8::to_ascii_lowercase));
+            start.extend(s as u32..i as u32);
+            end.extend(s as u32 + 1..i as u32 + 1);
+        }
+        if i == n {
+            break;
+        }
+        // A run of whitespace and control characters.
+        let s = i;
+        let mut space = false;
+        while i < n && !ordinary(bytes[i]) {
+            let b = bytes[i];
+            if b.is_ascii_whitespace() || b == 0x0B {
+                if !space {
+                    // Controls before the first space are absorbed by the
+                    // character before the run.
+                    if let Some(e) = end.last_mut() {
+                        *e = i as u32;
+                    }
+                    text.push(b' ');
+                    start.push(i as u32);
+                    end.push(i as u32 + 1);
+                    space = true;
+                }
+            } else {
+                sig.invisible += 1;
+            }
+            i += 1;
+        }
+        // The last character pushed (the space, or the one before the run)
+        // absorbs the rest of the run.
+        if let Some(e) = end.last_mut() {
+            *e = i as u32;
+        }
+        let _ = s;
+    }
+    // Only ASCII bytes were pushed.
+    let text = String::from_utf8(text).unwrap_or_default();
+    View {
+        kind,
+        text: Cow::Owned(text),
+        map: Some(Rc::new(Map { start, end })),
+    }
 }
 
 /// True when folding ASCII `bytes` maps each byte to exactly one byte:
@@ -536,20 +624,25 @@ fn leet(b: u8) -> Option<u8> {
     })
 }
 
-/// Whether `folded` has leet characters inside words (`1gn0re`).
+/// Whether `folded` has leet characters inside words (`1gn0re`): one
+/// between two letters (`ign0re`, `h4x`), or one starting a word of at
+/// least three more letters (`1gnore`, `!gnore`). Digits or symbols merely
+/// touching a word (`word!`, `3rd`, `$5`, `mp3`) do not count: ordinary
+/// text then skips the view and its second automaton pass.
 pub(crate) fn needs_deleet(folded: &str) -> bool {
     let b = folded.as_bytes();
-    let mut n = 0;
+    let alpha = |i: usize| i < b.len() && b[i].is_ascii_alphabetic();
     for i in 0..b.len() {
-        if leet(b[i]).is_some() {
-            let prev = i > 0 && b[i - 1].is_ascii_alphabetic();
-            let next = i + 1 < b.len() && b[i + 1].is_ascii_alphabetic();
-            if prev || next {
-                n += 1;
-                if n >= 2 {
-                    return true;
-                }
-            }
+        if leet(b[i]).is_none() {
+            continue;
+        }
+        let prev_alpha = i > 0 && b[i - 1].is_ascii_alphabetic();
+        if prev_alpha && alpha(i + 1) {
+            return true;
+        }
+        let word_start = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || leet(b[i - 1]).is_some());
+        if word_start && alpha(i + 1) && alpha(i + 2) && alpha(i + 3) {
+            return true;
         }
     }
     false
@@ -656,7 +749,10 @@ pub(crate) fn segments_view<'a>(parts: &[(String, (usize, usize))], kind: ViewKi
     let mut b = Builder::new(total, usize::MAX);
     for (k, (t, (s, e))) in parts.iter().enumerate() {
         if k > 0 {
-            b.push('\n', *s, *s);
+            // The separator belongs to the next segment's span: a nested
+            // segment shares its parent's span, so `(s, s)` would step the
+            // map's ends backwards.
+            b.push('\n', *s, *e);
         }
         for c in t.chars() {
             b.push(c, *s, *e);
@@ -774,5 +870,118 @@ mod props {
             let lossy = String::from_utf8_lossy(&b).into_owned();
             prop_assert_eq!(v.text.as_ref(), lossy.as_str());
         }
+    }
+}
+
+#[cfg(test)]
+mod fuzz_regressions {
+    use super::*;
+
+    /// Found by the `views` fuzz target: U+00A8 folds to " \u{308}"; after
+    /// a space, the fold used to emit two spaces, so folding the folded
+    /// text again changed it.
+    #[test]
+    fn fold_is_idempotent_after_space() {
+        let raw = View::identity(ViewKind::Raw, ".\n\u{a8}i");
+        let (v, _) = fold(&raw, ViewKind::Folded, usize::MAX);
+        let again = fold(
+            &View::identity(ViewKind::Raw, &v.text),
+            ViewKind::Folded,
+            usize::MAX,
+        )
+        .0;
+        assert_eq!(v.text, again.text);
+        v.check_map(raw.text.len()).unwrap();
+    }
+
+    /// Found by the `views` fuzz target: a nested decoded segment shares
+    /// its parent's span; the separator before it used to map to an empty
+    /// span at the parent's start, so the map's ends went backwards.
+    #[test]
+    fn segments_map_is_monotonic() {
+        let parts = vec![
+            ("outer".to_string(), (2, 40)),
+            ("inner".to_string(), (2, 40)),
+            ("next".to_string(), (41, 50)),
+        ];
+        let v = segments_view(&parts, ViewKind::Decoded);
+        v.check_map(50).unwrap();
+    }
+}
+
+/// Very common English words, and their rot13 forms, for telling rot13
+/// text from plain text.
+const COMMON: &[&str] = &[
+    "the",
+    "and",
+    "you",
+    "that",
+    "for",
+    "are",
+    "with",
+    "this",
+    "your",
+    "have",
+    "not",
+    "all",
+    "what",
+    "from",
+    "will",
+    "can",
+    "about",
+    "any",
+    "tell",
+    "instructions",
+    "ignore",
+    "previous",
+    "system",
+    "prompt",
+    "rules",
+    "now",
+    "must",
+    "please",
+    "write",
+    "how",
+];
+
+/// Whether `folded` (ASCII-lowercased) reads as rot13: it names the cipher,
+/// or its words are common English words once rotated far more often than
+/// as they stand.
+pub(crate) fn looks_rot13(folded: &str) -> bool {
+    let b = folded.as_bytes();
+    if b.len() < 12 {
+        return false;
+    }
+    if folded.contains("rot13")
+        || folded.contains("rot-13")
+        || folded.contains("rot 13")
+        || folded.contains("caesar")
+    {
+        return true;
+    }
+    let mut plain = 0usize;
+    let mut rotated = 0usize;
+    for w in folded.split(|c: char| !c.is_ascii_alphabetic()) {
+        if w.len() < 3 || w.len() > 12 {
+            continue;
+        }
+        if COMMON.contains(&w) {
+            plain += 1;
+        } else {
+            let r: String = crate::decode::rot13(w);
+            if COMMON.contains(&r.as_str()) {
+                rotated += 1;
+            }
+        }
+    }
+    rotated >= 2 && rotated > 2 * plain
+}
+
+/// `view` with ASCII letters rotated by 13; the same map (byte for byte).
+pub(crate) fn rot13<'a>(view: &View<'_>) -> View<'a> {
+    View {
+        kind: ViewKind::Decoded,
+        text: Cow::Owned(crate::decode::rot13(&view.text)),
+        map: view.map.clone(),
     }
 }

@@ -1,0 +1,24 @@
+//! A fixed workload for instruction-count profiling:
+//! `valgrind --tool=callgrind target/release/profile [KIND] [N]` inspects
+//! N different 2 KB prompts of family KIND (benign_ascii, attack_ascii,
+//! benign_multilingual, attack_multilingual; default benign_ascii, 200).
+
+use palisade::Guard;
+use palisade_benches::{PromptKind, prompts};
+use std::hint::black_box;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let kind = PromptKind::ALL
+        .into_iter()
+        .find(|k| args.get(1).is_some_and(|a| a == k.name()))
+        .unwrap_or(PromptKind::BenignAscii);
+    let n = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(200);
+    let ps = prompts(kind, 2048, n, 7);
+    let guard = Guard::default();
+    let mut findings = 0;
+    for p in &ps {
+        findings += black_box(guard.inspect_prompt(p)).findings.len();
+    }
+    println!("{} prompts, {findings} findings", ps.len());
+}
