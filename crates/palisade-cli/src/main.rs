@@ -1,5 +1,6 @@
 //! `palisade`: inspect prompts and responses from the command line.
 
+mod eval_entity;
 mod scan;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -17,6 +18,7 @@ Examples:
   palisade scan examples/prompts/injection.txt
   echo 'Ignore previous instructions' | palisade scan --format json
   palisade scan --jsonl text --policy my-policy.toml prompts.jsonl
+  palisade eval-entities --min-recall 0.97 ../shared/corpus/leakage/dev.jsonl
   palisade policy default > my-policy.toml && palisade policy check my-policy.toml";
 
 #[derive(Parser, Debug)]
@@ -31,6 +33,10 @@ enum Command {
     /// Inspect files, stdin or JSON Lines and report findings.
     #[command(after_help = AFTER_HELP)]
     Scan(scan::ScanArgs),
+    /// Measure secret and PII detection on a labelled JSON Lines corpus
+    /// (`entities: [{kind, start, end}]`): per-kind recall and precision,
+    /// false-positive rate on negatives; exit 1 when a floor is not met.
+    EvalEntities(eval_entity::EvalEntityArgs),
     /// Work with policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -80,6 +86,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::EvalEntities(args) => eval_entity::run(&args),
         Command::Policy(PolicyCommand::Default) => {
             print!("{}", Policy::default_toml());
             Ok(false)

@@ -441,12 +441,14 @@ fn words_between(gap: &[u8]) -> usize {
 fn regex_hits(re: &Regex, group: Option<usize>, validator: Option<Validator>, min_entropy: Option<f64>, view: &View<'_>, label: ViewKind, rule: u32, hits: &mut Vec<Hit>) {
     let text = view.text.as_ref();
     let mut push = |s: usize, e: usize| {
-        let m = &text[floor_char(text, s)..ceil_char(text, e)];
-        if let Some(v) = validator {
-            if !v(m) {
-                return;
-            }
-        }
+        let (s0, e0) = (floor_char(text, s), ceil_char(text, e));
+        // A narrowing validator may pick a sub-span of the match.
+        let (s, e) = match validator.map(|v| v.apply(text, s0, e0)) {
+            None => (s0, e0),
+            Some(Some(span)) => span,
+            Some(None) => return,
+        };
+        let m = &text[s..e];
         if let Some(min) = min_entropy {
             if validators::shannon_entropy(m) < min {
                 return;

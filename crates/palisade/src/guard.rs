@@ -114,7 +114,10 @@ impl Guard {
         let fingerprint: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
         let mut hk = Sha256::new();
         hk.update(b"palisade-pseudonym-key\0");
-        hk.update(digest);
+        match &policy.redaction.key {
+            Some(k) => hk.update(k.as_bytes()),
+            None => hk.update(digest),
+        }
         let hash_key: [u8; 32] = hk.finalize().into();
         let guard = Guard {
             inner: Arc::new(Inner {
@@ -252,6 +255,9 @@ impl Guard {
             if sensitive && !inner.allow_values.is_empty() && inner.allow_values.contains(String::from_utf8_lossy(slice).as_ref()) {
                 continue;
             }
+            if sensitive && inner.policy.allow.examples && rule.entity.as_deref().is_some_and(|e| crate::examples::is_example(e, &String::from_utf8_lossy(slice))) {
+                continue;
+            }
             let obfuscated = h.view.is_obfuscated() || (h.view == ViewKind::Folded && disguised(slice));
             let mut weight = rule.weight;
             if obfuscated {
@@ -331,13 +337,29 @@ impl Guard {
         }
     }
 
+    /// The redaction style for a finding: its entity kind's style if the
+    /// policy sets one, else its category's.
+    pub(crate) fn redaction_for(&self, f: &Finding) -> Redaction {
+        let inner = &*self.inner;
+        f.entity
+            .as_ref()
+            .and_then(|e| inner.policy.redaction.entities.get(e))
+            .copied()
+            .unwrap_or(inner.settings[f.category as usize].redaction)
+    }
+
+    /// Runs `inspect` for [`crate::pseudo`]: the findings of `text` as a prompt.
+    pub(crate) fn findings_for_pseudonyms(&self, mode: Mode, text: &str) -> Vec<Finding> {
+        self.inspect(mode, text).findings
+    }
+
     /// Rewrites the spans of redacting categories; `None` when nothing is.
     fn redact(&self, input: &[u8], findings: &[Finding]) -> Option<String> {
         let inner = &*self.inner;
         let mut spans: Vec<(usize, usize, &Finding, Redaction)> = findings
             .iter()
             .filter_map(|f| {
-                let r = inner.settings[f.category as usize].redaction;
+                let r = self.redaction_for(f);
                 (r != Redaction::None && f.end > f.start).then_some((f.start, f.end, f, r))
             })
             .collect();
@@ -391,16 +413,19 @@ fn replacement(f: &Finding, r: Redaction, value: &[u8], key: &[u8; 32], numbers:
             c => format!("[REDACTED:{}]", c.as_str()),
         },
         Redaction::Mask => {
+            // PCI DSS: a card keeps at most its first 6 and last 4 digits;
+            // everything else keeps no digit at all.
             let text = String::from_utf8_lossy(value);
-            let digits = text.chars().filter(|c| c.is_ascii_digit()).count();
-            let keep_last = if kind == "credit_card" { 4 } else { 0 };
+            let is_digit = |c: char| c.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&c);
+            let digits = text.chars().filter(|&c| is_digit(c)).count();
+            let (keep_first, keep_last) = if kind == "credit_card" && digits >= 13 { (6, 4) } else { (0, 0) };
             let mut seen = 0usize;
             text.chars()
                 .map(|c| {
-                    if c.is_ascii_digit() {
+                    if is_digit(c) {
                         seen += 1;
-                        if seen > digits.saturating_sub(keep_last) { c } else { '*' }
-                    } else if c.is_whitespace() || c == '-' {
+                        if seen <= keep_first || seen > digits - keep_last { c } else { '*' }
+                    } else if c == ' ' || c == '-' {
                         c
                     } else {
                         '*'

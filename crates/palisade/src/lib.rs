@@ -65,9 +65,12 @@ mod decode;
 mod detectors;
 mod engine;
 mod error;
+mod examples;
 mod guard;
+mod keccak;
 pub mod packs;
 mod policy;
+mod pseudo;
 #[allow(dead_code)]
 mod tables;
 mod types;
@@ -77,8 +80,9 @@ mod views;
 
 pub use error::{Error, ErrorKind};
 pub use guard::Guard;
-pub use policy::{Allow, CategoryPolicy, Limits, Policy, Redaction, RuleSpec};
+pub use policy::{Allow, CategoryPolicy, Limits, Policy, Redaction, RedactionPolicy, RuleSpec};
 pub use types::{Action, Category, Mode, Severity, ViewKind};
+pub use pseudo::Vault;
 pub use verdict::{Finding, Verdict};
 
 /// The crate version, as in Cargo.toml.

@@ -19,6 +19,10 @@ pub const BUILTIN: &[Pack] = &[
         name: "secrets",
         source: include_str!("../rules/secrets.toml"),
     },
+    Pack {
+        name: "pii",
+        source: include_str!("../rules/pii.toml"),
+    },
 ];
 
 /// Finds a built-in pack by name.
