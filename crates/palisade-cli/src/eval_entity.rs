@@ -258,11 +258,9 @@ pub(crate) fn run(args: &EvalEntityArgs) -> Result<bool, String> {
         negative_families: families,
         obfuscated_families: obf,
     };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
-    } else {
-        print_text(&report);
-    }
+    let text = if args.json { serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n" } else { print_text(&report) };
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
     let mut failed = Vec::new();
     if let Some(m) = args.min_recall {
         if report.secret_recall < m || report.pii_recall < m {
@@ -321,15 +319,16 @@ fn snippet(text: &str, s: usize, e: usize) -> String {
     String::from_utf8_lossy(&b[s.min(b.len())..e.min(b.len())]).chars().take(80).collect()
 }
 
-fn print_text(r: &Report) {
-    println!("lines {}  bytes {}  {:.3}s in the guard ({} MB/s)", r.lines, r.bytes, r.seconds, r.mb_per_s);
-    println!(
-        "recall: secret {:.4}  pii {:.4}  strict(>=80%) {:.4}  obfuscated {:.4}",
+fn print_text(r: &Report) -> String {
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    let _ = writeln!(o, "lines {}  bytes {}  {:.3}s in the guard ({} MB/s)", r.lines, r.bytes, r.seconds, r.mb_per_s);
+    let _ = writeln!(o, "recall: secret {:.4}  pii {:.4}  strict(>=80%) {:.4}  obfuscated {:.4}",
         r.secret_recall, r.pii_recall, r.strict_recall, r.obfuscated_recall
     );
-    println!("precision {:.4} ({} findings, {} overlap no labelled entity)", r.precision, r.findings, r.false_positives);
-    println!("FPR: all negatives {:.4}  excluding policy-dependent families {:.4}  policy-dependent families {:.4}", r.fpr_all, r.fpr_excl_policy, r.fpr_policy_families);
-    println!("\n{:<32} {:>6} {:>7} {:>7} {:>7} | {:>6} {:>5} {:>5} {:>5} {:>7}", "kind", "ents", "recall", "typed", "strict", "finds", "tp", "fp", "cross", "prec");
+    let _ = writeln!(o, "precision {:.4} ({} findings, {} overlap no labelled entity)", r.precision, r.findings, r.false_positives);
+    let _ = writeln!(o, "FPR: all negatives {:.4}  excluding policy-dependent families {:.4}  policy-dependent families {:.4}", r.fpr_all, r.fpr_excl_policy, r.fpr_policy_families);
+    let _ = writeln!(o, "\n{:<32} {:>6} {:>7} {:>7} {:>7} | {:>6} {:>5} {:>5} {:>5} {:>7}", "kind", "ents", "recall", "typed", "strict", "finds", "tp", "fp", "cross", "prec");
     let mut names: Vec<&String> = r.kinds.keys().chain(r.finding_kinds.keys()).collect();
     names.sort();
     names.dedup();
@@ -339,8 +338,7 @@ fn print_text(r: &Report) {
         let f = r.finding_kinds.get(k).unwrap_or(&zero);
         let rec = |x: f64| if e.entities == 0 { "-".to_string() } else { format!("{x:.4}") };
         let prec = if f.findings == 0 { "-".to_string() } else { format!("{:.4}", f.precision) };
-        println!(
-            "{:<32} {:>6} {:>7} {:>7} {:>7} | {:>6} {:>5} {:>5} {:>5} {:>7}",
+        let _ = writeln!(o, "{:<32} {:>6} {:>7} {:>7} {:>7} | {:>6} {:>5} {:>5} {:>5} {:>7}",
             k,
             e.entities,
             rec(e.recall),
@@ -353,13 +351,14 @@ fn print_text(r: &Report) {
             prec
         );
     }
-    println!("\nnegative families (share of lines with a finding):");
+    let _ = writeln!(o, "\nnegative families (share of lines with a finding):");
     for (k, s) in &r.negative_families {
         let note = if POLICY_FAMILIES.contains(&k.as_str()) { "  (policy-dependent)" } else { "" };
-        println!("  {:<22} {:>4}/{:<4} {:.4}{note}", k, s.flagged, s.lines, s.rate);
+        let _ = writeln!(o, "  {:<22} {:>4}/{:<4} {:.4}{note}", k, s.flagged, s.lines, s.rate);
     }
-    println!("\nobfuscated families (entity recall):");
+    let _ = writeln!(o, "\nobfuscated families (entity recall):");
     for (k, s) in &r.obfuscated_families {
-        println!("  {:<22} {:>4}/{:<4} {:.4}", k, s.found, s.entities, s.recall);
+        let _ = writeln!(o, "  {:<22} {:>4}/{:<4} {:.4}", k, s.found, s.entities, s.recall);
     }
+    o
 }

@@ -93,7 +93,12 @@ pub(crate) fn is_example(entity: &str, value: &str) -> bool {
             let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
             EXACT.contains(&compact.as_str())
         }
-        "email" => reserved_domain(v.rsplit_once('@').map_or("", |x| x.1)),
+        "email" => {
+            let (local, domain) = v.rsplit_once('@').unwrap_or(("", ""));
+            // Role addresses that never reach a person are not personal data.
+            let l = local.to_ascii_lowercase();
+            reserved_domain(domain) || matches!(l.as_str(), "noreply" | "no-reply" | "no_reply" | "donotreply" | "do-not-reply" | "mailer-daemon")
+        }
         "phone" => fictional_phone(&digits),
         "ipv4" => documentation_ipv4(v),
         "ipv6" => documentation_ipv6(v),

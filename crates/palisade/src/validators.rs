@@ -51,6 +51,8 @@ pub(crate) const VALIDATORS: &[(&str, Validator)] = &[
     ("crates_token", Validator::Check(mixed_token)),
     ("pem", Validator::Check(pem)),
     ("generic_secret", Validator::Check(generic_secret)),
+    ("bearer_secret", Validator::Check(bearer_secret)),
+    ("prose_secret", Validator::Context(prose_secret)),
     ("url_password", Validator::Check(url_password)),
     ("hex_secret", Validator::Check(hex_secret)),
     ("iban", Validator::Narrow(iban_narrow)),
@@ -169,8 +171,7 @@ pub(crate) fn card_brand(d: &[u32]) -> Option<&'static str> {
         3 if (matches!(p(2), 36 | 38 | 39) || (300..=305).contains(&p(3)) || p(3) == 309) && (14..=19).contains(&n) => Some("diners"),
         6 if (p(4) == 6011 || (644..=649).contains(&p(3)) || p(2) == 65) && (16..=19).contains(&n) => Some("discover"),
         6 if p(2) == 62 && (16..=19).contains(&n) => Some("unionpay"),
-        6 if matches!(p(2), 50 | 56..=69) && (12..=19).contains(&n) => Some("maestro"),
-        5 if matches!(p(2), 50 | 56..=58) && (12..=19).contains(&n) => Some("maestro"),
+        5 | 6 if matches!(p(4), 5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761..=6763) && (12..=19).contains(&n) => Some("maestro"),
         _ => None,
     }
 }
@@ -325,16 +326,16 @@ pub(crate) fn discord_bot_token(s: &str) -> bool {
 
 /// Words that mark a value as a placeholder, not a credential.
 const PLACEHOLDER_WORDS: &[&str] = &[
-    "your", "xxxx", "placeholder", "changeme", "change_me", "change-me", "replace", "redacted", "dummy", "sample", "insert",
+    "your", "placeholder", "changeme", "change_me", "change-me", "replace", "redacted", "dummy", "sample", "insert",
     "here", "todo", "secret_key", "password", "passwd", "token", "test1234", "foobar", "lorem", "<", ">", "${", "{{", "%(", "$(", "****",
-    "....", "…", "process.env", "os.environ", "getenv", "env(",
+    "...", "…", "process.env", "os.environ", "getenv", "env(",
 ];
 
 /// Whether `s` looks like a placeholder: `<YOUR_API_KEY>`, `${VAR}`,
 /// `xxxx…`, `****`, `your-api-key-here`, a run of one repeated character.
 pub(crate) fn is_placeholder(s: &str) -> bool {
     let l = s.to_ascii_lowercase();
-    if PLACEHOLDER_WORDS.iter().any(|w| l.contains(w)) {
+    if PLACEHOLDER_WORDS.iter().any(|w| l.contains(w)) || s.contains("xxxx") || s.contains("XXXX") {
         return true;
     }
     if l.starts_with('$') || l.starts_with('%') {
@@ -391,11 +392,48 @@ pub(crate) fn pem(s: &str) -> bool {
     !body.contains("...") && !body.contains('…') && body.bytes().filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/').count() >= 64
 }
 
+/// Words for a credential, in the languages people paste keys in.
+const CREDENTIAL_WORDS: &[&str] = &[
+    "key", "token", "secret", "password", "passwort", "contraseña", "clé", "jeton", "schlüssel", "clave", "chiave", "chave", "sleutel", "klucz",
+    "anahtar", "ключ", "токен", "пароль", "密钥", "令牌", "密码", "キー", "トークン", "パスワード", "키", "토큰", "비밀번호", "कुंजी", "टोकन",
+    "पासवर्ड", "مفتاح", "رمز",
+];
+
+/// A random-looking token after a credential word on the same line,
+/// at most 96 bytes before it (`my API key is ...`, `Mein Token: ...`).
+fn prose_secret(text: &str, s: usize, e: usize) -> Option<(usize, usize)> {
+    let mut from = s.saturating_sub(96);
+    while from > 0 && !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let before = &text[from..s];
+    let line = before.rsplit_once('\n').map_or(before, |x| x.1).to_lowercase();
+    (CREDENTIAL_WORDS.iter().any(|w| line.contains(w)) && generic_secret(&text[s..e])).then_some((s, e))
+}
+
+/// Prefixes of formats that have their own rule and validator.
+const PROVIDER_PREFIXES: &[&str] = &[
+    "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "npm_", "pypi-", "glpat-", "glsa_", "xox", "xapp-", "sk_live_", "sk_test_", "rk_live_",
+    "rk_test_", "sk-", "AKIA", "ASIA", "AIza", "hf_", "SG.", "shp", "dop_v1_", "doo_v1_", "dor_v1_", "dapi", "PMAK-", "pul-", "lin_api_", "ntn_",
+    "HRKU-", "ATATT", "ATBB", "sntryu_", "sntrys_", "NRAK-", "EAA", "sq0", "rubygems_", "hvs.", "hvb.", "key-", "xkeysib-", "LTAI", "fo1_",
+    "v1.0-", "AKCp", "gsk_", "r8_", "whsec_", "GOCSPX-", "eyJ",
+];
+
 /// A value assigned to a secret-sounding name (`password = "…"`,
 /// `api_key: …`, `Authorization: Bearer …`): long enough, high entropy,
 /// not a placeholder, and not a plain word or identifier.
 pub(crate) fn generic_secret(s: &str) -> bool {
     if s.len() < 12 || is_placeholder(s) || s.to_ascii_lowercase().contains("example") {
+        return false;
+    }
+    // Provider formats are judged by their own rules (a GitHub token with
+    // a bad checksum is not a secret of unknown kind).
+    if PROVIDER_PREFIXES.iter().any(|p| s.starts_with(p)) {
+        return false;
+    }
+    // `key=value` pairs (connection-string parts) are not one value;
+    // base64 padding only ends a value.
+    if s.trim_end_matches('=').contains('=') {
         return false;
     }
     let classes = [s.bytes().any(|b| b.is_ascii_lowercase()), s.bytes().any(|b| b.is_ascii_uppercase()), s.bytes().any(|b| b.is_ascii_digit()), s.bytes().any(|b| !b.is_ascii_alphanumeric())];
@@ -405,6 +443,14 @@ pub(crate) fn generic_secret(s: &str) -> bool {
         return false;
     }
     n >= 3 && shannon_entropy(s) >= 3.5
+}
+
+/// The credential after `Authorization: Bearer` / `Basic`: any token of
+/// 16+ characters that is not a placeholder (hex tokens included: the
+/// header says it is a credential). Provider formats are left to their
+/// own rules.
+pub(crate) fn bearer_secret(s: &str) -> bool {
+    s.len() >= 16 && !is_placeholder(s) && !s.to_ascii_lowercase().contains("example") && !PROVIDER_PREFIXES.iter().any(|p| s.starts_with(p)) && shannon_entropy(s) >= 3.0
 }
 
 /// A hex secret that needs context (Twilio auth token, Mailgun key): a
@@ -475,6 +521,8 @@ fn country_code(d: &[u32]) -> Option<(usize, std::ops::RangeInclusive<usize>)> {
 /// An international number: `+`, a known country code, and a national
 /// number whose length fits that country; not a fictional range.
 pub(crate) fn phone_e164(s: &str) -> bool {
+    // `+49 (0)170 ...`: the bracketed trunk prefix is not dialled.
+    let s = s.replacen("(0)", "", 1);
     let d: Vec<u32> = s.chars().filter_map(|c| c.to_digit(10)).collect();
     if !(8..=15).contains(&d.len()) {
         return false;
@@ -505,7 +553,7 @@ pub(crate) fn phone_national(s: &str) -> bool {
         return false;
     }
     match d.first() {
-        Some(0) => (9..=11).contains(&d.len()) && d[1] != 0,
+        Some(0) => (9..=12).contains(&d.len()) && d[1] != 0,
         Some(1) if d.len() == 11 => nanp(&d[1..]),
         Some(_) => nanp(&d),
         None => false,
@@ -550,12 +598,22 @@ pub(crate) fn ipv4_private(s: &str) -> bool {
 /// Whether the text just before `at` names a version, build or object id
 /// (`version = '1.2.3.4'`, `oid=`), which dotted quads often are.
 fn after_version_word(text: &str, at: usize) -> bool {
-    let mut from = at.saturating_sub(24);
+    let mut from = at.saturating_sub(32);
     while from > 0 && !text.is_char_boundary(from) {
         from -= 1;
     }
     let before = text[from..at].to_ascii_lowercase();
-    ["version", "ver=", "ver:", "ver ", "oid", "build", "release", "firmware", "sdk", "chrome/", "firefox/", "safari/"].iter().any(|w| before.contains(w))
+    // The last two words before the match.
+    let words: Vec<&str> = before.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    words.iter().rev().take(2).any(|w| {
+        w.ends_with("version")
+            || w.ends_with("oid")
+            || matches!(
+                *w,
+                "v" | "ver" | "build" | "release" | "released" | "firmware" | "fw" | "sdk" | "since" | "upgrade" | "upgraded" | "upgrading" | "downgrade"
+                    | "downgraded" | "bumped" | "patch" | "chrome" | "firefox" | "safari" | "revision" | "rev"
+            )
+    })
 }
 
 fn ipv4_public_ctx(text: &str, s: usize, e: usize) -> Option<(usize, usize)> {
