@@ -35,10 +35,27 @@ use std::time::Instant;
 /// Negative families whose right answer depends on the policy: documented
 /// examples, reserved/well-known values and format-valid strings with a bad
 /// checksum.
-const POLICY_FAMILIES: &[&str] = &["email_like", "wellknown_ip", "example_key", "example_card", "example_pii", "token_checksum_fail"];
+const POLICY_FAMILIES: &[&str] = &[
+    "email_like",
+    "wellknown_ip",
+    "example_key",
+    "example_card",
+    "example_pii",
+    "token_checksum_fail",
+];
 
 /// Personal-data kinds (everything else labelled is a secret).
-const PII_KINDS: &[&str] = &["email", "phone", "credit_card", "iban", "us_ssn", "ipv4", "ipv6", "btc_address", "eth_address"];
+const PII_KINDS: &[&str] = &[
+    "email",
+    "phone",
+    "credit_card",
+    "iban",
+    "us_ssn",
+    "ipv4",
+    "ipv6",
+    "btc_address",
+    "eth_address",
+];
 
 #[derive(Args, Debug)]
 pub(crate) struct EvalEntityArgs {
@@ -124,7 +141,11 @@ struct Entity {
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
-    if b == 0 { 1.0 } else { ((a as f64 / b as f64) * 10000.0).round() / 10000.0 }
+    if b == 0 {
+        1.0
+    } else {
+        ((a as f64 / b as f64) * 10000.0).round() / 10000.0
+    }
 }
 
 /// Runs the evaluation; `Ok(true)` when a floor was not met.
@@ -144,9 +165,17 @@ pub(crate) fn run(args: &EvalEntityArgs) -> Result<bool, String> {
             if line.trim().is_empty() {
                 continue;
             }
-            let rec: Value = serde_json::from_str(&line).map_err(|e| format!("{}:{}: {e}", path.display(), no + 1))?;
-            let text = rec.get("text").and_then(Value::as_str).ok_or_else(|| format!("{}:{}: no `text`", path.display(), no + 1))?;
-            let family = rec.get("family").and_then(Value::as_str).unwrap_or("").to_string();
+            let rec: Value = serde_json::from_str(&line)
+                .map_err(|e| format!("{}:{}: {e}", path.display(), no + 1))?;
+            let text = rec
+                .get("text")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{}:{}: no `text`", path.display(), no + 1))?;
+            let family = rec
+                .get("family")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let negative = rec.get("label").and_then(Value::as_str) == Some("negative");
             let entities: Vec<Entity> = rec
                 .get("entities")
@@ -171,14 +200,21 @@ pub(crate) fn run(args: &EvalEntityArgs) -> Result<bool, String> {
             findings_n += found.len();
             // Entities.
             for e in &entities {
-                let over: Vec<&(usize, usize, String)> = found.iter().filter(|f| f.0 < e.end && e.start < f.1).collect();
+                let over: Vec<&(usize, usize, String)> = found
+                    .iter()
+                    .filter(|f| f.0 < e.end && e.start < f.1)
+                    .collect();
                 let covered = coverage(e.start, e.end, &over);
                 let hit = !over.is_empty();
                 let typed = over.iter().any(|f| f.2 == e.kind);
                 let strict = covered * 10 >= (e.end - e.start) * 8;
                 for st in [kinds.entry(e.kind.clone()).or_default()]
                     .into_iter()
-                    .chain(family.starts_with("obf_").then(|| obf.entry(family.clone()).or_default()))
+                    .chain(
+                        family
+                            .starts_with("obf_")
+                            .then(|| obf.entry(family.clone()).or_default()),
+                    )
                 {
                     st.entities += 1;
                     st.found += usize::from(hit);
@@ -186,21 +222,38 @@ pub(crate) fn run(args: &EvalEntityArgs) -> Result<bool, String> {
                     st.strict += usize::from(strict);
                 }
                 if args.verbose && !hit {
-                    eprintln!("MISS {} {} [{}..{}] {:?}", family, e.kind, e.start, e.end, snippet(text, e.start, e.end));
+                    eprintln!(
+                        "MISS {} {} [{}..{}] {:?}",
+                        family,
+                        e.kind,
+                        e.start,
+                        e.end,
+                        snippet(text, e.start, e.end)
+                    );
                 }
             }
             // Findings.
             for f in &found {
                 let st = fkinds.entry(f.2.clone()).or_default();
                 st.findings += 1;
-                let over: Vec<&Entity> = entities.iter().filter(|e| f.0 < e.end && e.start < f.1).collect();
+                let over: Vec<&Entity> = entities
+                    .iter()
+                    .filter(|e| f.0 < e.end && e.start < f.1)
+                    .collect();
                 if over.iter().any(|e| e.kind == f.2) {
                     st.tp += 1;
                 } else if over.is_empty() {
                     st.fp += 1;
                     fps += 1;
                     if args.verbose {
-                        eprintln!("FP   {} {} [{}..{}] {:?}", family, f.2, f.0, f.1, snippet(text, f.0, f.1));
+                        eprintln!(
+                            "FP   {} {} [{}..{}] {:?}",
+                            family,
+                            f.2,
+                            f.0,
+                            f.1,
+                            snippet(text, f.0, f.1)
+                        );
                     }
                 } else {
                     st.cross += 1;
@@ -224,7 +277,13 @@ pub(crate) fn run(args: &EvalEntityArgs) -> Result<bool, String> {
     for fs in families.values_mut() {
         fs.rate = ratio(fs.flagged, fs.lines);
     }
-    let sum = |pii: bool, f: fn(&KindStats) -> usize| -> usize { kinds.iter().filter(|(k, _)| PII_KINDS.contains(&k.as_str()) == pii).map(|(_, s)| f(s)).sum() };
+    let sum = |pii: bool, f: fn(&KindStats) -> usize| -> usize {
+        kinds
+            .iter()
+            .filter(|(k, _)| PII_KINDS.contains(&k.as_str()) == pii)
+            .map(|(_, s)| f(s))
+            .sum()
+    };
     let neg = |policy: Option<bool>| -> (usize, usize) {
         families
             .iter()
@@ -242,7 +301,11 @@ pub(crate) fn run(args: &EvalEntityArgs) -> Result<bool, String> {
         lines,
         bytes,
         seconds: (seconds * 1000.0).round() / 1000.0,
-        mb_per_s: if seconds > 0.0 { ((bytes as f64 / 1e6 / seconds) * 100.0).round() / 100.0 } else { 0.0 },
+        mb_per_s: if seconds > 0.0 {
+            ((bytes as f64 / 1e6 / seconds) * 100.0).round() / 100.0
+        } else {
+            0.0
+        },
         secret_recall: ratio(sum(false, |s| s.found), sum(false, |s| s.entities)),
         pii_recall: ratio(sum(true, |s| s.found), sum(true, |s| s.entities)),
         strict_recall: ratio(all_strict, all_entities),
@@ -258,13 +321,20 @@ pub(crate) fn run(args: &EvalEntityArgs) -> Result<bool, String> {
         negative_families: families,
         obfuscated_families: obf,
     };
-    let text = if args.json { serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n" } else { print_text(&report) };
+    let text = if args.json {
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
+    } else {
+        print_text(&report)
+    };
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
     let mut failed = Vec::new();
     if let Some(m) = args.min_recall {
         if report.secret_recall < m || report.pii_recall < m {
-            failed.push(format!("recall secret {} / pii {} below {m}", report.secret_recall, report.pii_recall));
+            failed.push(format!(
+                "recall secret {} / pii {} below {m}",
+                report.secret_recall, report.pii_recall
+            ));
         }
     }
     if let Some(m) = args.min_precision {
@@ -274,12 +344,18 @@ pub(crate) fn run(args: &EvalEntityArgs) -> Result<bool, String> {
     }
     if let Some(m) = args.max_fpr {
         if report.fpr_excl_policy > m {
-            failed.push(format!("FPR (excluding policy-dependent families) {} above {m}", report.fpr_excl_policy));
+            failed.push(format!(
+                "FPR (excluding policy-dependent families) {} above {m}",
+                report.fpr_excl_policy
+            ));
         }
     }
     if let Some(m) = args.min_obfuscated_recall {
         if report.obfuscated_recall < m {
-            failed.push(format!("obfuscated recall {} below {m}", report.obfuscated_recall));
+            failed.push(format!(
+                "obfuscated recall {} below {m}",
+                report.obfuscated_recall
+            ));
         }
     }
     for f in &failed {
@@ -295,13 +371,23 @@ fn sensitive_findings(guard: &Guard, mode: Mode, text: &str) -> Vec<(usize, usiz
         .findings
         .into_iter()
         .filter(|f| matches!(f.category, Category::Secret | Category::Pii))
-        .map(|f| (f.start, f.end, f.entity.unwrap_or_else(|| f.category.as_str().to_string())))
+        .map(|f| {
+            (
+                f.start,
+                f.end,
+                f.entity.unwrap_or_else(|| f.category.as_str().to_string()),
+            )
+        })
         .collect()
 }
 
 /// Bytes of `start..end` covered by the union of `spans`.
 fn coverage(start: usize, end: usize, spans: &[&(usize, usize, String)]) -> usize {
-    let mut iv: Vec<(usize, usize)> = spans.iter().map(|s| (s.0.max(start), s.1.min(end))).filter(|s| s.0 < s.1).collect();
+    let mut iv: Vec<(usize, usize)> = spans
+        .iter()
+        .map(|s| (s.0.max(start), s.1.min(end)))
+        .filter(|s| s.0 < s.1)
+        .collect();
     iv.sort_unstable();
     let (mut total, mut cur) = (0usize, start);
     for (s, e) in iv {
@@ -316,19 +402,40 @@ fn coverage(start: usize, end: usize, spans: &[&(usize, usize, String)]) -> usiz
 
 fn snippet(text: &str, s: usize, e: usize) -> String {
     let b = text.as_bytes();
-    String::from_utf8_lossy(&b[s.min(b.len())..e.min(b.len())]).chars().take(80).collect()
+    String::from_utf8_lossy(&b[s.min(b.len())..e.min(b.len())])
+        .chars()
+        .take(80)
+        .collect()
 }
 
 fn print_text(r: &Report) -> String {
     use std::fmt::Write as _;
     let mut o = String::new();
-    let _ = writeln!(o, "lines {}  bytes {}  {:.3}s in the guard ({} MB/s)", r.lines, r.bytes, r.seconds, r.mb_per_s);
-    let _ = writeln!(o, "recall: secret {:.4}  pii {:.4}  strict(>=80%) {:.4}  obfuscated {:.4}",
+    let _ = writeln!(
+        o,
+        "lines {}  bytes {}  {:.3}s in the guard ({} MB/s)",
+        r.lines, r.bytes, r.seconds, r.mb_per_s
+    );
+    let _ = writeln!(
+        o,
+        "recall: secret {:.4}  pii {:.4}  strict(>=80%) {:.4}  obfuscated {:.4}",
         r.secret_recall, r.pii_recall, r.strict_recall, r.obfuscated_recall
     );
-    let _ = writeln!(o, "precision {:.4} ({} findings, {} overlap no labelled entity)", r.precision, r.findings, r.false_positives);
-    let _ = writeln!(o, "FPR: all negatives {:.4}  excluding policy-dependent families {:.4}  policy-dependent families {:.4}", r.fpr_all, r.fpr_excl_policy, r.fpr_policy_families);
-    let _ = writeln!(o, "\n{:<32} {:>6} {:>7} {:>7} {:>7} | {:>6} {:>5} {:>5} {:>5} {:>7}", "kind", "ents", "recall", "typed", "strict", "finds", "tp", "fp", "cross", "prec");
+    let _ = writeln!(
+        o,
+        "precision {:.4} ({} findings, {} overlap no labelled entity)",
+        r.precision, r.findings, r.false_positives
+    );
+    let _ = writeln!(
+        o,
+        "FPR: all negatives {:.4}  excluding policy-dependent families {:.4}  policy-dependent families {:.4}",
+        r.fpr_all, r.fpr_excl_policy, r.fpr_policy_families
+    );
+    let _ = writeln!(
+        o,
+        "\n{:<32} {:>6} {:>7} {:>7} {:>7} | {:>6} {:>5} {:>5} {:>5} {:>7}",
+        "kind", "ents", "recall", "typed", "strict", "finds", "tp", "fp", "cross", "prec"
+    );
     let mut names: Vec<&String> = r.kinds.keys().chain(r.finding_kinds.keys()).collect();
     names.sort();
     names.dedup();
@@ -336,9 +443,21 @@ fn print_text(r: &Report) -> String {
     for k in names {
         let e = r.kinds.get(k).unwrap_or(&zero);
         let f = r.finding_kinds.get(k).unwrap_or(&zero);
-        let rec = |x: f64| if e.entities == 0 { "-".to_string() } else { format!("{x:.4}") };
-        let prec = if f.findings == 0 { "-".to_string() } else { format!("{:.4}", f.precision) };
-        let _ = writeln!(o, "{:<32} {:>6} {:>7} {:>7} {:>7} | {:>6} {:>5} {:>5} {:>5} {:>7}",
+        let rec = |x: f64| {
+            if e.entities == 0 {
+                "-".to_string()
+            } else {
+                format!("{x:.4}")
+            }
+        };
+        let prec = if f.findings == 0 {
+            "-".to_string()
+        } else {
+            format!("{:.4}", f.precision)
+        };
+        let _ = writeln!(
+            o,
+            "{:<32} {:>6} {:>7} {:>7} {:>7} | {:>6} {:>5} {:>5} {:>5} {:>7}",
             k,
             e.entities,
             rec(e.recall),
@@ -353,12 +472,24 @@ fn print_text(r: &Report) -> String {
     }
     let _ = writeln!(o, "\nnegative families (share of lines with a finding):");
     for (k, s) in &r.negative_families {
-        let note = if POLICY_FAMILIES.contains(&k.as_str()) { "  (policy-dependent)" } else { "" };
-        let _ = writeln!(o, "  {:<22} {:>4}/{:<4} {:.4}{note}", k, s.flagged, s.lines, s.rate);
+        let note = if POLICY_FAMILIES.contains(&k.as_str()) {
+            "  (policy-dependent)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            o,
+            "  {:<22} {:>4}/{:<4} {:.4}{note}",
+            k, s.flagged, s.lines, s.rate
+        );
     }
     let _ = writeln!(o, "\nobfuscated families (entity recall):");
     for (k, s) in &r.obfuscated_families {
-        let _ = writeln!(o, "  {:<22} {:>4}/{:<4} {:.4}", k, s.found, s.entities, s.recall);
+        let _ = writeln!(
+            o,
+            "  {:<22} {:>4}/{:<4} {:.4}",
+            k, s.found, s.entities, s.recall
+        );
     }
     o
 }

@@ -94,7 +94,12 @@ fn main() -> ExitCode {
         Command::Policy(PolicyCommand::Check { file }) => Policy::from_file(&file)
             .and_then(|p| Guard::new(&p))
             .map(|g| {
-                println!("{}: ok ({} rules, fingerprint {})", file.display(), g.rule_count(), g.fingerprint());
+                println!(
+                    "{}: ok ({} rules, fingerprint {})",
+                    file.display(),
+                    g.rule_count(),
+                    g.fingerprint()
+                );
                 false
             })
             .map_err(|e| format!("{}: {e}", file.display())),
@@ -117,7 +122,13 @@ fn list_packs() {
     for pack in palisade::packs::BUILTIN {
         println!("{}", pack.name);
         for rule in palisade::packs::rules(pack) {
-            println!("  {:<48} {:<14} {:<8} {}", rule.id, rule.category.as_str(), rule.severity.as_str(), rule.description.as_deref().unwrap_or(""));
+            println!(
+                "  {:<48} {:<14} {:<8} {}",
+                rule.id,
+                rule.category.as_str(),
+                rule.severity.as_str(),
+                rule.description.as_deref().unwrap_or("")
+            );
         }
     }
 }

@@ -52,19 +52,35 @@ pub(crate) fn run(args: &ScanArgs) -> Result<bool, String> {
         }
     } else if args.paths.is_empty() {
         let mut buf = Vec::new();
-        io::stdin().read_to_end(&mut buf).map_err(|e| format!("stdin: {e}"))?;
+        io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("stdin: {e}"))?;
         blocked |= report(&guard, mode, "<stdin>", &buf, args.format, &mut out)?;
     } else {
         for p in &args.paths {
             let buf = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            blocked |= report(&guard, mode, &p.display().to_string(), &buf, args.format, &mut out)?;
+            blocked |= report(
+                &guard,
+                mode,
+                &p.display().to_string(),
+                &buf,
+                args.format,
+                &mut out,
+            )?;
         }
     }
     out.flush().map_err(|e| format!("stdout: {e}"))?;
     Ok(blocked)
 }
 
-fn report(guard: &Guard, mode: Mode, name: &str, input: &[u8], format: Format, out: &mut impl Write) -> Result<bool, String> {
+fn report(
+    guard: &Guard,
+    mode: Mode,
+    name: &str,
+    input: &[u8],
+    format: Format,
+    out: &mut impl Write,
+) -> Result<bool, String> {
     let v = guard.inspect(mode, input);
     let w = |e: io::Error| format!("stdout: {e}");
     match format {
@@ -77,12 +93,20 @@ fn report(guard: &Guard, mode: Mode, name: &str, input: &[u8], format: Format, o
 /// Linter-style report: a summary line, then each finding with its
 /// position and the line it is on, underlined.
 fn write_text(name: &str, input: &[u8], v: &Verdict, out: &mut impl Write) -> io::Result<()> {
-    let scores: Vec<String> = v.scores.iter().map(|(c, s)| format!("{c} {s:.2}")).collect();
+    let scores: Vec<String> = v
+        .scores
+        .iter()
+        .map(|(c, s)| format!("{c} {s:.2}"))
+        .collect();
     writeln!(
         out,
         "{name}: {}{} ({} finding{}, policy {})",
         v.action.as_str().to_uppercase(),
-        if scores.is_empty() { String::new() } else { format!(" [{}]", scores.join(", ")) },
+        if scores.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", scores.join(", "))
+        },
         v.findings.len(),
         if v.findings.len() == 1 { "" } else { "s" },
         v.fingerprint
@@ -101,8 +125,16 @@ fn write_text(name: &str, input: &[u8], v: &Verdict, out: &mut impl Write) -> io
             ids.push(' ');
             ids.push_str(a);
         }
-        writeln!(out, "  {name}:{line}:{col}: {} [{}] {ids}", f.rule, tags.join(", "))?;
-        let sensitive = matches!(f.category, palisade::Category::Secret | palisade::Category::Pii);
+        writeln!(
+            out,
+            "  {name}:{line}:{col}: {} [{}] {ids}",
+            f.rule,
+            tags.join(", ")
+        )?;
+        let sensitive = matches!(
+            f.category,
+            palisade::Category::Secret | palisade::Category::Pii
+        );
         if sensitive {
             writeln!(out, "    {}", f.evidence)?;
             continue;
@@ -111,11 +143,17 @@ fn write_text(name: &str, input: &[u8], v: &Verdict, out: &mut impl Write) -> io
         // the finding's extent on it.
         let line_text = &input[line_start..line_end];
         let before = show(&input[line_start..f.start.clamp(line_start, line_end)]);
-        let inside = show(&input[f.start.clamp(line_start, line_end)..f.end.clamp(line_start, line_end)]);
+        let inside =
+            show(&input[f.start.clamp(line_start, line_end)..f.end.clamp(line_start, line_end)]);
         let after = show(&input[f.end.clamp(line_start, line_end)..line_end]);
         if line_text.len() <= 200 {
             writeln!(out, "    | {before}{inside}{after}")?;
-            writeln!(out, "    | {}{}", " ".repeat(before.chars().count()), "^".repeat(inside.chars().count().max(1)))?;
+            writeln!(
+                out,
+                "    | {}{}",
+                " ".repeat(before.chars().count()),
+                "^".repeat(inside.chars().count().max(1))
+            )?;
         } else {
             writeln!(out, "    | {}", f.evidence)?;
         }
@@ -127,9 +165,18 @@ fn write_text(name: &str, input: &[u8], v: &Verdict, out: &mut impl Write) -> io
 fn locate(input: &[u8], at: usize) -> (usize, usize, usize, usize) {
     let at = at.min(input.len());
     let line = input[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = input[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let line_end = input[at..].iter().position(|&b| b == b'\n').map_or(input.len(), |p| at + p);
-    let col = String::from_utf8_lossy(&input[line_start..at]).chars().count() + 1;
+    let line_start = input[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let line_end = input[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(input.len(), |p| at + p);
+    let col = String::from_utf8_lossy(&input[line_start..at])
+        .chars()
+        .count()
+        + 1;
     (line, col, line_start, line_end)
 }
 
@@ -150,13 +197,21 @@ fn show(bytes: &[u8]) -> String {
 }
 
 /// JSON Lines: one output line per input line, in order, nothing dropped.
-fn scan_jsonl(guard: &Guard, mode: Mode, field: &str, mut input: impl BufRead, out: &mut impl Write) -> Result<bool, String> {
+fn scan_jsonl(
+    guard: &Guard,
+    mode: Mode,
+    field: &str,
+    mut input: impl BufRead,
+    out: &mut impl Write,
+) -> Result<bool, String> {
     let mut blocked = false;
     let mut buf = Vec::new();
     let mut n = 0usize;
     loop {
         buf.clear();
-        let read = input.read_until(b'\n', &mut buf).map_err(|e| format!("read: {e}"))?;
+        let read = input
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| format!("read: {e}"))?;
         if read == 0 {
             break;
         }

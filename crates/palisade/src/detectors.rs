@@ -17,7 +17,13 @@ pub(crate) struct Context<'a> {
 pub(crate) type Detector = fn(&Context<'_>) -> Vec<(usize, usize, ViewKind)>;
 
 /// Names a rule may use in `detector = "..."`.
-pub(crate) const NAMES: &[&str] = &["unicode_tags", "variation_selectors", "bidi_controls", "invisible_in_words", "mixed_script_words"];
+pub(crate) const NAMES: &[&str] = &[
+    "unicode_tags",
+    "variation_selectors",
+    "bidi_controls",
+    "invisible_in_words",
+    "mixed_script_words",
+];
 
 pub(crate) fn lookup(name: &str) -> Option<Detector> {
     Some(match name {
@@ -32,7 +38,12 @@ pub(crate) fn lookup(name: &str) -> Option<Detector> {
 
 /// Runs of characters matching `pred` (as original spans), merged across
 /// gaps of at most `gap` bytes.
-fn runs(ctx: &Context<'_>, pred: impl Fn(char) -> bool, min: usize, gap: usize) -> Vec<(usize, usize, ViewKind)> {
+fn runs(
+    ctx: &Context<'_>,
+    pred: impl Fn(char) -> bool,
+    min: usize,
+    gap: usize,
+) -> Vec<(usize, usize, ViewKind)> {
     let text: &str = &ctx.raw.text;
     let mut out = Vec::new();
     let mut cur: Option<(usize, usize, usize)> = None; // start, end, count
@@ -78,7 +89,12 @@ fn variation_selectors(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     if ctx.signals.variation_selectors < 3 {
         return Vec::new();
     }
-    runs(ctx, |c| matches!(c as u32, 0xFE00..=0xFE0F | 0xE0100..=0xE01EF), 3, 0)
+    runs(
+        ctx,
+        |c| matches!(c as u32, 0xFE00..=0xFE0F | 0xE0100..=0xE01EF),
+        3,
+        0,
+    )
 }
 
 /// Bidi embedding, override and isolate controls, which reorder what a
@@ -87,10 +103,15 @@ fn bidi_controls(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     if ctx.signals.bidi == 0 {
         return Vec::new();
     }
-    runs(ctx, |c| matches!(c as u32, 0x202A..=0x202E | 0x2066..=0x2069), 1, 64)
-        .into_iter()
-        .map(|(s, e, _)| (s, e, ViewKind::Raw))
-        .collect()
+    runs(
+        ctx,
+        |c| matches!(c as u32, 0x202A..=0x202E | 0x2066..=0x2069),
+        1,
+        64,
+    )
+    .into_iter()
+    .map(|(s, e, _)| (s, e, ViewKind::Raw))
+    .collect()
 }
 
 /// Zero-width and other invisible characters placed inside words, which
@@ -104,7 +125,8 @@ fn invisible_in_words(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     for k in 1..chars.len().saturating_sub(1) {
         let (i, c) = chars[k];
-        let invisible = views::is_ignorable(c) && !matches!(c as u32, 0xFE00..=0xFE0F | 0xE0000..=0xE0FFF | 0x202A..=0x202E | 0x2066..=0x2069);
+        let invisible = views::is_ignorable(c)
+            && !matches!(c as u32, 0xFE00..=0xFE0F | 0xE0000..=0xE0FFF | 0x202A..=0x202E | 0x2066..=0x2069);
         if invisible && chars[k - 1].1.is_alphanumeric() && chars[k + 1].1.is_alphanumeric() {
             let (s, e) = ctx.raw.span(chars[k - 1].0, i + c.len_utf8());
             match out.last_mut() {
@@ -127,7 +149,11 @@ fn mixed_script_words(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     let mut word_start = None;
     let mut latin = 0usize;
     let mut lookalike = 0usize;
-    let flush = |s: Option<usize>, e: usize, latin: usize, lookalike: usize, out: &mut Vec<(usize, usize, ViewKind)>| {
+    let flush = |s: Option<usize>,
+                 e: usize,
+                 latin: usize,
+                 lookalike: usize,
+                 out: &mut Vec<(usize, usize, ViewKind)>| {
         if let Some(s) = s {
             if latin >= 1 && lookalike >= 1 && latin + lookalike >= 3 {
                 let (a, b) = ctx.raw.span(s, e);
@@ -161,11 +187,14 @@ fn mixed_script_words(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
 fn is_lookalike_letter(c: char) -> bool {
     use unicode_normalization::UnicodeNormalization;
     // Latin letters with diacritics (é, ø, ł) are spelling, not disguise.
-    if matches!(c as u32, 0xC0..=0x24F | 0x1E00..=0x1EFF | 0x2C60..=0x2C7F | 0xA720..=0xA7FF | 0xAB30..=0xAB6F) {
+    if matches!(c as u32, 0xC0..=0x24F | 0x1E00..=0x1EFF | 0x2C60..=0x2C7F | 0xA720..=0xA7FF | 0xAB30..=0xAB6F)
+    {
         return false;
     }
     match views::fold_char(c) {
-        Some(rep) if rep.len() == 1 && rep.as_bytes()[0].is_ascii_alphabetic() => std::iter::once(c).nfkc().eq(std::iter::once(c)),
+        Some(rep) if rep.len() == 1 && rep.as_bytes()[0].is_ascii_alphabetic() => {
+            std::iter::once(c).nfkc().eq(std::iter::once(c))
+        }
         _ => false,
     }
 }

@@ -121,7 +121,9 @@ pub(crate) struct Engine {
     /// Regex rules without keywords: always run.
     always: Vec<u32>,
     detectors: Vec<u32>,
-    /// Length of the longest phrase or keyword, in folded bytes.
+    /// Length of the longest phrase or keyword, in folded bytes (for the
+    /// streaming overlap; not read yet).
+    #[allow(dead_code)]
     pub longest_literal: usize,
 }
 
@@ -136,7 +138,10 @@ impl Engine {
         for spec in specs {
             let idx = rules.len() as u32;
             if !valid_id(&spec.id) {
-                return Err(Error::rule(&spec.id, "ids are dotted lowercase words: letters, digits, `_` and `-`, separated by `.`"));
+                return Err(Error::rule(
+                    &spec.id,
+                    "ids are dotted lowercase words: letters, digits, `_` and `-`, separated by `.`",
+                ));
             }
             if !seen.insert(spec.id.as_str()) {
                 return Err(Error::rule(&spec.id, "id used twice"));
@@ -146,10 +151,16 @@ impl Engine {
                 + usize::from(spec.regex.is_some())
                 + usize::from(spec.detector.is_some());
             if kinds != 1 {
-                return Err(Error::rule(&spec.id, "needs exactly one of `phrases`, `sequence`, `regex` or `detector`"));
+                return Err(Error::rule(
+                    &spec.id,
+                    "needs exactly one of `phrases`, `sequence`, `regex` or `detector`",
+                ));
             }
             if spec.window.is_some() && spec.sequence.is_empty() {
-                return Err(Error::rule(&spec.id, "`window` only applies to `sequence` rules"));
+                return Err(Error::rule(
+                    &spec.id,
+                    "`window` only applies to `sequence` rules",
+                ));
             }
             let weight = spec.weight.unwrap_or(match spec.severity {
                 Severity::Low => 0.25,
@@ -158,7 +169,10 @@ impl Engine {
                 Severity::Critical => 1.0,
             });
             if !(0.0..=1.0).contains(&weight) || weight.is_nan() {
-                return Err(Error::rule(&spec.id, format!("weight {weight} is not in [0, 1]")));
+                return Err(Error::rule(
+                    &spec.id,
+                    format!("weight {weight} is not in [0, 1]"),
+                ));
             }
             let (prompt, response) = match &spec.modes {
                 None => (true, true),
@@ -168,20 +182,40 @@ impl Engine {
             let sensitive = matches!(spec.category, Category::Secret | Category::Pii);
             let kind = if !spec.phrases.is_empty() {
                 for (k, phrase) in spec.phrases.iter().enumerate() {
-                    let expanded = expand(phrase).map_err(|e| Error::rule(&spec.id, format!("phrases[{k}]: {e}")))?;
+                    let expanded = expand(phrase)
+                        .map_err(|e| Error::rule(&spec.id, format!("phrases[{k}]: {e}")))?;
                     for p in expanded {
                         let f = fold_str(&p);
                         let f = f.trim();
                         if f.is_empty() {
-                            return Err(Error::rule(&spec.id, format!("phrases[{k}] {phrase:?} is empty once normalised")));
+                            return Err(Error::rule(
+                                &spec.id,
+                                format!("phrases[{k}] {phrase:?} is empty once normalised"),
+                            ));
                         }
                         let left = f.chars().next().is_some_and(|c| c.is_alphanumeric());
                         let right = f.chars().last().is_some_and(|c| c.is_alphanumeric());
-                        folded.push((f.to_string(), Pat { rule: idx, kind: PatKind::Phrase, left, right }));
+                        folded.push((
+                            f.to_string(),
+                            Pat {
+                                rule: idx,
+                                kind: PatKind::Phrase,
+                                left,
+                                right,
+                            },
+                        ));
                         if f.is_ascii() && f.bytes().any(|b| b.is_ascii_alphabetic()) {
                             let r = decode::rot13(f);
                             if r != f {
-                                folded.push((r, Pat { rule: idx, kind: PatKind::Rot13, left, right }));
+                                folded.push((
+                                    r,
+                                    Pat {
+                                        rule: idx,
+                                        kind: PatKind::Rot13,
+                                        left,
+                                        right,
+                                    },
+                                ));
                             }
                         }
                         let s: String = f.chars().filter(|c| c.is_alphanumeric()).collect();
@@ -203,14 +237,27 @@ impl Engine {
                 for (k, slot) in spec.sequence.iter().enumerate() {
                     let mut terms = Vec::new();
                     for alt in slot.split('|') {
-                        for t in expand(alt.trim()).map_err(|e| Error::rule(&spec.id, format!("sequence[{k}]: {e}")))? {
+                        for t in expand(alt.trim())
+                            .map_err(|e| Error::rule(&spec.id, format!("sequence[{k}]: {e}")))?
+                        {
                             let f = fold_str(&t).trim().to_string();
                             if f.is_empty() {
-                                return Err(Error::rule(&spec.id, format!("sequence[{k}] has an empty term")));
+                                return Err(Error::rule(
+                                    &spec.id,
+                                    format!("sequence[{k}] has an empty term"),
+                                ));
                             }
                             let left = f.chars().next().is_some_and(|c| c.is_alphanumeric());
                             let right = f.chars().last().is_some_and(|c| c.is_alphanumeric());
-                            folded.push((f.clone(), Pat { rule: idx, kind: PatKind::Term(k as u8), left, right }));
+                            folded.push((
+                                f.clone(),
+                                Pat {
+                                    rule: idx,
+                                    kind: PatKind::Term(k as u8),
+                                    left,
+                                    right,
+                                },
+                            ));
                             terms.push(f);
                         }
                     }
@@ -219,12 +266,21 @@ impl Engine {
                 // The squashed view has no word gaps: match the adjacent
                 // forms, using the first (most typical) terms of each slot.
                 let mut per_slot = 8usize;
-                while per_slot > 1 && slot_terms.iter().map(|t| t.len().min(per_slot)).product::<usize>() > 2048 {
+                while per_slot > 1
+                    && slot_terms
+                        .iter()
+                        .map(|t| t.len().min(per_slot))
+                        .product::<usize>()
+                        > 2048
+                {
                     per_slot -= 1;
                 }
                 let mut combos = vec![String::new()];
                 for terms in &slot_terms {
-                    combos = combos.iter().flat_map(|c| terms.iter().take(per_slot).map(move |t| format!("{c}{t}"))).collect();
+                    combos = combos
+                        .iter()
+                        .flat_map(|c| terms.iter().take(per_slot).map(move |t| format!("{c}{t}")))
+                        .collect();
                 }
                 for c in combos {
                     let sq: String = c.chars().filter(|c| c.is_alphanumeric()).collect();
@@ -232,15 +288,31 @@ impl Engine {
                         squashed.push((sq, idx));
                     }
                 }
-                Kind::Sequence { slots: spec.sequence.len() as u8, window }
+                Kind::Sequence {
+                    slots: spec.sequence.len() as u8,
+                    window,
+                }
             } else if let Some(pattern) = &spec.regex {
                 let case_sensitive = spec.case_sensitive.unwrap_or(sensitive);
-                let re = compile_regex(pattern, case_sensitive).map_err(|e| Error::rule(&spec.id, format!("bad regex: {e}")))?;
-                let group = re.group_info().to_index(regex_automata::PatternID::ZERO, "secret");
+                let re = compile_regex(pattern, case_sensitive)
+                    .map_err(|e| Error::rule(&spec.id, format!("bad regex: {e}")))?;
+                let group = re
+                    .group_info()
+                    .to_index(regex_automata::PatternID::ZERO, "secret");
                 let validator = match &spec.validator {
                     None => None,
                     Some(name) => Some(validators::lookup(name).ok_or_else(|| {
-                        Error::rule(&spec.id, format!("unknown validator `{name}` (known: {})", validators::VALIDATORS.iter().map(|v| v.0).collect::<Vec<_>>().join(", ")))
+                        Error::rule(
+                            &spec.id,
+                            format!(
+                                "unknown validator `{name}` (known: {})",
+                                validators::VALIDATORS
+                                    .iter()
+                                    .map(|v| v.0)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
                     })?),
                 };
                 if spec.keywords.is_empty() {
@@ -251,32 +323,75 @@ impl Engine {
                     if f.trim().is_empty() {
                         return Err(Error::rule(&spec.id, format!("keyword {kw:?} is empty")));
                     }
-                    folded.push((f, Pat { rule: idx, kind: PatKind::Keyword, left: false, right: false }));
+                    folded.push((
+                        f,
+                        Pat {
+                            rule: idx,
+                            kind: PatKind::Keyword,
+                            left: false,
+                            right: false,
+                        },
+                    ));
                 }
-                Kind::Regex { re, case_sensitive, group, validator, min_entropy: spec.min_entropy }
+                Kind::Regex {
+                    re,
+                    case_sensitive,
+                    group,
+                    validator,
+                    min_entropy: spec.min_entropy,
+                }
             } else {
                 let name = spec.detector.as_deref().unwrap_or_default();
                 let d = detectors::lookup(name).ok_or_else(|| {
-                    Error::rule(&spec.id, format!("unknown detector `{name}` (known: {})", detectors::NAMES.join(", ")))
+                    Error::rule(
+                        &spec.id,
+                        format!(
+                            "unknown detector `{name}` (known: {})",
+                            detectors::NAMES.join(", ")
+                        ),
+                    )
                 })?;
                 dets.push(idx);
                 Kind::Detector(d)
             };
             if spec.validator.is_some() && !matches!(kind, Kind::Regex { .. }) {
-                return Err(Error::rule(&spec.id, "`validator` only applies to regex rules"));
+                return Err(Error::rule(
+                    &spec.id,
+                    "`validator` only applies to regex rules",
+                ));
             }
             let default_views: &[ViewKind] = match &kind {
-                Kind::Phrases | Kind::Sequence { .. } => &[ViewKind::Folded, ViewKind::Squashed, ViewKind::Deleet, ViewKind::Hidden, ViewKind::Decoded],
-                _ => &[ViewKind::Raw, ViewKind::Clean, ViewKind::Folded, ViewKind::Hidden, ViewKind::Decoded],
+                Kind::Phrases | Kind::Sequence { .. } => &[
+                    ViewKind::Folded,
+                    ViewKind::Squashed,
+                    ViewKind::Deleet,
+                    ViewKind::Hidden,
+                    ViewKind::Decoded,
+                ],
+                _ => &[
+                    ViewKind::Raw,
+                    ViewKind::Clean,
+                    ViewKind::Folded,
+                    ViewKind::Hidden,
+                    ViewKind::Decoded,
+                ],
             };
-            let views = spec.views.as_deref().unwrap_or(default_views).iter().fold(0u8, |a, v| a | bit(*v));
+            let views = spec
+                .views
+                .as_deref()
+                .unwrap_or(default_views)
+                .iter()
+                .fold(0u8, |a, v| a | bit(*v));
             rules.push(Rule {
                 id: spec.id.clone(),
                 category: spec.category,
                 family: spec.family.clone(),
                 severity: spec.severity,
                 weight,
-                owasp: spec.owasp.clone().unwrap_or_else(|| spec.category.owasp().to_string()),
+                owasp: spec
+                    .owasp
+                    .clone()
+                    .unwrap_or_else(|| spec.category.owasp().to_string()),
                 atlas: spec.atlas.clone(),
                 entity: spec.entity.clone(),
                 prompt,
@@ -286,14 +401,34 @@ impl Engine {
                 kind,
             });
         }
-        let longest_literal = folded.iter().map(|p| p.0.len()).chain(squashed.iter().map(|p| p.0.len())).max().unwrap_or(0);
+        let longest_literal = folded
+            .iter()
+            .map(|p| p.0.len())
+            .chain(squashed.iter().map(|p| p.0.len()))
+            .max()
+            .unwrap_or(0);
         let (folded_ac, folded_pats) = build_ac(folded)?;
         let (squashed_ac, squashed_pats) = build_ac(squashed)?;
-        Ok(Engine { rules, folded_ac, folded_pats, squashed_ac, squashed_pats, always, detectors: dets, longest_literal })
+        Ok(Engine {
+            rules,
+            folded_ac,
+            folded_pats,
+            squashed_ac,
+            squashed_pats,
+            always,
+            detectors: dets,
+            longest_literal,
+        })
     }
 
     /// Runs every rule on every view of `sources`; detectors get `ctx`.
-    pub fn scan(&self, mode: Mode, sources: &[Source<'_>], ctx: &detectors::Context<'_>, hits: &mut Vec<Hit>) {
+    pub fn scan(
+        &self,
+        mode: Mode,
+        sources: &[Source<'_>],
+        ctx: &detectors::Context<'_>,
+        hits: &mut Vec<Hit>,
+    ) {
         let mut triggered = vec![false; self.rules.len()];
         for src in sources {
             triggered.iter_mut().for_each(|t| *t = false);
@@ -310,9 +445,17 @@ impl Engine {
                 for m in ac.find_overlapping_iter(sq.text.as_bytes()) {
                     for &r in &self.squashed_pats[m.pattern().as_usize()] {
                         let rule = &self.rules[r as usize];
-                        if rule.applies(mode) && rule.reads(ViewKind::Squashed) && (top || rule.reads(src.label)) {
+                        if rule.applies(mode)
+                            && rule.reads(ViewKind::Squashed)
+                            && (top || rule.reads(src.label))
+                        {
                             let (s, e) = sq.span(m.start(), m.end());
-                            hits.push(Hit { rule: r, start: s, end: e, view: label });
+                            hits.push(Hit {
+                                rule: r,
+                                start: s,
+                                end: e,
+                                view: label,
+                            });
                         }
                     }
                 }
@@ -323,14 +466,35 @@ impl Engine {
                 if !want || !rule.applies(mode) {
                     continue;
                 }
-                if let Kind::Regex { re, case_sensitive, group, validator, min_entropy } = &rule.kind {
-                    let (view, vk) = if *case_sensitive { (&src.clean, src.label) } else { (&src.folded, label) };
-                    let reads = rule.reads(vk) || (vk == ViewKind::Clean && rule.reads(ViewKind::Raw));
+                if let Kind::Regex {
+                    re,
+                    case_sensitive,
+                    group,
+                    validator,
+                    min_entropy,
+                } = &rule.kind
+                {
+                    let (view, vk) = if *case_sensitive {
+                        (&src.clean, src.label)
+                    } else {
+                        (&src.folded, label)
+                    };
+                    let reads =
+                        rule.reads(vk) || (vk == ViewKind::Clean && rule.reads(ViewKind::Raw));
                     if !reads {
                         continue;
                     }
                     let label = vk;
-                    regex_hits(re, *group, *validator, *min_entropy, view, label, i as u32, hits);
+                    regex_hits(
+                        re,
+                        *group,
+                        *validator,
+                        *min_entropy,
+                        view,
+                        label,
+                        i as u32,
+                        hits,
+                    );
                 }
             }
         }
@@ -341,13 +505,26 @@ impl Engine {
             }
             if let Kind::Detector(det) = &rule.kind {
                 for (s, e, view) in det(ctx) {
-                    hits.push(Hit { rule: d, start: s, end: e, view });
+                    hits.push(Hit {
+                        rule: d,
+                        start: s,
+                        end: e,
+                        view,
+                    });
                 }
             }
         }
     }
 
-    fn scan_folded(&self, mode: Mode, view: &View<'_>, label: ViewKind, keywords: bool, triggered: &mut [bool], hits: &mut Vec<Hit>) {
+    fn scan_folded(
+        &self,
+        mode: Mode,
+        view: &View<'_>,
+        label: ViewKind,
+        keywords: bool,
+        triggered: &mut [bool],
+        hits: &mut Vec<Hit>,
+    ) {
         let Some(ac) = &self.folded_ac else { return };
         let text = view.text.as_bytes();
         // Sequence terms seen: (rule, slot, start, end) in view bytes.
@@ -377,8 +554,14 @@ impl Engine {
                             continue;
                         }
                         let (vk, reads) = match pat.kind {
-                            PatKind::Rot13 => (ViewKind::Decoded, keywords && rule.reads(ViewKind::Decoded)),
-                            _ => (label, rule.reads(label) || (label == ViewKind::Folded && rule.reads(ViewKind::Folded))),
+                            PatKind::Rot13 => {
+                                (ViewKind::Decoded, keywords && rule.reads(ViewKind::Decoded))
+                            }
+                            _ => (
+                                label,
+                                rule.reads(label)
+                                    || (label == ViewKind::Folded && rule.reads(ViewKind::Folded)),
+                            ),
                         };
                         if !reads {
                             continue;
@@ -389,7 +572,12 @@ impl Engine {
                             continue;
                         }
                         let (s, e) = view.span(m.start(), m.end());
-                        hits.push(Hit { rule: pat.rule, start: s, end: e, view: vk });
+                        hits.push(Hit {
+                            rule: pat.rule,
+                            start: s,
+                            end: e,
+                            view: vk,
+                        });
                     }
                 }
             }
@@ -400,7 +588,9 @@ impl Engine {
         terms.sort_unstable();
         for group in terms.chunk_by(|a, b| a.0 == b.0) {
             let rule = group[0].0;
-            let Kind::Sequence { slots, window } = self.rules[rule as usize].kind else { continue };
+            let Kind::Sequence { slots, window } = self.rules[rule as usize].kind else {
+                continue;
+            };
             let mut last_end = 0usize;
             for first in group.iter().filter(|t| t.1 == 0) {
                 if first.2 < last_end {
@@ -408,7 +598,12 @@ impl Engine {
                 }
                 if let Some(end) = sequence_from(text, group, first, slots, window) {
                     let (s, e) = view.span(first.2, end);
-                    hits.push(Hit { rule, start: s, end: e, view: label });
+                    hits.push(Hit {
+                        rule,
+                        start: s,
+                        end: e,
+                        view: label,
+                    });
                     last_end = end;
                 }
             }
@@ -419,7 +614,13 @@ impl Engine {
 /// Completes a sequence that starts with `first`: for each next slot, the
 /// earliest term after the previous one, at most `window` words later.
 /// Returns the end of the last term.
-fn sequence_from(text: &[u8], terms: &[(u32, u8, usize, usize)], first: &(u32, u8, usize, usize), slots: u8, window: usize) -> Option<usize> {
+fn sequence_from(
+    text: &[u8],
+    terms: &[(u32, u8, usize, usize)],
+    first: &(u32, u8, usize, usize),
+    slots: u8,
+    window: usize,
+) -> Option<usize> {
     let mut end = first.3;
     for slot in 1..slots {
         let max_gap = window * 16 + 2;
@@ -434,11 +635,22 @@ fn sequence_from(text: &[u8], terms: &[(u32, u8, usize, usize)], first: &(u32, u
 
 /// Words in a gap of folded text (whitespace is collapsed to single spaces).
 fn words_between(gap: &[u8]) -> usize {
-    gap.split(|&b| b == b' ').filter(|w| w.iter().any(|b| b.is_ascii_alphanumeric() || *b >= 0x80)).count()
+    gap.split(|&b| b == b' ')
+        .filter(|w| w.iter().any(|b| b.is_ascii_alphanumeric() || *b >= 0x80))
+        .count()
 }
 
 #[allow(clippy::too_many_arguments)]
-fn regex_hits(re: &Regex, group: Option<usize>, validator: Option<Validator>, min_entropy: Option<f64>, view: &View<'_>, label: ViewKind, rule: u32, hits: &mut Vec<Hit>) {
+fn regex_hits(
+    re: &Regex,
+    group: Option<usize>,
+    validator: Option<Validator>,
+    min_entropy: Option<f64>,
+    view: &View<'_>,
+    label: ViewKind,
+    rule: u32,
+    hits: &mut Vec<Hit>,
+) {
     let text = view.text.as_ref();
     let mut push = |s: usize, e: usize| {
         let (s0, e0) = (floor_char(text, s), ceil_char(text, e));
@@ -455,7 +667,12 @@ fn regex_hits(re: &Regex, group: Option<usize>, validator: Option<Validator>, mi
             }
         }
         let (os, oe) = view.span(s, e);
-        hits.push(Hit { rule, start: os, end: oe, view: label });
+        hits.push(Hit {
+            rule,
+            start: os,
+            end: oe,
+            view: label,
+        });
     };
     match group {
         None => {
@@ -494,12 +711,18 @@ fn ceil_char(s: &str, mut i: usize) -> usize {
 
 fn is_word_before(text: &[u8], at: usize) -> bool {
     let s = floor_char_bytes(text, at);
-    std::str::from_utf8(&text[s..at]).ok().and_then(|t| t.chars().next_back()).is_some_and(|c| c.is_alphanumeric())
+    std::str::from_utf8(&text[s..at])
+        .ok()
+        .and_then(|t| t.chars().next_back())
+        .is_some_and(|c| c.is_alphanumeric())
 }
 
 fn is_word_after(text: &[u8], at: usize) -> bool {
     let e = (at + 4).min(text.len());
-    String::from_utf8_lossy(&text[at..e]).chars().next().is_some_and(|c| c.is_alphanumeric())
+    String::from_utf8_lossy(&text[at..e])
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric())
 }
 
 fn floor_char_bytes(text: &[u8], at: usize) -> usize {
@@ -519,7 +742,13 @@ fn compile_regex(pattern: &str, case_sensitive: bool) -> Result<Regex, String> {
                 .dfa_size_limit(Some(REGEX_NFA_LIMIT))
                 .hybrid_cache_capacity(REGEX_CACHE),
         )
-        .syntax(syntax::Config::new().unicode(false).utf8(false).case_insensitive(!case_sensitive).nest_limit(64))
+        .syntax(
+            syntax::Config::new()
+                .unicode(false)
+                .utf8(false)
+                .case_insensitive(!case_sensitive)
+                .nest_limit(64),
+        )
         .build(pattern)
         .map_err(|e| e.to_string())
 }
@@ -544,20 +773,37 @@ fn build_ac<T: Clone>(pats: Vec<(String, T)>) -> Result<(Option<AhoCorasick>, Ve
         .match_kind(MatchKind::Standard)
         .kind(Some(AhoCorasickKind::DFA))
         .build(&strings)
-        .or_else(|_| AhoCorasick::builder().match_kind(MatchKind::Standard).build(&strings))
-        .map_err(|e| Error::rule("<phrases>", format!("cannot build the phrase automaton: {e}")))?;
+        .or_else(|_| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&strings)
+        })
+        .map_err(|e| {
+            Error::rule(
+                "<phrases>",
+                format!("cannot build the phrase automaton: {e}"),
+            )
+        })?;
     Ok((Some(ac), owners))
 }
 
 /// Folds a rule's phrase or keyword the way the folded view folds input.
 pub(crate) fn fold_str(s: &str) -> String {
     let raw = View::identity(ViewKind::Raw, s);
-    views::fold(&raw, ViewKind::Folded, usize::MAX).0.text.into_owned()
+    views::fold(&raw, ViewKind::Folded, usize::MAX)
+        .0
+        .text
+        .into_owned()
 }
 
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
-        && id.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'))
+        && id.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        })
 }
 
 /// Expands `{a|b|}` alternatives in a phrase template.
@@ -604,7 +850,15 @@ mod tests {
     #[test]
     fn expands_templates() {
         let v = expand("{ignore|disregard} {all |}previous").unwrap();
-        assert_eq!(v, ["ignore all previous", "ignore previous", "disregard all previous", "disregard previous"]);
+        assert_eq!(
+            v,
+            [
+                "ignore all previous",
+                "ignore previous",
+                "disregard all previous",
+                "disregard previous"
+            ]
+        );
         assert!(expand("{a").is_err());
         assert!(expand("a}").is_err());
     }

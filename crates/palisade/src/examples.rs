@@ -86,23 +86,44 @@ pub(crate) fn is_example(entity: &str, value: &str) -> bool {
     }
     let digits: String = v.chars().filter(char::is_ascii_digit).collect();
     match entity {
-        "aws_access_key_id" | "aws_secret_access_key" => v.ends_with("EXAMPLE") || v.ends_with("EXAMPLEKEY"),
+        "aws_access_key_id" | "aws_secret_access_key" => {
+            v.ends_with("EXAMPLE") || v.ends_with("EXAMPLEKEY")
+        }
         "credit_card" => TEST_CARDS.contains(&digits.as_str()),
-        "us_ssn" => digits == "123456789" || digits == "078051120" || digits.starts_with("98765432"),
+        "us_ssn" => {
+            digits == "123456789" || digits == "078051120" || digits.starts_with("98765432")
+        }
         "iban" => {
-            let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+            let compact: String = v
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_uppercase();
             EXACT.contains(&compact.as_str())
         }
         "email" => {
             let (local, domain) = v.rsplit_once('@').unwrap_or(("", ""));
             // Role addresses that never reach a person are not personal data.
             let l = local.to_ascii_lowercase();
-            reserved_domain(domain) || matches!(l.as_str(), "noreply" | "no-reply" | "no_reply" | "donotreply" | "do-not-reply" | "mailer-daemon")
+            reserved_domain(domain)
+                || matches!(
+                    l.as_str(),
+                    "noreply"
+                        | "no-reply"
+                        | "no_reply"
+                        | "donotreply"
+                        | "do-not-reply"
+                        | "mailer-daemon"
+                )
         }
         "phone" => fictional_phone(&digits),
         "ipv4" => documentation_ipv4(v),
         "ipv6" => documentation_ipv6(v),
-        "eth_address" => v.trim_start_matches("0x").trim_start_matches("0X").bytes().all(|b| b == b'0'),
+        "eth_address" => v
+            .trim_start_matches("0x")
+            .trim_start_matches("0X")
+            .bytes()
+            .all(|b| b == b'0'),
         _ => false,
     }
 }
@@ -111,8 +132,12 @@ pub(crate) fn is_example(entity: &str, value: &str) -> bool {
 fn reserved_domain(domain: &str) -> bool {
     let d = domain.to_ascii_lowercase();
     let d = d.trim_end_matches('.');
-    ["example.com", "example.net", "example.org"].iter().any(|r| d == *r || d.ends_with(&format!(".{r}")))
-        || [".test", ".example", ".invalid", ".localhost", ".local"].iter().any(|t| d.ends_with(t))
+    ["example.com", "example.net", "example.org"]
+        .iter()
+        .any(|r| d == *r || d.ends_with(&format!(".{r}")))
+        || [".test", ".example", ".invalid", ".localhost", ".local"]
+            .iter()
+            .any(|t| d.ends_with(t))
 }
 
 /// NANP 555-0100..0199 (reserved for fiction) and Ofcom's drama ranges
@@ -122,33 +147,58 @@ fn fictional_phone(d: &str) -> bool {
     if national.len() == 10 && &national[3..7] == "5550" && national.as_bytes()[7] == b'1' {
         return true;
     }
-    let uk = d.strip_prefix("44").map(|n| format!("0{n}")).unwrap_or_else(|| d.to_string());
+    let uk = d
+        .strip_prefix("44")
+        .map(|n| format!("0{n}"))
+        .unwrap_or_else(|| d.to_string());
     uk.starts_with("07700900") || uk.starts_with("01632960") || uk.starts_with("02079460")
 }
 
 /// RFC 5737 documentation blocks, loopback, unspecified, link-local
 /// (the cloud metadata endpoint), broadcast and well-known public resolvers.
 fn documentation_ipv4(v: &str) -> bool {
-    let Ok(a) = v.parse::<std::net::Ipv4Addr>() else { return false };
+    let Ok(a) = v.parse::<std::net::Ipv4Addr>() else {
+        return false;
+    };
     let o = a.octets();
-    matches!((o[0], o[1], o[2]), (192, 0, 2) | (198, 51, 100) | (203, 0, 113))
-        || a.is_loopback()
+    matches!(
+        (o[0], o[1], o[2]),
+        (192, 0, 2) | (198, 51, 100) | (203, 0, 113)
+    ) || a.is_loopback()
         || a.is_unspecified()
         || a.is_link_local()
         || a.is_broadcast()
-        || ["8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "149.112.112.112", "208.67.222.222", "208.67.220.220"].contains(&v)
+        || [
+            "8.8.8.8",
+            "8.8.4.4",
+            "1.1.1.1",
+            "1.0.0.1",
+            "9.9.9.9",
+            "149.112.112.112",
+            "208.67.222.222",
+            "208.67.220.220",
+        ]
+        .contains(&v)
 }
 
 /// RFC 3849 documentation prefix, loopback, unspecified, link-local, and
 /// well-known public resolvers.
 fn documentation_ipv6(v: &str) -> bool {
-    let Ok(a) = v.parse::<std::net::Ipv6Addr>() else { return false };
+    let Ok(a) = v.parse::<std::net::Ipv6Addr>() else {
+        return false;
+    };
     let s = a.segments();
     (s[0] == 0x2001 && s[1] == 0x0db8)
         || a.is_loopback()
         || a.is_unspecified()
         || (s[0] & 0xffc0) == 0xfe80
-        || ["2001:4860:4860::8888", "2001:4860:4860::8844", "2606:4700:4700::1111", "2606:4700:4700::1001"].contains(&v)
+        || [
+            "2001:4860:4860::8888",
+            "2001:4860:4860::8844",
+            "2606:4700:4700::1111",
+            "2606:4700:4700::1001",
+        ]
+        .contains(&v)
 }
 
 #[cfg(test)]
@@ -159,7 +209,10 @@ mod tests {
     fn examples() {
         assert!(is_example("aws_access_key_id", "AKIAIOSFODNN7EXAMPLE"));
         assert!(is_example("credit_card", "4111 1111 1111 1111"));
-        assert!(is_example("credit_card", "４２４２４２４２４２４２４２４２"));
+        assert!(is_example(
+            "credit_card",
+            "４２４２４２４２４２４２４２４２"
+        ));
         assert!(!is_example("credit_card", "4539 5787 6362 1486"));
         assert!(is_example("email", "jane@example.org"));
         assert!(is_example("email", "jane@mail.example.com"));

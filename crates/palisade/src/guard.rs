@@ -60,7 +60,8 @@ impl Default for Guard {
     /// A guard for the built-in default policy.
     fn default() -> Guard {
         // The default policy compiles; a unit test holds it to that.
-        Guard::new(&Policy::default()).unwrap_or_else(|e| panic!("built-in policy does not compile: {e}"))
+        Guard::new(&Policy::default())
+            .unwrap_or_else(|e| panic!("built-in policy does not compile: {e}"))
     }
 }
 
@@ -73,9 +74,20 @@ impl Guard {
         let mut pack_sources = String::new();
         for name in &policy.packs {
             let pack = packs::find(name).ok_or_else(|| {
-                Error::invalid("packs", format!("unknown pack `{name}` (built-in packs: {})", packs::BUILTIN.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")))
+                Error::invalid(
+                    "packs",
+                    format!(
+                        "unknown pack `{name}` (built-in packs: {})",
+                        packs::BUILTIN
+                            .iter()
+                            .map(|p| p.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
             })?;
-            let file: PackFile = toml::from_str(pack.source).map_err(|e| Error::invalid(format!("packs.{name}"), e.to_string()))?;
+            let file: PackFile = toml::from_str(pack.source)
+                .map_err(|e| Error::invalid(format!("packs.{name}"), e.to_string()))?;
             specs.extend(file.rules);
             pack_sources.push_str(pack.source);
         }
@@ -83,25 +95,41 @@ impl Guard {
         for (i, d) in policy.disable.iter().enumerate() {
             let n = specs.iter().filter(|s| disables(d, &s.id)).count();
             if n == 0 {
-                return Err(Error::invalid(format!("disable[{i}]"), format!("`{d}` names no loaded rule")));
+                return Err(Error::invalid(
+                    format!("disable[{i}]"),
+                    format!("`{d}` names no loaded rule"),
+                ));
             }
         }
         for (i, m) in policy.allow.monitor_only.iter().enumerate() {
             if !specs.iter().any(|s| &s.id == m) {
-                return Err(Error::invalid(format!("allow.monitor_only[{i}]"), format!("`{m}` names no loaded rule")));
+                return Err(Error::invalid(
+                    format!("allow.monitor_only[{i}]"),
+                    format!("`{m}` names no loaded rule"),
+                ));
             }
         }
-        let settings: Vec<CategorySettings> = Category::ALL.iter().map(|c| policy.category(*c)).collect();
+        let settings: Vec<CategorySettings> =
+            Category::ALL.iter().map(|c| policy.category(*c)).collect();
         if !settings[Category::Limits as usize].enabled {
-            return Err(Error::invalid("categories.limits.enabled", "limit findings cannot be switched off; set `categories.limits.action` instead"));
+            return Err(Error::invalid(
+                "categories.limits.enabled",
+                "limit findings cannot be switched off; set `categories.limits.action` instead",
+            ));
         }
         for c in Category::ALL {
             let s = settings[*c as usize];
             if s.flag_threshold > s.threshold {
-                return Err(Error::invalid(format!("categories.{c}.flag_threshold"), format!("{} is above threshold {}", s.flag_threshold, s.threshold)));
+                return Err(Error::invalid(
+                    format!("categories.{c}.flag_threshold"),
+                    format!("{} is above threshold {}", s.flag_threshold, s.threshold),
+                ));
             }
         }
-        specs.retain(|s| !policy.disable.iter().any(|d| disables(d, &s.id)) && settings[s.category as usize].enabled);
+        specs.retain(|s| {
+            !policy.disable.iter().any(|d| disables(d, &s.id))
+                && settings[s.category as usize].enabled
+        });
         let engine = Engine::compile(&specs, &policy.allow.monitor_only)?;
         let mut h = Sha256::new();
         h.update(b"palisade-policy\0");
@@ -176,59 +204,130 @@ impl Guard {
         let mut limit_findings: Vec<Finding> = Vec::new();
         let scanned_len = if input.len() > limits.max_input_bytes {
             let cut = floor_utf8(input, limits.max_input_bytes);
-            limit_findings.push(limit_finding("limits.input_size", cut, input.len(), format!("input is {} bytes; only the first {} were inspected", input.len(), cut)));
+            limit_findings.push(limit_finding(
+                "limits.input_size",
+                cut,
+                input.len(),
+                format!(
+                    "input is {} bytes; only the first {} were inspected",
+                    input.len(),
+                    cut
+                ),
+            ));
             cut
         } else {
             input.len()
         };
         let scanned = &input[..scanned_len];
         let raw = views::raw(scanned);
-        let cap = scanned_len.saturating_mul(limits.max_view_expansion).saturating_add(4096);
+        let cap = scanned_len
+            .saturating_mul(limits.max_view_expansion)
+            .saturating_add(4096);
         let (folded, sig) = views::fold(&raw, ViewKind::Folded, cap);
         if sig.truncated {
             let (s, _) = folded.full_span();
-            limit_findings.push(limit_finding("limits.view_expansion", s, scanned_len, format!("normalised text grew past {} bytes", cap)));
+            limit_findings.push(limit_finding(
+                "limits.view_expansion",
+                s,
+                scanned_len,
+                format!("normalised text grew past {} bytes", cap),
+            ));
         }
-        let clean = if views::needs_clean(&raw) { views::clean(&raw, cap) } else { raw.clone() };
-        let label = if clean.kind == ViewKind::Clean { ViewKind::Clean } else { ViewKind::Raw };
+        let clean = if views::needs_clean(&raw) {
+            views::clean(&raw, cap)
+        } else {
+            raw.clone()
+        };
+        let label = if clean.kind == ViewKind::Clean {
+            ViewKind::Clean
+        } else {
+            ViewKind::Raw
+        };
         let squashed = views::needs_squash(&folded.text).then(|| views::squash(&folded));
         let deleet = views::needs_deleet(&folded.text).then(|| views::deleet(&folded));
         let mut sources: Vec<Source<'_>> = Vec::with_capacity(3);
         let decoded = if decode::has_candidates(&clean.text) {
-            let budget = scanned_len.saturating_mul(limits.max_decode_expansion).saturating_add(4096);
-            let d = decode::decode_all(&clean.text, &|s, e| clean.span(s, e), limits.max_decode_depth, budget);
+            let budget = scanned_len
+                .saturating_mul(limits.max_decode_expansion)
+                .saturating_add(4096);
+            let d = decode::decode_all(
+                &clean.text,
+                &|s, e| clean.span(s, e),
+                limits.max_decode_depth,
+                budget,
+            );
             if d.depth_exceeded {
-                limit_findings.push(limit_finding("limits.decode_depth", 0, scanned_len, format!("encodings nested deeper than {} layers", limits.max_decode_depth)));
+                limit_findings.push(limit_finding(
+                    "limits.decode_depth",
+                    0,
+                    scanned_len,
+                    format!(
+                        "encodings nested deeper than {} layers",
+                        limits.max_decode_depth
+                    ),
+                ));
             }
             if d.budget_exceeded {
-                limit_findings.push(limit_finding("limits.decode_budget", 0, scanned_len, format!("decoded text exceeded {budget} bytes")));
+                limit_findings.push(limit_finding(
+                    "limits.decode_budget",
+                    0,
+                    scanned_len,
+                    format!("decoded text exceeded {budget} bytes"),
+                ));
             }
             (!d.parts.is_empty()).then(|| views::segments_view(&d.parts, ViewKind::Decoded))
         } else {
             None
         };
-        sources.push(Source { label, clean, folded, squashed, deleet });
+        sources.push(Source {
+            label,
+            clean,
+            folded,
+            squashed,
+            deleet,
+        });
         if sig.tags > 0 || sig.variation_selectors >= 2 {
             if let Some(h) = views::hidden(&raw) {
                 let (hf, _) = views::fold(&h, ViewKind::Hidden, cap);
                 let sq = views::needs_squash(&hf.text).then(|| views::squash(&hf));
-                sources.push(Source { label: ViewKind::Hidden, clean: h, folded: hf, squashed: sq, deleet: None });
+                sources.push(Source {
+                    label: ViewKind::Hidden,
+                    clean: h,
+                    folded: hf,
+                    squashed: sq,
+                    deleet: None,
+                });
             }
         }
         if let Some(dv) = decoded {
             let (df, _) = views::fold(&dv, ViewKind::Decoded, cap.saturating_mul(2));
             let sq = views::needs_squash(&df.text).then(|| views::squash(&df));
-            sources.push(Source { label: ViewKind::Decoded, clean: dv, folded: df, squashed: sq, deleet: None });
+            sources.push(Source {
+                label: ViewKind::Decoded,
+                clean: dv,
+                folded: df,
+                squashed: sq,
+                deleet: None,
+            });
         }
         let mut hits: Vec<Hit> = Vec::new();
-        let ctx = detectors::Context { raw: &raw, signals: &sig };
+        let ctx = detectors::Context {
+            raw: &raw,
+            signals: &sig,
+        };
         inner.engine.scan(mode, &sources, &ctx, &mut hits);
         drop(sources);
         self.decide(mode, input, hits, limit_findings)
     }
 
     /// Turns raw hits into findings, scores, an action and redacted text.
-    fn decide(&self, mode: Mode, input: &[u8], mut hits: Vec<Hit>, limit_findings: Vec<Finding>) -> Verdict {
+    fn decide(
+        &self,
+        mode: Mode,
+        input: &[u8],
+        mut hits: Vec<Hit>,
+        limit_findings: Vec<Finding>,
+    ) -> Verdict {
         let inner = &*self.inner;
         let rules = &inner.engine.rules;
         // Deduplicate: one finding per rule and overlapping span, keeping
@@ -252,13 +351,24 @@ impl Guard {
             let rule = &rules[h.rule as usize];
             let slice = &input[h.start.min(input.len())..h.end.min(input.len())];
             let sensitive = matches!(rule.category, Category::Secret | Category::Pii);
-            if sensitive && !inner.allow_values.is_empty() && inner.allow_values.contains(String::from_utf8_lossy(slice).as_ref()) {
+            if sensitive
+                && !inner.allow_values.is_empty()
+                && inner
+                    .allow_values
+                    .contains(String::from_utf8_lossy(slice).as_ref())
+            {
                 continue;
             }
-            if sensitive && inner.policy.allow.examples && rule.entity.as_deref().is_some_and(|e| crate::examples::is_example(e, &String::from_utf8_lossy(slice))) {
+            if sensitive
+                && inner.policy.allow.examples
+                && rule.entity.as_deref().is_some_and(|e| {
+                    crate::examples::is_example(e, &String::from_utf8_lossy(slice))
+                })
+            {
                 continue;
             }
-            let obfuscated = h.view.is_obfuscated() || (h.view == ViewKind::Folded && disguised(slice));
+            let obfuscated =
+                h.view.is_obfuscated() || (h.view == ViewKind::Folded && disguised(slice));
             let mut weight = rule.weight;
             if obfuscated {
                 weight += (1.0 - weight) / 2.0;
@@ -268,7 +378,11 @@ impl Guard {
             }
             let evidence = if sensitive {
                 let n = String::from_utf8_lossy(slice).chars().count();
-                format!("[{}, {} chars]", rule.entity.as_deref().unwrap_or(rule.category.as_str()), n)
+                format!(
+                    "[{}, {} chars]",
+                    rule.entity.as_deref().unwrap_or(rule.category.as_str()),
+                    n
+                )
             } else {
                 evidence(slice)
             };
@@ -293,11 +407,21 @@ impl Guard {
         if findings.len() > max {
             findings.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.start.cmp(&b.start)));
             findings.truncate(max);
-            limit_findings.push(limit_finding("limits.findings", 0, input.len(), format!("more than {max} findings; the weakest were dropped")));
+            limit_findings.push(limit_finding(
+                "limits.findings",
+                0,
+                input.len(),
+                format!("more than {max} findings; the weakest were dropped"),
+            ));
         }
         let complete = limit_findings.is_empty();
         findings.extend(limit_findings);
-        findings.sort_by(|a, b| a.start.cmp(&b.start).then(a.end.cmp(&b.end)).then(a.rule.cmp(&b.rule)));
+        findings.sort_by(|a, b| {
+            a.start
+                .cmp(&b.start)
+                .then(a.end.cmp(&b.end))
+                .then(a.rule.cmp(&b.rule))
+        });
         // Scores: per category, combine each rule's strongest finding as
         // independent evidence (noisy-or).
         let mut best: HashMap<(&str, Category), f64> = HashMap::new();
@@ -309,7 +433,10 @@ impl Guard {
         for ((_, c), w) in best {
             *doubt.entry(c).or_insert(1.0) *= 1.0 - w;
         }
-        let scores: BTreeMap<Category, f64> = doubt.into_iter().map(|(c, d)| (c, round4(1.0 - d))).collect();
+        let scores: BTreeMap<Category, f64> = doubt
+            .into_iter()
+            .map(|(c, d)| (c, round4(1.0 - d)))
+            .collect();
         let mut action = Action::Allow;
         for (c, &score) in &scores {
             let s = inner.settings[*c as usize];
@@ -383,7 +510,14 @@ impl Guard {
             if s >= pos {
                 out.push_str(&String::from_utf8_lossy(&input[pos..s]));
                 let value = &input[s..e];
-                out.push_str(&replacement(f, r, value, &inner.hash_key, &mut numbers, &mut counters));
+                out.push_str(&replacement(
+                    f,
+                    r,
+                    value,
+                    &inner.hash_key,
+                    &mut numbers,
+                    &mut counters,
+                ));
                 pos = e;
             }
             i = j;
@@ -394,8 +528,18 @@ impl Guard {
 }
 
 /// What replaces a redacted span.
-fn replacement(f: &Finding, r: Redaction, value: &[u8], key: &[u8; 32], numbers: &mut HashMap<(String, Vec<u8>), usize>, counters: &mut HashMap<String, usize>) -> String {
-    let kind = f.entity.clone().unwrap_or_else(|| f.category.as_str().to_string());
+fn replacement(
+    f: &Finding,
+    r: Redaction,
+    value: &[u8],
+    key: &[u8; 32],
+    numbers: &mut HashMap<(String, Vec<u8>), usize>,
+    counters: &mut HashMap<String, usize>,
+) -> String {
+    let kind = f
+        .entity
+        .clone()
+        .unwrap_or_else(|| f.category.as_str().to_string());
     match r {
         Redaction::None => String::from_utf8_lossy(value).into_owned(),
         Redaction::Remove => String::new(),
@@ -404,10 +548,12 @@ fn replacement(f: &Finding, r: Redaction, value: &[u8], key: &[u8; 32], numbers:
             Category::Pii => {
                 let upper = kind.to_ascii_uppercase();
                 let next = counters.get(&upper).copied().unwrap_or(0) + 1;
-                let n = *numbers.entry((upper.clone(), value.to_vec())).or_insert_with(|| {
-                    counters.insert(upper.clone(), next);
-                    next
-                });
+                let n = *numbers
+                    .entry((upper.clone(), value.to_vec()))
+                    .or_insert_with(|| {
+                        counters.insert(upper.clone(), next);
+                        next
+                    });
                 format!("[{upper}_{n}]")
             }
             c => format!("[REDACTED:{}]", c.as_str()),
@@ -418,13 +564,21 @@ fn replacement(f: &Finding, r: Redaction, value: &[u8], key: &[u8; 32], numbers:
             let text = String::from_utf8_lossy(value);
             let is_digit = |c: char| c.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&c);
             let digits = text.chars().filter(|&c| is_digit(c)).count();
-            let (keep_first, keep_last) = if kind == "credit_card" && digits >= 13 { (6, 4) } else { (0, 0) };
+            let (keep_first, keep_last) = if kind == "credit_card" && digits >= 13 {
+                (6, 4)
+            } else {
+                (0, 0)
+            };
             let mut seen = 0usize;
             text.chars()
                 .map(|c| {
                     if is_digit(c) {
                         seen += 1;
-                        if seen <= keep_first || seen > digits - keep_last { c } else { '*' }
+                        if seen <= keep_first || seen > digits - keep_last {
+                            c
+                        } else {
+                            '*'
+                        }
                     } else if c == ' ' || c == '-' {
                         c
                     } else {
@@ -442,8 +596,14 @@ fn replacement(f: &Finding, r: Redaction, value: &[u8], key: &[u8; 32], numbers:
                 ipad[k] ^= b;
                 opad[k] ^= b;
             }
-            let inner_hash = Sha256::new().chain_update(ipad).chain_update(value).finalize();
-            let mac = Sha256::new().chain_update(opad).chain_update(inner_hash).finalize();
+            let inner_hash = Sha256::new()
+                .chain_update(ipad)
+                .chain_update(value)
+                .finalize();
+            let mac = Sha256::new()
+                .chain_update(opad)
+                .chain_update(inner_hash)
+                .finalize();
             let hex: String = mac[..4].iter().map(|b| format!("{b:02x}")).collect();
             format!("[{}:{hex}]", kind.to_ascii_uppercase())
         }
@@ -453,7 +613,11 @@ fn replacement(f: &Finding, r: Redaction, value: &[u8], key: &[u8; 32], numbers:
 /// Whether `rule` is switched off by a `disable` entry.
 fn disables(entry: &str, rule: &str) -> bool {
     match entry.strip_suffix(".*") {
-        Some(prefix) => rule.len() > prefix.len() && rule.starts_with(prefix) && rule.as_bytes()[prefix.len()] == b'.',
+        Some(prefix) => {
+            rule.len() > prefix.len()
+                && rule.starts_with(prefix)
+                && rule.as_bytes()[prefix.len()] == b'.'
+        }
         None => entry == rule,
     }
 }
@@ -515,7 +679,8 @@ fn disguised(slice: &[u8]) -> bool {
     String::from_utf8_lossy(slice).chars().any(|c| {
         !c.is_ascii()
             && !matches!(c as u32, 0xC0..=0x24F | 0x1E00..=0x1EFF)
-            && (views::is_ignorable(c) || views::fold_char(c).is_some_and(|r| !r.is_empty() && r.is_ascii()))
+            && (views::is_ignorable(c)
+                || views::fold_char(c).is_some_and(|r| !r.is_empty() && r.is_ascii()))
     })
 }
 

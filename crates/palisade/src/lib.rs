@@ -81,8 +81,8 @@ mod views;
 pub use error::{Error, ErrorKind};
 pub use guard::Guard;
 pub use policy::{Allow, CategoryPolicy, Limits, Policy, Redaction, RedactionPolicy, RuleSpec};
-pub use types::{Action, Category, Mode, Severity, ViewKind};
 pub use pseudo::Vault;
+pub use types::{Action, Category, Mode, Severity, ViewKind};
 pub use verdict::{Finding, Verdict};
 
 /// The crate version, as in Cargo.toml.

@@ -32,5 +32,7 @@ pub fn find(name: &str) -> Option<&'static Pack> {
 
 /// The rules of a built-in pack, as written in its file.
 pub fn rules(pack: &Pack) -> Vec<crate::RuleSpec> {
-    toml::from_str::<crate::policy::PackFile>(pack.source).map(|f| f.rules).unwrap_or_default()
+    toml::from_str::<crate::policy::PackFile>(pack.source)
+        .map(|f| f.rules)
+        .unwrap_or_default()
 }

@@ -303,7 +303,10 @@ impl Policy {
         Policy {
             version: 1,
             name: String::new(),
-            packs: crate::packs::BUILTIN.iter().map(|p| p.name.to_string()).collect(),
+            packs: crate::packs::BUILTIN
+                .iter()
+                .map(|p| p.name.to_string())
+                .collect(),
             disable: Vec::new(),
             categories: BTreeMap::new(),
             limits: Limits::default(),
@@ -322,7 +325,8 @@ impl Policy {
 
     /// Parses a policy from JSON text. Fields left out take their defaults.
     pub fn from_json(text: &str) -> Result<Policy, Error> {
-        let policy: Policy = serde_json::from_str(text).map_err(|e| Error::syntax(e.to_string()))?;
+        let policy: Policy =
+            serde_json::from_str(text).map_err(|e| Error::syntax(e.to_string()))?;
         policy.check()?;
         Ok(policy)
     }
@@ -340,8 +344,12 @@ impl Policy {
     /// Reads a policy file: `.json` as JSON, anything else by its content.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, Error> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.display().to_string(), e))?;
-        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
             Policy::from_json(&text)
         } else {
             Policy::from_text(&text)
@@ -357,39 +365,69 @@ impl Policy {
     /// guard is built).
     fn check(&self) -> Result<(), Error> {
         if self.version != 1 {
-            return Err(Error::invalid("version", format!("unsupported policy version {} (only 1 exists)", self.version)));
+            return Err(Error::invalid(
+                "version",
+                format!(
+                    "unsupported policy version {} (only 1 exists)",
+                    self.version
+                ),
+            ));
         }
         for (cat, cp) in &self.categories {
-            for (name, v) in [("threshold", cp.threshold), ("flag_threshold", cp.flag_threshold)] {
+            for (name, v) in [
+                ("threshold", cp.threshold),
+                ("flag_threshold", cp.flag_threshold),
+            ] {
                 if let Some(v) = v {
                     if !(0.0..=1.0).contains(&v) || v.is_nan() {
-                        return Err(Error::invalid(format!("categories.{cat}.{name}"), format!("{v} is not in [0, 1]")));
+                        return Err(Error::invalid(
+                            format!("categories.{cat}.{name}"),
+                            format!("{v} is not in [0, 1]"),
+                        ));
                     }
                 }
             }
         }
         let l = &self.limits;
         if l.max_input_bytes == 0 || l.max_input_bytes > (u32::MAX as usize) / 8 {
-            return Err(Error::invalid("limits.max_input_bytes", format!("must be between 1 and {}", (u32::MAX as usize) / 8)));
+            return Err(Error::invalid(
+                "limits.max_input_bytes",
+                format!("must be between 1 and {}", (u32::MAX as usize) / 8),
+            ));
         }
         if l.max_decode_depth > 16 {
-            return Err(Error::invalid("limits.max_decode_depth", "must be at most 16"));
+            return Err(Error::invalid(
+                "limits.max_decode_depth",
+                "must be at most 16",
+            ));
         }
         if !(1..=64).contains(&l.max_view_expansion) {
-            return Err(Error::invalid("limits.max_view_expansion", "must be between 1 and 64"));
+            return Err(Error::invalid(
+                "limits.max_view_expansion",
+                "must be between 1 and 64",
+            ));
         }
         if l.max_decode_expansion > 64 {
-            return Err(Error::invalid("limits.max_decode_expansion", "must be at most 64"));
+            return Err(Error::invalid(
+                "limits.max_decode_expansion",
+                "must be at most 64",
+            ));
         }
         if l.max_findings == 0 {
             return Err(Error::invalid("limits.max_findings", "must be at least 1"));
         }
         if self.redaction.key.as_ref().is_some_and(|k| k.len() < 16) {
-            return Err(Error::invalid("redaction.key", "must be at least 16 characters"));
+            return Err(Error::invalid(
+                "redaction.key",
+                "must be at least 16 characters",
+            ));
         }
         for (i, d) in self.allow.domains.iter().enumerate() {
             if d.is_empty() || d.contains(['/', ' ', ':', '@']) {
-                return Err(Error::invalid(format!("allow.domains[{i}]"), format!("{d:?} is not a host name")));
+                return Err(Error::invalid(
+                    format!("allow.domains[{i}]"),
+                    format!("{d:?} is not a host name"),
+                ));
             }
         }
         Ok(())
@@ -496,6 +534,9 @@ mod tests {
         let e = Policy::from_toml("[categories.injektion]\nthreshold = 0.5\n").unwrap_err();
         assert!(e.to_string().contains("injektion"), "{e}");
         let e = Policy::from_toml("[categories.injection]\nthreshold = 1.5\n").unwrap_err();
-        assert!(e.to_string().contains("categories.injection.threshold"), "{e}");
+        assert!(
+            e.to_string().contains("categories.injection.threshold"),
+            "{e}"
+        );
     }
 }

@@ -50,7 +50,16 @@ pub struct Vault {
 
 impl fmt::Debug for Vault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Vault").field("placeholders", &self.entries.iter().map(|e| e.0.as_str()).collect::<Vec<_>>()).finish()
+        f.debug_struct("Vault")
+            .field(
+                "placeholders",
+                &self
+                    .entries
+                    .iter()
+                    .map(|e| e.0.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
     }
 }
 
@@ -78,7 +87,10 @@ impl Vault {
         if self.entries.is_empty() {
             return text.to_string();
         }
-        let Ok(ac) = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(self.entries.iter().map(|e| e.0.as_str())) else {
+        let Ok(ac) = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(self.entries.iter().map(|e| e.0.as_str()))
+        else {
             return text.to_string();
         };
         let mut out = String::with_capacity(text.len());
@@ -99,7 +111,8 @@ impl Vault {
 
     /// Reads a vault written by [`Vault::to_json`].
     pub fn from_json(json: &str) -> Result<Vault, crate::Error> {
-        let v: Vault = serde_json::from_str(json).map_err(|e| crate::Error::syntax(e.to_string()))?;
+        let v: Vault =
+            serde_json::from_str(json).map_err(|e| crate::Error::syntax(e.to_string()))?;
         if v.entries.iter().any(|e| e.0.is_empty()) {
             return Err(crate::Error::invalid("entries", "a placeholder is empty"));
         }
@@ -118,9 +131,21 @@ impl Guard {
         // is that of the first (widest) finding.
         let mut spans: Vec<(usize, usize, String)> = findings
             .iter()
-            .filter(|f| matches!(f.category, Category::Secret | Category::Pii) && f.end > f.start && f.end <= text.len())
+            .filter(|f| {
+                matches!(f.category, Category::Secret | Category::Pii)
+                    && f.end > f.start
+                    && f.end <= text.len()
+            })
             .filter(|f| text.is_char_boundary(f.start) && text.is_char_boundary(f.end))
-            .map(|f| (f.start, f.end, f.entity.clone().unwrap_or_else(|| f.category.as_str().to_string())))
+            .map(|f| {
+                (
+                    f.start,
+                    f.end,
+                    f.entity
+                        .clone()
+                        .unwrap_or_else(|| f.category.as_str().to_string()),
+                )
+            })
             .collect();
         spans.sort_by_key(|s| (s.0, std::cmp::Reverse(s.1)));
         let mut merged: Vec<(usize, usize, String)> = Vec::with_capacity(spans.len());
@@ -144,7 +169,11 @@ impl Guard {
             k
         };
         for attempt in 1u32.. {
-            let tag = if attempt == 1 { String::new() } else { format!("_{attempt}") };
+            let tag = if attempt == 1 {
+                String::new()
+            } else {
+                format!("_{attempt}")
+            };
             let mut numbers: HashMap<(String, &str), String> = HashMap::new();
             let mut counters: HashMap<String, usize> = HashMap::new();
             let mut entries: Vec<(String, String)> = Vec::new();
@@ -166,7 +195,10 @@ impl Guard {
             // Collision-free: no placeholder may occur in the kept text
             // (a placeholder cannot straddle kept text and an inserted
             // placeholder: `[` only opens one).
-            if !kept.iter().any(|k| entries.iter().any(|(p, _)| k.contains(p.as_str()))) {
+            if !kept
+                .iter()
+                .any(|k| entries.iter().any(|(p, _)| k.contains(p.as_str())))
+            {
                 return (out, Vault { entries });
             }
             if attempt > 64 {
@@ -191,7 +223,15 @@ impl Guard {
 
 /// `github_pat` → `GITHUB_PAT`; anything outside `[A-Za-z0-9_]` becomes `_`.
 fn placeholder_kind(kind: &str) -> String {
-    kind.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
+    kind.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

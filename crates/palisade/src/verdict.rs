@@ -110,6 +110,7 @@ impl Verdict {
 
     /// The verdict as one line of JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| String::from("{\"error\":\"serialisation failed\"}"))
+        serde_json::to_string(self)
+            .unwrap_or_else(|_| String::from("{\"error\":\"serialisation failed\"}"))
     }
 }

@@ -67,7 +67,11 @@ impl<'a> View<'a> {
     #[cfg(any(test, feature = "internal-checks"))]
     pub fn check_map(&self, original_len: usize) -> Result<(), String> {
         let Some(m) = &self.map else {
-            return if self.text.len() <= original_len { Ok(()) } else { Err("identity map longer than input".into()) };
+            return if self.text.len() <= original_len {
+                Ok(())
+            } else {
+                Err("identity map longer than input".into())
+            };
         };
         if m.start.len() != self.text.len() || m.end.len() != self.text.len() {
             return Err("map length differs from text length".into());
@@ -260,7 +264,13 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
     // no control characters) needs no map beyond the source's own.
     if text.is_ascii() && ascii_one_to_one(bytes) && text.len() <= cap {
         let mut out = String::with_capacity(text.len());
-        out.extend(bytes.iter().map(|&b| if b.is_ascii_whitespace() { ' ' } else { b.to_ascii_lowercase() as char }));
+        out.extend(bytes.iter().map(|&b| {
+            if b.is_ascii_whitespace() {
+                ' '
+            } else {
+                b.to_ascii_lowercase() as char
+            }
+        }));
         return (
             View {
                 kind,
@@ -320,7 +330,10 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
             } else {
                 sig.invisible += 1;
                 let before = b.last_char().is_some_and(|p| p.is_alphanumeric());
-                let after = text[i..].chars().next().is_some_and(|p| p.is_alphanumeric());
+                let after = text[i..]
+                    .chars()
+                    .next()
+                    .is_some_and(|p| p.is_alphanumeric());
                 if before && after {
                     sig.invisible_in_word += 1;
                 }
@@ -347,7 +360,10 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
         match fold_char(c) {
             None => b.push(c, s, e),
             Some(rep) => {
-                if rep.bytes().all(|x| x.is_ascii_alphanumeric()) && !rep.is_empty() && !c.is_numeric() {
+                if rep.bytes().all(|x| x.is_ascii_alphanumeric())
+                    && !rep.is_empty()
+                    && !c.is_numeric()
+                {
                     // Distinguish look-alikes (Cyrillic а) from compatibility
                     // forms (full-width a): NFKC alone changes the latter.
                     if std::iter::once(c).nfkc().eq(std::iter::once(c)) {
@@ -358,10 +374,8 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
                 } else {
                     sig.compat += 1;
                 }
-                if rep.is_empty() {
-                    if !b.text.is_empty() {
-                        b.absorb(e);
-                    }
+                if rep.is_empty() && !b.text.is_empty() {
+                    b.absorb(e);
                 }
                 for r in rep.chars() {
                     if r.is_whitespace() {
@@ -405,7 +419,11 @@ pub(crate) fn needs_clean(source: &View<'_>) -> bool {
     if t.is_ascii() {
         return false;
     }
-    t.chars().any(|c| !c.is_ascii() && (is_ignorable(c) || fold_char(c).is_some() && !std::iter::once(c).nfkc().eq(std::iter::once(c))))
+    t.chars().any(|c| {
+        !c.is_ascii()
+            && (is_ignorable(c)
+                || fold_char(c).is_some() && !std::iter::once(c).nfkc().eq(std::iter::once(c)))
+    })
 }
 
 /// The `clean` view: invisible characters dropped, NFKC applied per
@@ -459,7 +477,14 @@ pub(crate) fn needs_squash(folded: &str) -> bool {
             } else {
                 single_run = 0;
             }
-            if i + 1 < b.len() && matches!(b[i], b'_' | b'-' | b'.' | b'*' | b'~' | b'+' | b'|' | b'/' | b'=') && b[i + 1].is_ascii_alphabetic() && b[i - 1].is_ascii_alphabetic() {
+            if i + 1 < b.len()
+                && matches!(
+                    b[i],
+                    b'_' | b'-' | b'.' | b'*' | b'~' | b'+' | b'|' | b'/' | b'='
+                )
+                && b[i + 1].is_ascii_alphabetic()
+                && b[i - 1].is_ascii_alphabetic()
+            {
                 joined += 1;
                 if joined >= 2 {
                     return true;
@@ -545,7 +570,8 @@ pub(crate) fn deleet<'a>(folded: &View<'_>) -> View<'a> {
         }
     }
     // Only ASCII bytes were replaced by ASCII bytes: still valid UTF-8.
-    let text = String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let text = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     View {
         kind: ViewKind::Deleet,
         text: Cow::Owned(text),
@@ -646,7 +672,10 @@ mod tests {
 
     #[test]
     fn folds_lookalikes_and_invisibles() {
-        assert_eq!(folded("Ign\u{200b}ore \u{430}ll pr\u{435}vious"), "ignore all previous");
+        assert_eq!(
+            folded("Ign\u{200b}ore \u{430}ll pr\u{435}vious"),
+            "ignore all previous"
+        );
         assert_eq!(folded("ＩＧＮＯＲＥ"), "ignore");
         assert_eq!(folded("ïgnörë  the\n\n rules"), "ignore the rules");
         assert_eq!(folded("Stra\u{df}e"), "strasse");
@@ -686,7 +715,11 @@ mod tests {
         assert_eq!(v.full_span(), (2, s.len()));
         let mut t = String::from("x");
         for byte in b"rm" {
-            let c = if *byte < 16 { 0xFE00 + *byte as u32 } else { 0xE0100 + *byte as u32 - 16 };
+            let c = if *byte < 16 {
+                0xFE00 + *byte as u32
+            } else {
+                0xE0100 + *byte as u32 - 16
+            };
             t.push(char::from_u32(c).unwrap());
         }
         let v = hidden(&View::identity(ViewKind::Raw, &t)).unwrap();
