@@ -55,6 +55,18 @@ pub(crate) struct EvalArgs {
     /// With --misses: show misses under this obfuscation instead of plain ones.
     #[arg(long, value_name = "NAME")]
     misses_under: Option<String>,
+    /// Count only these categories (repeatable, e.g. `--category injection
+    /// --category leakage`): the others are switched off in the policy, so
+    /// a benign document with an e-mail address is not an injection false
+    /// positive. Default: every category, as the guard runs.
+    #[arg(long, value_name = "CATEGORY")]
+    category: Vec<String>,
+    /// Entity mode: fail when overall precision is below this.
+    #[arg(long, value_name = "X")]
+    min_precision: Option<f64>,
+    /// Entity mode: list missed entities and false positives on stderr.
+    #[arg(long)]
+    verbose: bool,
     /// Labelled JSON Lines files.
     #[arg(value_name = "FILE.jsonl", required = true)]
     files: Vec<PathBuf>,
@@ -69,6 +81,52 @@ pub(crate) enum RecordShape {
     Entities,
     /// Anything else.
     Unknown,
+}
+
+/// The shape of the first record of the first file (entity corpora and
+/// labelled corpora are scored differently).
+fn first_shape(files: &[PathBuf]) -> Result<RecordShape, String> {
+    use std::io::BufRead;
+    let Some(path) = files.first() else {
+        return Ok(RecordShape::Unknown);
+    };
+    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    for line in std::io::BufReader::new(f).lines() {
+        let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        return Ok(serde_json::from_str::<Value>(&line)
+            .map(|v| record_shape(&v))
+            .unwrap_or(RecordShape::Unknown));
+    }
+    Ok(RecordShape::Unknown)
+}
+
+/// A guard for `policy` with every category but `keep` (and `limits`,
+/// which cannot be switched off) disabled.
+fn restricted_guard(policy: Option<&PathBuf>, keep: &[String]) -> Result<palisade::Guard, String> {
+    let mut p = match policy {
+        Some(path) => {
+            palisade::Policy::from_file(path).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => palisade::Policy::default(),
+    };
+    let mut wanted = Vec::new();
+    for name in keep {
+        wanted.push(palisade::Category::from_name(name).ok_or_else(|| {
+            let all: Vec<&str> = palisade::Category::ALL.iter().map(|c| c.as_str()).collect();
+            format!("unknown category `{name}` (categories: {})", all.join(", "))
+        })?);
+    }
+    for c in palisade::Category::ALL {
+        if *c != palisade::Category::Limits && !wanted.contains(c) {
+            let mut cp = p.categories.get(c).cloned().unwrap_or_default();
+            cp.enabled = Some(false);
+            p.categories.insert(*c, cp);
+        }
+    }
+    palisade::Guard::new(&p).map_err(|e| e.to_string())
 }
 
 /// Recognises what kind of record a line holds.
@@ -131,7 +189,24 @@ struct Report {
 
 /// Runs the evaluation; `Ok(true)` when a floor was crossed.
 pub(crate) fn run(args: &EvalArgs) -> Result<bool, String> {
-    let guard = load_guard(args.policy.as_ref())?;
+    if first_shape(&args.files)? == RecordShape::Entities {
+        return crate::eval_entity::run(&crate::eval_entity::EvalEntityArgs {
+            paths: args.files.clone(),
+            policy: args.policy.clone(),
+            mode: args.mode,
+            json: args.json,
+            min_recall: args.min_recall,
+            min_precision: args.min_precision,
+            max_fpr: args.max_fpr,
+            min_obfuscated_recall: args.min_obfuscated_recall,
+            verbose: args.verbose,
+        });
+    }
+    let guard = if args.category.is_empty() {
+        load_guard(args.policy.as_ref())?
+    } else {
+        restricted_guard(args.policy.as_ref(), &args.category)?
+    };
     let mode: Mode = args.mode.into();
     let obfs = match &args.obfuscate {
         Some(s) => Obfuscation::parse_list(s)?,

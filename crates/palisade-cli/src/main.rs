@@ -1,6 +1,7 @@
 //! `palisade`: inspect prompts and responses from the command line.
 
 mod eval;
+mod eval_entity;
 mod obfuscate;
 mod scan;
 
@@ -20,6 +21,7 @@ Examples:
   echo 'Ignore previous instructions' | palisade scan --format json
   palisade scan --jsonl text --policy my-policy.toml prompts.jsonl
   palisade eval --obfuscate all attacks.jsonl benign.jsonl
+  palisade eval ../shared/corpus/leakage/dev.jsonl   (entity mode: lines with `entities`)
   palisade policy default > my-policy.toml && palisade policy check my-policy.toml
   palisade scan --mode response --system-prompt prompt.txt --canary \"$TOKEN\" --chunk-size 16 reply.txt";
 
@@ -35,10 +37,13 @@ enum Command {
     /// Inspect files, stdin or JSON Lines and report findings.
     #[command(after_help = AFTER_HELP)]
     Scan(scan::ScanArgs),
-    /// Measure detection quality on labelled JSON Lines (`text`, `label`
-    /// attack|benign, optional `family`): recall per attack family,
-    /// false-positive rate per benign family, latency, robustness to
-    /// obfuscation. Exits 1 when a --min-*/--max-* floor is crossed.
+    /// Measure detection quality on labelled JSON Lines. Lines with `text`,
+    /// `label` (attack|benign) and optional `family`: recall per attack
+    /// family, false-positive rate per benign family, latency, robustness
+    /// to obfuscation. Lines with `entities: [{kind, start, end}]` (byte
+    /// offsets; entity mode): recall and precision per secret/PII kind,
+    /// false-positive rate on negative lines. Exits 1 when a --min-*/--max-*
+    /// floor is crossed.
     Eval(eval::EvalArgs),
     /// Work with policies.
     #[command(subcommand)]

@@ -131,7 +131,11 @@ fn as_text(bytes: Vec<u8>) -> Option<String> {
     let mut total = 0usize;
     let mut bad = 0usize;
     let mut letters = 0usize;
+    let mut alnum = 0usize;
     for ch in s.chars() {
+        if ch.is_alphanumeric() {
+            alnum += 1;
+        }
         total += 1;
         if ch.is_control() && !matches!(ch, '\n' | '\r' | '\t') {
             bad += 1;
@@ -140,7 +144,10 @@ fn as_text(bytes: Vec<u8>) -> Option<String> {
             letters += 1;
         }
     }
-    if total < 4 || bad * 20 > total || letters * 3 < total {
+    // Hex-heavy tokens (`PMAK-0299…`, key ids) have few letters but are
+    // almost all alphanumeric: accept those too.
+    let tokenish = letters >= 4 && alnum * 10 >= total * 9;
+    if total < 4 || bad * 20 > total || (letters * 3 < total && !tokenish) {
         return None;
     }
     Some(s)

@@ -119,6 +119,8 @@ pub(crate) struct Engine {
     /// only runs on text with non-ASCII bytes (it cannot match elsewhere).
     folded_ascii: Option<(AhoCorasick, Vec<Vec<Pat>>)>,
     folded_other: Option<(AhoCorasick, Vec<Vec<Pat>>)>,
+    /// Regex keywords, run on the folded view of each source.
+    keyword_ac: Option<(AhoCorasick, Vec<Vec<Pat>>)>,
     squashed_ac: Option<AhoCorasick>,
     squashed_pats: Vec<Vec<u32>>,
     /// Regex rules without keywords: always run.
@@ -136,6 +138,9 @@ impl Engine {
     pub fn compile(specs: &[RuleSpec], monitor_only: &[String]) -> Result<Engine, Error> {
         let mut rules = Vec::with_capacity(specs.len());
         let mut folded: Vec<(String, Pat)> = Vec::new();
+        // Regex keywords have their own automaton: their digits and
+        // punctuation would multiply the phrase DFA's alphabet (and size).
+        let mut keywords: Vec<(String, Pat)> = Vec::new();
         let mut squashed: Vec<(String, u32)> = Vec::new();
         let mut always = Vec::new();
         let mut dets = Vec::new();
@@ -312,7 +317,7 @@ impl Engine {
                     if f.trim().is_empty() {
                         return Err(Error::rule(&spec.id, format!("keyword {kw:?} is empty")));
                     }
-                    folded.push((
+                    keywords.push((
                         f,
                         Pat {
                             rule: idx,
@@ -398,7 +403,11 @@ impl Engine {
             .unwrap_or(0);
         #[cfg(feature = "internal-checks")]
         let literals = {
-            let mut l: Vec<String> = folded.iter().map(|p| p.0.clone()).collect();
+            let mut l: Vec<String> = folded
+                .iter()
+                .chain(&keywords)
+                .map(|p| p.0.clone())
+                .collect();
             l.sort();
             l.dedup();
             l
@@ -413,10 +422,15 @@ impl Engine {
             _ => None,
         };
         let (squashed_ac, squashed_pats) = build_ac(squashed, false)?;
+        let keyword_ac = match build_ac(keywords, true)? {
+            (Some(ac), pats) => Some((ac, pats)),
+            _ => None,
+        };
         Ok(Engine {
             rules,
             folded_ascii,
             folded_other,
+            keyword_ac,
             squashed_ac,
             squashed_pats,
             always,
@@ -532,6 +546,15 @@ impl Engine {
         hits: &mut Vec<Hit>,
     ) {
         let text = view.text.as_bytes();
+        if keywords {
+            if let Some((ac, pats)) = &self.keyword_ac {
+                for m in ac.find_overlapping_iter(text) {
+                    for pat in &pats[m.pattern().as_usize()] {
+                        triggered[pat.rule as usize] = true;
+                    }
+                }
+            }
+        }
         let other = if text.is_ascii() {
             None
         } else {
@@ -666,12 +689,14 @@ fn regex_hits(
 ) {
     let text = view.text.as_ref();
     let mut push = |s: usize, e: usize| {
-        let m = &text[floor_char(text, s)..ceil_char(text, e)];
-        if let Some(v) = validator {
-            if !v(m) {
-                return;
-            }
-        }
+        let (s0, e0) = (floor_char(text, s), ceil_char(text, e));
+        // A narrowing validator may pick a sub-span of the match.
+        let (s, e) = match validator.map(|v| v.apply(text, s0, e0)) {
+            None => (s0, e0),
+            Some(Some(span)) => span,
+            Some(None) => return,
+        };
+        let m = &text[s..e];
         if let Some(min) = min_entropy {
             if validators::shannon_entropy(m) < min {
                 return;

@@ -160,7 +160,10 @@ impl Guard {
         let fingerprint: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
         let mut hk = Sha256::new();
         hk.update(b"palisade-pseudonym-key\0");
-        hk.update(digest);
+        match &policy.redaction.key {
+            Some(k) => hk.update(k.as_bytes()),
+            None => hk.update(digest),
+        }
         let hash_key: [u8; 32] = hk.finalize().into();
         let guard = Guard {
             context: None,
@@ -494,6 +497,17 @@ impl Guard {
         {
             return None;
         }
+        // Documented example values (AWS `...EXAMPLE` keys, test cards,
+        // example.com addresses) identify no one and grant nothing.
+        if sensitive
+            && inner.policy.allow.examples
+            && rule
+                .entity
+                .as_deref()
+                .is_some_and(|e| crate::examples::is_example(e, &String::from_utf8_lossy(slice)))
+        {
+            return None;
+        }
         // `clean` only where it differs from the input inside the span, so
         // the label does not depend on text elsewhere (streams see windows).
         let view = if h.view == ViewKind::Clean && !views::needs_clean(&views::raw(slice)) {
@@ -568,16 +582,27 @@ impl Guard {
         (scores, action)
     }
 
-    /// How `category`'s spans are rewritten.
-    pub(crate) fn redaction(&self, category: Category) -> Redaction {
-        self.inner.settings[category as usize].redaction
+    /// How a finding's span is rewritten: its entity kind's style if the
+    /// policy sets one, else its category's.
+    pub(crate) fn redaction(&self, f: &Finding) -> Redaction {
+        let inner = &*self.inner;
+        f.entity
+            .as_ref()
+            .and_then(|e| inner.policy.redaction.entities.get(e))
+            .copied()
+            .unwrap_or(inner.settings[f.category as usize].redaction)
+    }
+
+    /// The findings of `text` inspected as `mode` (for [`crate::pseudo`]).
+    pub(crate) fn findings_for_pseudonyms(&self, mode: Mode, text: &str) -> Vec<Finding> {
+        self.inspect(mode, text).findings
     }
 
     /// Rewrites the spans of redacting categories; `None` when nothing is.
     fn redact(&self, input: &[u8], findings: &[Finding]) -> Option<String> {
         let mut spans: Vec<(usize, usize, &Finding)> = findings
             .iter()
-            .filter(|f| self.redaction(f.category) != Redaction::None && f.end > f.start)
+            .filter(|f| self.redaction(f) != Redaction::None && f.end > f.start)
             .map(|f| (f.start, f.end, f))
             .collect();
         if spans.is_empty() {
@@ -673,7 +698,7 @@ pub(crate) struct Redactor {
 
 impl Redactor {
     pub(crate) fn replace(&mut self, guard: &Guard, f: &Finding, value: &[u8]) -> String {
-        let r = guard.redaction(f.category);
+        let r = guard.redaction(f);
         replacement(
             f,
             r,
@@ -717,15 +742,22 @@ fn replacement(
             c => format!("[REDACTED:{}]", c.as_str()),
         },
         Redaction::Mask => {
+            // PCI DSS: a card keeps at most its first 6 and last 4 digits;
+            // everything else keeps no digit at all.
             let text = String::from_utf8_lossy(value);
-            let digits = text.chars().filter(|c| c.is_ascii_digit()).count();
-            let keep_last = if kind == "credit_card" { 4 } else { 0 };
+            let is_digit = |c: char| c.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&c);
+            let digits = text.chars().filter(|&c| is_digit(c)).count();
+            let (keep_first, keep_last) = if kind == "credit_card" && digits >= 13 {
+                (6, 4)
+            } else {
+                (0, 0)
+            };
             let mut seen = 0usize;
             text.chars()
                 .map(|c| {
-                    if c.is_ascii_digit() {
+                    if is_digit(c) {
                         seen += 1;
-                        if seen > digits.saturating_sub(keep_last) {
+                        if seen <= keep_first || seen > digits.saturating_sub(keep_last) {
                             c
                         } else {
                             '*'

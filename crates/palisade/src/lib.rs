@@ -67,13 +67,16 @@ mod decode;
 mod detectors;
 mod engine;
 mod error;
+mod examples;
 mod gibberish;
 mod guard;
 #[cfg(feature = "internal-checks")]
 #[doc(hidden)]
 pub mod internal;
+mod keccak;
 pub mod packs;
 mod policy;
+mod pseudo;
 mod response;
 mod stream;
 #[allow(dead_code)]
@@ -86,7 +89,10 @@ mod views;
 pub use context::Context;
 pub use error::{Error, ErrorKind};
 pub use guard::Guard;
-pub use policy::{Allow, CategoryPolicy, Leakage, Limits, Policy, Redaction, RuleSpec};
+pub use policy::{
+    Allow, CategoryPolicy, Leakage, Limits, Policy, Redaction, RedactionPolicy, RuleSpec,
+};
+pub use pseudo::Vault;
 pub use stream::{Step, StreamInspector};
 pub use types::{Action, Category, Mode, Severity, ViewKind};
 pub use verdict::{Finding, Verdict};

@@ -24,6 +24,10 @@ pub const BUILTIN: &[Pack] = &[
         source: include_str!("../rules/secrets.toml"),
     },
     Pack {
+        name: "pii",
+        source: include_str!("../rules/pii.toml"),
+    },
+    Pack {
         name: "output",
         source: include_str!("../rules/output.toml"),
     },

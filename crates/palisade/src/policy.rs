@@ -64,6 +64,34 @@ pub struct Policy {
     pub leakage: Leakage,
     /// The policy's own rules, added to those of the packs.
     pub rules: Vec<RuleSpec>,
+    /// Redaction style per entity kind, and the key of keyed pseudonyms.
+    pub redaction: RedactionPolicy,
+}
+
+/// How secrets and personal data are rewritten, beyond the per-category
+/// `redaction` style.
+///
+/// ```toml
+/// [redaction]
+/// key = "a long random string kept out of logs"
+///
+/// [redaction.entities]
+/// credit_card = "mask"     # 411111******1111
+/// email = "hash"           # [EMAIL:3f9a1c2e], stable across requests
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct RedactionPolicy {
+    /// Key for `hash` pseudonyms (HMAC-SHA256). Left out, a key derived
+    /// from the policy fingerprint is used: stable for one policy, but
+    /// anyone holding the policy can recompute it, so set your own when
+    /// pseudonyms must not be linkable by others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Redaction style per entity kind (`credit_card`, `email`,
+    /// `github_pat`...), overriding the category's style.
+    pub entities: BTreeMap<String, Redaction>,
 }
 
 /// Scoring and action for one category.
@@ -156,7 +184,7 @@ impl Default for Limits {
 }
 
 /// Allow-lists: things that are never reported.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 #[non_exhaustive]
 pub struct Allow {
@@ -170,6 +198,23 @@ pub struct Allow {
     /// Rule ids whose findings never count for the decision (they are still
     /// reported, with weight 0). Use `disable` to drop rules entirely.
     pub monitor_only: Vec<String>,
+    /// Drop documented example values and values reserved for
+    /// documentation: AWS `...EXAMPLE` keys, docs test keys, the jwt.io
+    /// token, published test card numbers, `example.com` addresses,
+    /// 555-01xx phones, RFC 5737/3849 documentation addresses, loopback,
+    /// link-local and well-known resolver addresses. On by default.
+    pub examples: bool,
+}
+
+impl Default for Allow {
+    fn default() -> Allow {
+        Allow {
+            values: Vec::new(),
+            domains: Vec::new(),
+            monitor_only: Vec::new(),
+            examples: true,
+        }
+    }
 }
 
 /// How responses are matched against registered confidential context
@@ -302,6 +347,7 @@ impl Policy {
             allow: Allow::default(),
             leakage: Leakage::default(),
             rules: Vec::new(),
+            redaction: RedactionPolicy::default(),
         }
     }
 
@@ -421,6 +467,12 @@ impl Policy {
             return Err(Error::invalid(
                 "leakage.min_secret_chars",
                 "must be between 1 and 64",
+            ));
+        }
+        if self.redaction.key.as_ref().is_some_and(|k| k.len() < 16) {
+            return Err(Error::invalid(
+                "redaction.key",
+                "must be at least 16 characters",
             ));
         }
         for (i, d) in self.allow.domains.iter().enumerate() {

@@ -367,7 +367,7 @@ impl StreamInspector {
         };
         f.start = h.start;
         f.end = h.end;
-        if self.guard.redaction(f.category) != crate::policy::Redaction::None && f.end > f.start {
+        if self.guard.redaction(&f) != crate::policy::Redaction::None && f.end > f.start {
             self.redactions.push(f.clone());
         }
         step.findings.push(f.clone());
