@@ -108,6 +108,8 @@ pub(crate) struct Source<'a> {
     pub clean: View<'a>,
     pub folded: View<'a>,
     pub squashed: Option<View<'a>>,
+    /// Spaced-out letters joined into words (see `views::despace`).
+    pub despaced: Option<View<'a>>,
     pub deleet: Option<View<'a>>,
 }
 
@@ -456,6 +458,10 @@ impl Engine {
             // Folded view: phrases, sequence terms and keywords.
             let label = if top { ViewKind::Folded } else { src.label };
             self.scan_folded(mode, &src.folded, label, true, &mut triggered, hits);
+            if let Some(d) = &src.despaced {
+                let label = if top { ViewKind::Squashed } else { src.label };
+                self.scan_folded(mode, d, label, false, &mut triggered, hits);
+            }
             if let Some(d) = &src.deleet {
                 let label = if top { ViewKind::Deleet } else { src.label };
                 self.scan_folded(mode, d, label, false, &mut triggered, hits);

@@ -364,13 +364,18 @@ impl Guard {
             clean: views::rot13(&clean),
             folded: views::rot13(&folded),
             squashed: None,
+            despaced: None,
             deleet: None,
         });
+        // Spaced-out letters: only worth joining when the squash test saw
+        // runs of single letters.
+        let despaced = squashed.as_ref().and_then(|_| views::despace(&folded));
         sources.push(Source {
             label,
             clean,
             folded,
             squashed,
+            despaced,
             deleet,
         });
         sources.extend(rot);
@@ -383,6 +388,7 @@ impl Guard {
                     clean: h,
                     folded: hf,
                     squashed: sq,
+                    despaced: None,
                     deleet: None,
                 });
             }
@@ -395,6 +401,7 @@ impl Guard {
                 clean: dv,
                 folded: df,
                 squashed: sq,
+                despaced: None,
                 deleet: None,
             });
         }
