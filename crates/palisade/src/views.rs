@@ -1056,9 +1056,8 @@ pub(crate) fn despace<'a>(folded: &View<'_>) -> Option<View<'a>> {
             drop[i] = true;
             joined += 1;
             longest = longest.max(joined);
-        } else if b[i] != b' ' && !b[i].is_ascii_alphanumeric() {
-            joined = 0;
-        } else if b[i] == b' ' {
+        } else if !b[i].is_ascii_alphanumeric() {
+            // A kept space or any separator ends the run.
             joined = 0;
         }
     }
