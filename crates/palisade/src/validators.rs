@@ -617,6 +617,17 @@ const CREDENTIAL_WORDS: &[&str] = &[
 /// A random-looking token after a credential word on the same line,
 /// at most 96 bytes before it (`my API key is ...`, `Mein Token: ...`).
 fn prose_secret(text: &str, s: usize, e: usize) -> Option<(usize, usize)> {
+    // A whole token: not a slice of a longer run of token characters.
+    let b = text.as_bytes();
+    let token = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'+' | b'_' | b'=' | b'-');
+    // A dot between token characters joins them (JWTs and other dotted
+    // tokens have rules of their own).
+    let before = s > 0 && (token(b[s - 1]) || (b[s - 1] == b'.' && s > 1 && token(b[s - 2])));
+    let after =
+        e < b.len() && (token(b[e]) || (b[e] == b'.' && e + 1 < b.len() && token(b[e + 1])));
+    if before || after {
+        return None;
+    }
     let mut from = s.saturating_sub(96);
     while from > 0 && !text.is_char_boundary(from) {
         from -= 1;
@@ -626,8 +637,37 @@ fn prose_secret(text: &str, s: usize, e: usize) -> Option<(usize, usize)> {
         .rsplit_once('\n')
         .map_or(before, |x| x.1)
         .to_lowercase();
+    // Redaction placeholders (`[SECRET:api_key]`, `[REDACTED:...]`) name a
+    // secret but are not a cue: redacted text must not grow new findings.
+    let line = strip_placeholders(&line);
     (CREDENTIAL_WORDS.iter().any(|w| line.contains(w)) && generic_secret(&text[s..e]))
         .then_some((s, e))
+}
+
+/// `line` without the bracketed tags redaction writes (`[SECRET:...]`,
+/// `[REDACTED:...]`, `[EMAIL_1]`...).
+fn strip_placeholders(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let tail = &rest[open..];
+        match tail.find(']') {
+            Some(close)
+                if tail[1..close]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-')) =>
+            {
+                rest = &tail[close + 1..];
+            }
+            _ => {
+                out.push('[');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Prefixes of formats that have their own rule and validator.
@@ -1278,6 +1318,18 @@ pub(crate) fn shannon_entropy(s: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the inspect fuzz target: after redaction, the placeholder
+    /// `[SECRET:generic_secret]` was a credential cue for the rest of a
+    /// long token on the same line, so re-inspecting the redacted text
+    /// found a new generic secret.
+    #[test]
+    fn placeholders_are_not_cues() {
+        assert_eq!(strip_placeholders("x [secret:generic_secret]! y"), "x ! y");
+        assert_eq!(strip_placeholders("a [b c] [email_1]"), "a [b c] ");
+        let t = "[SECRET:generic_secret]!ejkc5bJFIoxSLivuGvIL6P_8odNXR1yHnGA3cCcY";
+        assert!(prose_secret(t, 24, t.len()).is_none());
+    }
 
     #[test]
     fn luhn_works() {

@@ -108,3 +108,32 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 }
+
+/// Found by the inspect fuzz target: redaction placeholders must not become
+/// the cue of a generic-secret rule for text left beside them.
+#[test]
+fn redaction_does_not_create_cues() {
+    let token_a = "dX3a5IDnOdcdbWB2dC4DSDC6Lc1mxLpQ2yMKYe9FZ";
+    let token_b = "q7Rb2LmZx9TfW4kP8sVn3HcJ6yGd1QeUa5NoXiK0";
+    for text in [
+        format!("Mijn sleutel is {token_a}!{token_b}"),
+        format!("the api key is {token_a}\u{0}\u{0}{token_b} thanks"),
+    ] {
+        let v = guard().inspect_prompt(&text);
+        let again = guard().inspect_prompt(v.redacted());
+        let before: Vec<&str> = v
+            .findings
+            .iter()
+            .filter(|f| f.category == Category::Secret)
+            .map(|f| f.rule.as_str())
+            .collect();
+        for f in &again.findings {
+            assert!(
+                !before.contains(&f.rule.as_str()),
+                "{} found again in {:?}",
+                f.rule,
+                v.redacted()
+            );
+        }
+    }
+}
