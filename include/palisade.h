@@ -78,7 +78,8 @@ enum palisade_status
    */
   PALISADE_STATUS_INVALID_ARGUMENT = 2,
   /**
-   * Text that must be UTF-8 (policy text) was not.
+   * Text that must be UTF-8 (policy text, context text, canaries, text to
+   * pseudonymise or restore, vault JSON) was not.
    */
   PALISADE_STATUS_INVALID_UTF8 = 3,
   /**
@@ -102,6 +103,21 @@ enum palisade_status
    * output was written; the objects passed in are still valid.
    */
   PALISADE_STATUS_PANIC = 7,
+  /**
+   * A canary token was refused: it has fewer than 12 letters and digits,
+   * so it could occur in ordinary text.
+   */
+  PALISADE_STATUS_INVALID_CANARY = 8,
+  /**
+   * A vault's JSON could not be read (not JSON, wrong shape, or an empty
+   * placeholder).
+   */
+  PALISADE_STATUS_VAULT_ERROR = 9,
+  /**
+   * `palisade_stream_push` or `palisade_stream_finish` was called after
+   * `palisade_stream_finish`.
+   */
+  PALISADE_STATUS_STREAM_FINISHED = 10,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -253,6 +269,28 @@ typedef uint32_t palisade_mode;
 #endif // __cplusplus
 
 /**
+ * Confidential context: what a response must not reproduce.
+ *
+ * A registered system prompt (or other confidential text) leaks when a
+ * response reproduces a run of `leakage.min_run_words` consecutive words
+ * of it (policy), or all of it when it is shorter, however reformatted,
+ * case-changed or encoded; a canary leaks when it appears at all.
+ *
+ * **Ownership:** created by `palisade_context_new`; the caller owns it and
+ * frees it once with `palisade_context_free`.
+ *
+ * **Lifetime:** `palisade_guard_with_context` and `palisade_stream_new`
+ * copy what they need: the context may be freed (or changed) right after,
+ * without affecting the guard or stream.
+ *
+ * **Threads:** a builder with one owner: the `palisade_context_add_*`
+ * functions change it and must not race with any other use. Passing it
+ * (`const`) to several `palisade_guard_with_context` or
+ * `palisade_stream_new` calls at once is fine once nothing changes it.
+ */
+typedef struct palisade_context palisade_context;
+
+/**
  * An error object: a status code and a message that names what is wrong
  * (for a policy: the field or rule at fault, and why).
  *
@@ -283,6 +321,77 @@ typedef struct palisade_error palisade_error;
  * finished using it.
  */
 typedef struct palisade_guard palisade_guard;
+
+/**
+ * What one `palisade_stream_push` or `palisade_stream_finish` gives: the
+ * released text, the findings that became final, the stop flag and (from
+ * `palisade_stream_finish` only) the final verdict.
+ *
+ * **Ownership:** created by `palisade_stream_push` and
+ * `palisade_stream_finish`; the caller owns it and frees it once with
+ * `palisade_step_free`.
+ *
+ * **Lifetime:** independent of the stream (it may outlive it). The
+ * strings and findings it hands out live until the step is freed.
+ *
+ * **Threads:** immutable; its accessors may run concurrently; freeing it
+ * must not race with any other use.
+ */
+typedef struct palisade_step palisade_step;
+
+/**
+ * A response (or prompt) inspected as it arrives in chunks.
+ *
+ * Each `palisade_stream_push` returns a step with the text that is now
+ * safe to pass on (already redacted), the findings that became final and
+ * a stop flag; `palisade_stream_finish` inspects the rest and its step
+ * carries the final verdict. The released pieces concatenate to exactly
+ * the one-shot redacted text, whatever the chunking; the stream holds back
+ * a bounded number of bytes (about twice the policy's
+ * `limits.max_match_bytes`) and keeps memory bounded.
+ *
+ * **Ownership:** created by `palisade_stream_new`; the caller owns it and
+ * frees it once with `palisade_stream_free` (finished or not).
+ *
+ * **Lifetime:** independent of the guard and context it was made from
+ * (both may be freed while the stream lives) and of the chunks pushed
+ * (they are copied as needed). Steps do not borrow the stream.
+ *
+ * **Threads:** a stream has state: one thread at a time may call its
+ * functions. It may move between threads between calls.
+ */
+typedef struct palisade_stream palisade_stream;
+
+/**
+ * A string palisade made for the caller.
+ *
+ * **Ownership:** created by `palisade_canary_generate` and
+ * `palisade_vault_restore`; the caller owns it and frees it once with
+ * `palisade_string_free`.
+ *
+ * **Lifetime:** independent of every other object. The `palisade_str`
+ * from `palisade_string_get` lives as long as the string.
+ *
+ * **Threads:** immutable; may be read from several threads at once, and
+ * freed from any thread once no other thread uses it.
+ */
+typedef struct palisade_string palisade_string;
+
+/**
+ * The original values behind the placeholders of one pseudonymised text,
+ * and that text.
+ *
+ * **Ownership:** created by `palisade_guard_pseudonymise` or
+ * `palisade_vault_from_json`; the caller owns it and frees it once with
+ * `palisade_vault_free`. It holds secrets: keep it like one.
+ *
+ * **Lifetime:** independent of the guard and of the input buffer. The
+ * strings it hands out live until the vault is freed.
+ *
+ * **Threads:** immutable; its functions may run concurrently from several
+ * threads; freeing it must not race with any other use.
+ */
+typedef struct palisade_vault palisade_vault;
 
 /**
  * The guard's answer for one input: an action, scores per category, and
@@ -572,6 +681,116 @@ palisade_status palisade_guard_inspect_response(const struct palisade_guard *gua
                                                 struct palisade_verdict **out);
 
 /**
+ * Gets the text: valid UTF-8, NUL-terminated (it may contain NUL bytes of
+ * its own when they came from an input, so use `len`), living as long as
+ * `string`.
+ *
+ * # Safety
+ * `string` must be NULL or a live string; `out` NULL or writable.
+ */
+palisade_status palisade_string_get(const struct palisade_string *string, struct palisade_str *out);
+
+/**
+ * Frees a string. `palisade_string_free(NULL)` does nothing.
+ *
+ * # Safety
+ * `string` must be NULL or a string from this library, not freed before,
+ * that no other thread is using.
+ */
+void palisade_string_free(struct palisade_string *string);
+
+/**
+ * Makes a new canary token and writes it to `*out` as a new string; free it
+ * with `palisade_string_free`. The token is `plsd-` followed by 26 random
+ * base32 characters (130 bits from the operating system's random source),
+ * e.g. `plsd-7k3qz0m1c9vx4t8r2hwp6nbd5e`: put it in the system prompt and
+ * register it with `palisade_context_add_canary`.
+ *
+ * # Safety
+ * `out` must be NULL or valid for writing a pointer.
+ */
+palisade_status palisade_canary_generate(struct palisade_string **out);
+
+/**
+ * Makes an empty context and writes it to `*out`.
+ *
+ * # Safety
+ * `out` must be NULL or valid for writing a pointer.
+ */
+palisade_status palisade_context_new(struct palisade_context **out);
+
+/**
+ * Registers a system prompt (`text_len` bytes of UTF-8 at `text`; rule
+ * `leakage.system-prompt.verbatim`). The text is copied.
+ *
+ * Returns `OK`, `NULL_ARGUMENT` (`context` NULL, or `text` NULL with a
+ * non-zero length), `INVALID_UTF8`, `INPUT_TOO_LARGE` or `PANIC`; on
+ * failure the context is unchanged.
+ *
+ * # Safety
+ * `context` must be NULL or a live context no other thread is using;
+ * `text` must point to `text_len` readable bytes (or be NULL with length 0).
+ */
+palisade_status palisade_context_add_system_prompt(struct palisade_context *context,
+                                                   const uint8_t *text,
+                                                   size_t text_len);
+
+/**
+ * Registers other confidential text: retrieved documents, internal notes,
+ * a password the model must check but never say (rule
+ * `leakage.context.verbatim`). As `palisade_context_add_system_prompt`.
+ *
+ * # Safety
+ * As `palisade_context_add_system_prompt`.
+ */
+palisade_status palisade_context_add_confidential(struct palisade_context *context,
+                                                  const uint8_t *text,
+                                                  size_t text_len);
+
+/**
+ * Registers a canary token (rule `leakage.canary.token`): any UTF-8 text
+ * with at least 12 letters and digits; `palisade_canary_generate` makes
+ * good ones. A shorter token is refused with
+ * `PALISADE_STATUS_INVALID_CANARY` (it could occur in ordinary text) and
+ * the context is unchanged. Otherwise as
+ * `palisade_context_add_system_prompt`.
+ *
+ * # Safety
+ * As `palisade_context_add_system_prompt`.
+ */
+palisade_status palisade_context_add_canary(struct palisade_context *context,
+                                            const uint8_t *token,
+                                            size_t token_len);
+
+/**
+ * Frees a context. `palisade_context_free(NULL)` does nothing. Guards and
+ * streams made with it stay valid.
+ *
+ * # Safety
+ * `context` must be NULL or a context from this library, not freed
+ * before, that no other thread is using.
+ */
+void palisade_context_free(struct palisade_context *context);
+
+/**
+ * Makes a new guard that also checks responses against `context`, on top
+ * of any context `guard` already has, and writes it to `*out`; free it
+ * with `palisade_guard_free`. The compiled rules are shared with `guard`
+ * (cheap); the context is copied and compiled once, here. `guard` and
+ * `context` may be freed afterwards, in any order.
+ *
+ * Returns `OK`, `NULL_ARGUMENT` or `PANIC`. `*out` is written only on
+ * success.
+ *
+ * # Safety
+ * `guard` must be NULL or a live guard; `context` NULL or a live context
+ * that no other thread is changing; `out` NULL or writable.
+ */
+palisade_status palisade_guard_with_context(const struct palisade_guard *guard,
+                                            const struct palisade_context *context,
+                                            struct palisade_guard **out);
+
+/**
  * Gets the decision (a `palisade_action`: allow, flag, redact, block).
  *
  * # Safety
@@ -665,6 +884,253 @@ palisade_status palisade_verdict_json(const struct palisade_verdict *verdict,
  * that no other thread is using.
  */
 void palisade_verdict_free(struct palisade_verdict *verdict);
+
+/**
+ * Starts inspecting a text that arrives in chunks, as `mode` (a
+ * `palisade_mode` code), and writes the new stream to `*out`. `context`
+ * may be NULL; when given, it is registered for this stream on top of the
+ * guard's own context (and copied: it may be freed right after).
+ *
+ * Returns `OK`, `NULL_ARGUMENT` (`guard` or `out` NULL),
+ * `INVALID_ARGUMENT` (unknown mode, misaligned pointer) or `PANIC`. `*out`
+ * is written only on success.
+ *
+ * # Safety
+ * `guard` must be NULL or a live guard; `context` NULL or a live context
+ * that no other thread is changing; `out` NULL or writable.
+ */
+palisade_status palisade_stream_new(const struct palisade_guard *guard,
+                                    uint32_t mode,
+                                    const struct palisade_context *context,
+                                    struct palisade_stream **out);
+
+/**
+ * Feeds the next `chunk_len` bytes at `chunk` (any bytes; a chunk may end
+ * inside a character, a word or an encoding; `(NULL, 0)` is an empty
+ * chunk) and writes a new step to `*out`; free it with
+ * `palisade_step_free`.
+ *
+ * When the step's stop flag is set, the findings so far call for
+ * blocking: stop passing text on. No further text is released, though
+ * inspection goes on if more is pushed, so that the final verdict has
+ * every finding.
+ *
+ * Returns `OK`, `NULL_ARGUMENT`, `INPUT_TOO_LARGE` (a length no buffer can
+ * have), `STREAM_FINISHED` (after `palisade_stream_finish`) or `PANIC`.
+ * `*out` is written only on success. After `PANIC` the stream should be
+ * freed, not used.
+ *
+ * # Safety
+ * `stream` must be NULL or a live stream no other thread is using;
+ * `chunk` must point to `chunk_len` readable bytes (or be NULL with length
+ * 0); `out` NULL or writable.
+ */
+palisade_status palisade_stream_push(struct palisade_stream *stream,
+                                     const uint8_t *chunk,
+                                     size_t chunk_len,
+                                     struct palisade_step **out);
+
+/**
+ * Ends the stream: inspects what is left, releases the rest of the text
+ * (unless the stream stopped) and writes a new step, carrying the final
+ * verdict, to `*out`; free it with `palisade_step_free`. The stream may
+ * only be finished once; free it afterwards.
+ *
+ * Returns `OK`, `NULL_ARGUMENT`, `STREAM_FINISHED` (finished before) or
+ * `PANIC`. `*out` is written only on success.
+ *
+ * # Safety
+ * `stream` must be NULL or a live stream no other thread is using; `out`
+ * NULL or writable.
+ */
+palisade_status palisade_stream_finish(struct palisade_stream *stream, struct palisade_step **out);
+
+/**
+ * Gets whether the findings so far call for blocking (the stop flag of the
+ * latest step).
+ *
+ * # Safety
+ * `stream` must be NULL or a live stream no other thread is changing;
+ * `out` NULL or writable.
+ */
+palisade_status palisade_stream_stopped(const struct palisade_stream *stream, bool *out);
+
+/**
+ * Gets the number of bytes pushed but not released yet.
+ *
+ * # Safety
+ * `stream` must be NULL or a live stream no other thread is changing;
+ * `out` NULL or writable.
+ */
+palisade_status palisade_stream_held_bytes(const struct palisade_stream *stream, size_t *out);
+
+/**
+ * Frees a stream, finished or not. `palisade_stream_free(NULL)` does
+ * nothing. Steps it gave stay valid.
+ *
+ * # Safety
+ * `stream` must be NULL or a stream from this library, not freed before,
+ * that no other thread is using.
+ */
+void palisade_stream_free(struct palisade_stream *stream);
+
+/**
+ * Gets the text this step released: safe to pass on, already redacted
+ * (possibly empty). Valid UTF-8 (invalid input bytes become U+FFFD); it
+ * may contain NUL bytes copied from the input, so use `len`. Lives as long
+ * as the step.
+ *
+ * # Safety
+ * `step` must be NULL or a live step; `out` NULL or writable.
+ */
+palisade_status palisade_step_text(const struct palisade_step *step, struct palisade_str *out);
+
+/**
+ * Gets the stop flag: the findings so far call for blocking; pass nothing
+ * more on.
+ *
+ * # Safety
+ * `step` must be NULL or a live step; `out` NULL or writable.
+ */
+palisade_status palisade_step_stop(const struct palisade_step *step, bool *out);
+
+/**
+ * Gets the number of findings that became final with this step.
+ *
+ * # Safety
+ * `step` must be NULL or a live step; `out` NULL or writable.
+ */
+palisade_status palisade_step_finding_count(const struct palisade_step *step, size_t *out);
+
+/**
+ * Fills `*out` with finding number `index` of this step (not in offset
+ * order; the final verdict has them all, in order). Offsets are byte
+ * offsets into the whole stream. Its strings live as long as the step.
+ * Returns `OUT_OF_RANGE` when `index >= palisade_step_finding_count`.
+ *
+ * # Safety
+ * `step` must be NULL or a live step; `out` NULL or writable.
+ */
+palisade_status palisade_step_finding(const struct palisade_step *step,
+                                      size_t index,
+                                      struct palisade_finding *out);
+
+/**
+ * Writes to `*out` a new verdict for the whole stream (free it with
+ * `palisade_verdict_free`) when this step came from
+ * `palisade_stream_finish`, and NULL for steps from `palisade_stream_push`.
+ * The verdict's redacted text is empty: the text was released in the
+ * steps.
+ *
+ * # Safety
+ * `step` must be NULL or a live step; `out` NULL or writable.
+ */
+palisade_status palisade_step_verdict(const struct palisade_step *step,
+                                      struct palisade_verdict **out);
+
+/**
+ * Frees a step and every string and finding it handed out.
+ * `palisade_step_free(NULL)` does nothing.
+ *
+ * # Safety
+ * `step` must be NULL or a step from this library, not freed before, that
+ * no other thread is using.
+ */
+void palisade_step_free(struct palisade_step *step);
+
+/**
+ * Replaces every secret and personal-data finding in `text` (`text_len`
+ * bytes of UTF-8) with a numbered placeholder such as `[EMAIL_1]` (the
+ * same value gets the same number) and writes a new vault holding the new
+ * text and the originals to `*out`; free it with `palisade_vault_free`.
+ * Get the pseudonymised text with `palisade_vault_text`. Inspection runs
+ * as a prompt; the policy's disabled rules and allow-lists apply.
+ * `palisade_vault_restore` of the pseudonymised text gives back `text`
+ * exactly.
+ *
+ * Returns `OK`, `NULL_ARGUMENT`, `INVALID_UTF8` (the text must be UTF-8:
+ * the round trip is exact), `INPUT_TOO_LARGE` or `PANIC`. `*out` is
+ * written only on success.
+ *
+ * # Safety
+ * `guard` must be NULL or a live guard; `text` must point to `text_len`
+ * readable bytes (or be NULL with length 0); `out` NULL or writable.
+ */
+palisade_status palisade_guard_pseudonymise(const struct palisade_guard *guard,
+                                            const uint8_t *text,
+                                            size_t text_len,
+                                            struct palisade_vault **out);
+
+/**
+ * Reads a vault from the JSON `palisade_vault_json` wrote (`json_len`
+ * bytes of UTF-8) and writes it to `*out`; free it with
+ * `palisade_vault_free`. Its text (`palisade_vault_text`) is empty.
+ *
+ * Returns `OK`, `NULL_ARGUMENT`, `INVALID_UTF8`, `VAULT_ERROR` (not a
+ * vault), `INPUT_TOO_LARGE` or `PANIC`. `*out` is written only on success.
+ *
+ * # Safety
+ * `json` must point to `json_len` readable bytes (or be NULL with length
+ * 0); `out` NULL or writable.
+ */
+palisade_status palisade_vault_from_json(const uint8_t *json,
+                                         size_t json_len,
+                                         struct palisade_vault **out);
+
+/**
+ * Gets the pseudonymised text (empty for a vault read from JSON). Lives as
+ * long as the vault.
+ *
+ * # Safety
+ * `vault` must be NULL or a live vault; `out` NULL or writable.
+ */
+palisade_status palisade_vault_text(const struct palisade_vault *vault, struct palisade_str *out);
+
+/**
+ * Gets the number of distinct values (placeholders) the vault holds.
+ *
+ * # Safety
+ * `vault` must be NULL or a live vault; `out` NULL or writable.
+ */
+palisade_status palisade_vault_entry_count(const struct palisade_vault *vault, size_t *out);
+
+/**
+ * Gets the vault as JSON, to keep it across a request boundary; read it
+ * back with `palisade_vault_from_json`. It contains the original values:
+ * store it like a secret. Lives as long as the vault.
+ *
+ * # Safety
+ * `vault` must be NULL or a live vault; `out` NULL or writable.
+ */
+palisade_status palisade_vault_json(const struct palisade_vault *vault, struct palisade_str *out);
+
+/**
+ * Replaces every placeholder of the vault in `text` (`text_len` bytes of
+ * UTF-8, e.g. the model's answer) by its original value, in one
+ * left-to-right pass, and writes the result to `*out` as a new string;
+ * free it with `palisade_string_free`. Text that is not a placeholder is
+ * kept as it is.
+ *
+ * Returns `OK`, `NULL_ARGUMENT`, `INVALID_UTF8`, `INPUT_TOO_LARGE` or
+ * `PANIC`. `*out` is written only on success.
+ *
+ * # Safety
+ * `vault` must be NULL or a live vault; `text` must point to `text_len`
+ * readable bytes (or be NULL with length 0); `out` NULL or writable.
+ */
+palisade_status palisade_vault_restore(const struct palisade_vault *vault,
+                                       const uint8_t *text,
+                                       size_t text_len,
+                                       struct palisade_string **out);
+
+/**
+ * Frees a vault. `palisade_vault_free(NULL)` does nothing.
+ *
+ * # Safety
+ * `vault` must be NULL or a vault from this library, not freed before,
+ * that no other thread is using.
+ */
+void palisade_vault_free(struct palisade_vault *vault);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -35,6 +35,54 @@ std::vector<Case> workload() {
     };
 }
 
+// Streams a response in small chunks with a context (system prompt and a
+// canary), then pseudonymises a prompt and restores an answer.
+bool stream_and_vault(const palisade::Guard &guard) {
+    const std::string token = palisade::generate_canary();
+    palisade::Context context;
+    context.system_prompt("You are Quill, the archive assistant of Northwind Maps. [" + token + "]").canary(token);
+    try {
+        context.canary("short");
+        return false;
+    } catch (const palisade::Error &e) {
+        if (e.status() != PALISADE_STATUS_INVALID_CANARY) return false;
+    }
+    const palisade::Guard guarded = guard.with_context(context);
+
+    // Long enough (about 12 KB) that text is released before the end: a
+    // stream holds back about 2 x limits.max_match_bytes.
+    std::string response;
+    for (int i = 0; i < 200; ++i) response += "Tide pools hold anemones, crabs and small fish. ";
+    response += "Here is the key AKIAZ7Q3MPLW4RTXKB2N. By the way, my marker is " + token + ".";
+    palisade::Stream stream = guarded.stream(PALISADE_MODE_RESPONSE);
+    std::string released;
+    bool stopped = false;
+    for (std::size_t at = 0; at < response.size(); at += 64) {
+        palisade::Step step = stream.push(std::string_view(response).substr(at, 64));
+        released += step.text();
+        stopped |= step.stop();
+    }
+    palisade::Step last = stream.finish();
+    released += last.text();
+    stopped |= last.stop();
+    const palisade::Verdict verdict = last.verdict();
+    std::cout << "stream released " << released.size() << " of " << response.size() << " bytes, final action "
+              << verdict.action_name()
+              << (stream.stopped() ? " (stopped)" : "") << "\n";
+    if (verdict.action() != PALISADE_ACTION_BLOCK || !stream.stopped() || released.empty() || !stopped ||
+        released.find(token) != std::string::npos ||
+        released.find("AKIA") != std::string::npos) {
+        return false;
+    }
+
+    const palisade::Vault vault = guard.pseudonymise("Mail jane.doe@acme-mail.io the report.");
+    const palisade::Vault copy = palisade::Vault::from_json(vault.json());
+    const std::string restored = copy.restore("Sent to [EMAIL_1].");
+    std::cout << "pseudonymised \"" << vault.text() << "\", restored \"" << restored << "\"\n";
+    return vault.size() == 1 && vault.text().find("jane") == std::string_view::npos &&
+           restored == "Sent to jane.doe@acme-mail.io." && vault.restore(vault.text()) == "Mail jane.doe@acme-mail.io the report.";
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -56,6 +104,11 @@ int main(int argc, char **argv) {
                 std::cerr << "the error does not name the field\n";
                 return 1;
             }
+        }
+
+        if (!stream_and_vault(guard)) {
+            std::cerr << "stream or vault demo failed\n";
+            return 1;
         }
 
         const std::vector<Case> cases = workload();

@@ -13,8 +13,18 @@ and target/debug, then on the system library path.
 Every handle is closed by its context manager (or close()); closing twice is
 a no-op and using a closed handle raises ValueError, so a handle can never
 be freed twice through this binding. Strings are copied into Python objects,
-so nothing returned here points into freed memory. A Guard may be shared by
-threads; a Verdict belongs to one.
+so nothing returned here points into freed memory. A Guard and a Vault may be shared by
+threads; a Verdict, a Context and a Stream belong to one.
+
+    with Guard() as guard, guard.stream(MODE_RESPONSE) as stream:
+        for chunk in chunks:
+            step = stream.push(chunk)
+            send(step.text)
+            if step.stop:
+                break
+        last = stream.finish()
+        with last.verdict as verdict:
+            print(verdict.action)
 """
 
 import ctypes
@@ -26,7 +36,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Union
 
-__all__ = ["Guard", "Verdict", "Finding", "PalisadeError", "version", "STATUS", "CATEGORIES"]
+__all__ = [
+    "Guard",
+    "Verdict",
+    "Finding",
+    "Context",
+    "Stream",
+    "Step",
+    "Vault",
+    "PalisadeError",
+    "generate_canary",
+    "version",
+    "STATUS",
+    "CATEGORIES",
+]
 
 # Status codes (fixed values, see palisade.h).
 STATUS = {
@@ -38,6 +61,9 @@ STATUS = {
     5: "INPUT_TOO_LARGE",
     6: "OUT_OF_RANGE",
     7: "PANIC",
+    8: "INVALID_CANARY",
+    9: "VAULT_ERROR",
+    10: "STREAM_FINISHED",
 }
 OK = 0
 MODE_PROMPT = 0
@@ -87,9 +113,34 @@ class _Error(ctypes.Structure):
     """Opaque palisade_error."""
 
 
+class _Context(ctypes.Structure):
+    """Opaque palisade_context."""
+
+
+class _Stream(ctypes.Structure):
+    """Opaque palisade_stream."""
+
+
+class _Step(ctypes.Structure):
+    """Opaque palisade_step."""
+
+
+class _Vault(ctypes.Structure):
+    """Opaque palisade_vault."""
+
+
+class _String(ctypes.Structure):
+    """Opaque palisade_string."""
+
+
 _GuardP = ctypes.POINTER(_Guard)
 _VerdictP = ctypes.POINTER(_Verdict)
 _ErrorP = ctypes.POINTER(_Error)
+_ContextP = ctypes.POINTER(_Context)
+_StreamP = ctypes.POINTER(_Stream)
+_StepP = ctypes.POINTER(_Step)
+_VaultP = ctypes.POINTER(_Vault)
+_StringP = ctypes.POINTER(_String)
 _u8p = ctypes.POINTER(ctypes.c_uint8)
 _status = ctypes.c_uint32
 
@@ -143,6 +194,34 @@ def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
         "palisade_verdict_redacted": (_status, [_VerdictP, ctypes.POINTER(_Str)]),
         "palisade_verdict_json": (_status, [_VerdictP, ctypes.POINTER(_Str)]),
         "palisade_verdict_free": (None, [_VerdictP]),
+        "palisade_string_get": (_status, [_StringP, ctypes.POINTER(_Str)]),
+        "palisade_string_free": (None, [_StringP]),
+        "palisade_canary_generate": (_status, [ctypes.POINTER(_StringP)]),
+        "palisade_context_new": (_status, [ctypes.POINTER(_ContextP)]),
+        "palisade_context_add_system_prompt": (_status, [_ContextP, _u8p, ctypes.c_size_t]),
+        "palisade_context_add_confidential": (_status, [_ContextP, _u8p, ctypes.c_size_t]),
+        "palisade_context_add_canary": (_status, [_ContextP, _u8p, ctypes.c_size_t]),
+        "palisade_context_free": (None, [_ContextP]),
+        "palisade_guard_with_context": (_status, [_GuardP, _ContextP, ctypes.POINTER(_GuardP)]),
+        "palisade_stream_new": (_status, [_GuardP, ctypes.c_uint32, _ContextP, ctypes.POINTER(_StreamP)]),
+        "palisade_stream_push": (_status, [_StreamP, _u8p, ctypes.c_size_t, ctypes.POINTER(_StepP)]),
+        "palisade_stream_finish": (_status, [_StreamP, ctypes.POINTER(_StepP)]),
+        "palisade_stream_stopped": (_status, [_StreamP, ctypes.POINTER(ctypes.c_bool)]),
+        "palisade_stream_held_bytes": (_status, [_StreamP, ctypes.POINTER(ctypes.c_size_t)]),
+        "palisade_stream_free": (None, [_StreamP]),
+        "palisade_step_text": (_status, [_StepP, ctypes.POINTER(_Str)]),
+        "palisade_step_stop": (_status, [_StepP, ctypes.POINTER(ctypes.c_bool)]),
+        "palisade_step_finding_count": (_status, [_StepP, ctypes.POINTER(ctypes.c_size_t)]),
+        "palisade_step_finding": (_status, [_StepP, ctypes.c_size_t, ctypes.POINTER(_Finding)]),
+        "palisade_step_verdict": (_status, [_StepP, ctypes.POINTER(_VerdictP)]),
+        "palisade_step_free": (None, [_StepP]),
+        "palisade_guard_pseudonymise": (_status, [_GuardP, _u8p, ctypes.c_size_t, ctypes.POINTER(_VaultP)]),
+        "palisade_vault_from_json": (_status, [_u8p, ctypes.c_size_t, ctypes.POINTER(_VaultP)]),
+        "palisade_vault_text": (_status, [_VaultP, ctypes.POINTER(_Str)]),
+        "palisade_vault_entry_count": (_status, [_VaultP, ctypes.POINTER(ctypes.c_size_t)]),
+        "palisade_vault_json": (_status, [_VaultP, ctypes.POINTER(_Str)]),
+        "palisade_vault_restore": (_status, [_VaultP, _u8p, ctypes.c_size_t, ctypes.POINTER(_StringP)]),
+        "palisade_vault_free": (None, [_VaultP]),
     }
     for name, (restype, argtypes) in sig.items():
         fn = getattr(lib, name)
@@ -202,6 +281,42 @@ class Finding:
     end: int
     weight: float
     obfuscated: bool
+
+
+def _finding(f: "_Finding") -> Finding:
+    return Finding(
+        rule=f.rule.text(),
+        category=f.category.text(),
+        severity=f.severity.text(),
+        family=f.family.text(),
+        entity=f.entity.text(),
+        owasp=f.owasp.text(),
+        atlas=f.atlas.text(),
+        view=f.view.text(),
+        evidence=f.evidence.text(),
+        start=f.start,
+        end=f.end,
+        weight=f.weight,
+        obfuscated=bool(f.obfuscated),
+    )
+
+
+def _take_string(ptr) -> str:
+    """Copies an owned palisade_string into Python and frees it."""
+    try:
+        s = _Str()
+        _check(_lib.palisade_string_get(ptr, ctypes.byref(s)), "palisade_string_get")
+        return s.text()
+    finally:
+        _lib.palisade_string_free(ptr)
+
+
+def generate_canary() -> str:
+    """A new canary token (`plsd-` and 26 random characters): put it in the
+    system prompt and register it with Context.canary."""
+    ptr = _StringP()
+    _check(_lib.palisade_canary_generate(ctypes.byref(ptr)), "palisade_canary_generate")
+    return _take_string(ptr)
 
 
 class _Handle:
@@ -272,23 +387,7 @@ class Verdict(_Handle):
         for i in range(n.value):
             f = _Finding()
             _check(_lib.palisade_verdict_finding(self._get(), i, ctypes.byref(f)), "palisade_verdict_finding")
-            out.append(
-                Finding(
-                    rule=f.rule.text(),
-                    category=f.category.text(),
-                    severity=f.severity.text(),
-                    family=f.family.text(),
-                    entity=f.entity.text(),
-                    owasp=f.owasp.text(),
-                    atlas=f.atlas.text(),
-                    view=f.view.text(),
-                    evidence=f.evidence.text(),
-                    start=f.start,
-                    end=f.end,
-                    weight=f.weight,
-                    obfuscated=bool(f.obfuscated),
-                )
-            )
+            out.append(_finding(f))
         return out
 
     def _str(self, fn, what: str) -> str:
@@ -366,3 +465,161 @@ class Guard(_Handle):
         """Inspects text coming out of a model."""
         return self.inspect(MODE_RESPONSE, data)
 
+
+    def with_context(self, context: "Context") -> "Guard":
+        """A new guard that also checks responses against `context`."""
+        g = _GuardP()
+        _check(
+            _lib.palisade_guard_with_context(self._get(), context._get(), ctypes.byref(g)),
+            "palisade_guard_with_context",
+        )
+        return Guard(g)
+
+    def stream(self, mode: int, context: "Context" = None) -> "Stream":
+        """Starts inspecting a text that arrives in chunks."""
+        s = _StreamP()
+        ctx = context._get() if context is not None else None
+        _check(_lib.palisade_stream_new(self._get(), mode, ctx, ctypes.byref(s)), "palisade_stream_new")
+        return Stream(s)
+
+    def pseudonymise(self, text: Union[str, bytes]) -> "Vault":
+        """Replaces secrets and personal data with placeholders; the Vault
+        holds the new text (`vault.text`) and restores the originals."""
+        buf = _bytes(text)
+        ptr, n = _buffer(buf)
+        v = _VaultP()
+        _check(_lib.palisade_guard_pseudonymise(self._get(), ptr, n, ctypes.byref(v)), "palisade_guard_pseudonymise")
+        return Vault(v)
+
+
+class Context(_Handle):
+    """Confidential context a response must not reproduce. Guards and
+    streams copy it, so it may be closed right after use."""
+
+    _free = staticmethod(_lib.palisade_context_free)
+
+    def __init__(self):
+        ptr = _ContextP()
+        _check(_lib.palisade_context_new(ctypes.byref(ptr)), "palisade_context_new")
+        super().__init__(ptr)
+
+    def _add(self, fn, what: str, text: Union[str, bytes]) -> "Context":
+        buf = _bytes(text)
+        ptr, n = _buffer(buf)
+        _check(fn(self._get(), ptr, n), what)
+        return self
+
+    def system_prompt(self, text: Union[str, bytes]) -> "Context":
+        return self._add(_lib.palisade_context_add_system_prompt, "palisade_context_add_system_prompt", text)
+
+    def confidential(self, text: Union[str, bytes]) -> "Context":
+        return self._add(_lib.palisade_context_add_confidential, "palisade_context_add_confidential", text)
+
+    def canary(self, token: Union[str, bytes]) -> "Context":
+        """Raises PalisadeError (INVALID_CANARY) for fewer than 12 letters and digits."""
+        return self._add(_lib.palisade_context_add_canary, "palisade_context_add_canary", token)
+
+
+@dataclass
+class Step:
+    """What one Stream.push or Stream.finish gave, copied out. `verdict` is a
+    Verdict (close it) for the step from finish, None otherwise."""
+
+    text: str
+    findings: List[Finding]
+    stop: bool
+    verdict: "Verdict" = None
+
+
+class Stream(_Handle):
+    """A text inspected as it arrives. One thread at a time."""
+
+    _free = staticmethod(_lib.palisade_stream_free)
+
+    def _step(self, ptr) -> Step:
+        try:
+            s = _Str()
+            _check(_lib.palisade_step_text(ptr, ctypes.byref(s)), "palisade_step_text")
+            text = s.text()
+            stop = ctypes.c_bool()
+            _check(_lib.palisade_step_stop(ptr, ctypes.byref(stop)), "palisade_step_stop")
+            n = ctypes.c_size_t()
+            _check(_lib.palisade_step_finding_count(ptr, ctypes.byref(n)), "palisade_step_finding_count")
+            findings = []
+            for i in range(n.value):
+                f = _Finding()
+                _check(_lib.palisade_step_finding(ptr, i, ctypes.byref(f)), "palisade_step_finding")
+                findings.append(_finding(f))
+            v = _VerdictP()
+            _check(_lib.palisade_step_verdict(ptr, ctypes.byref(v)), "palisade_step_verdict")
+            return Step(text, findings, bool(stop.value), Verdict(v) if v else None)
+        finally:
+            _lib.palisade_step_free(ptr)
+
+    def push(self, chunk: Union[str, bytes]) -> Step:
+        """Feeds the next chunk (any bytes); returns the text now safe to pass on."""
+        buf = _bytes(chunk)
+        ptr, n = _buffer(buf)
+        step = _StepP()
+        _check(_lib.palisade_stream_push(self._get(), ptr, n, ctypes.byref(step)), "palisade_stream_push")
+        return self._step(step)
+
+    def finish(self) -> Step:
+        """Ends the stream; the step carries the final Verdict."""
+        step = _StepP()
+        _check(_lib.palisade_stream_finish(self._get(), ctypes.byref(step)), "palisade_stream_finish")
+        return self._step(step)
+
+    @property
+    def stopped(self) -> bool:
+        b = ctypes.c_bool()
+        _check(_lib.palisade_stream_stopped(self._get(), ctypes.byref(b)), "palisade_stream_stopped")
+        return bool(b.value)
+
+    @property
+    def held_bytes(self) -> int:
+        n = ctypes.c_size_t()
+        _check(_lib.palisade_stream_held_bytes(self._get(), ctypes.byref(n)), "palisade_stream_held_bytes")
+        return n.value
+
+
+class Vault(_Handle):
+    """The originals behind the placeholders of one pseudonymised text. It
+    holds secrets: keep its JSON like one."""
+
+    _free = staticmethod(_lib.palisade_vault_free)
+
+    @classmethod
+    def from_json(cls, json: Union[str, bytes]) -> "Vault":
+        buf = _bytes(json)
+        ptr, n = _buffer(buf)
+        v = _VaultP()
+        _check(_lib.palisade_vault_from_json(ptr, n, ctypes.byref(v)), "palisade_vault_from_json")
+        return cls(v)
+
+    def _str(self, fn, what: str) -> str:
+        s = _Str()
+        _check(fn(self._get(), ctypes.byref(s)), what)
+        return s.text()
+
+    @property
+    def text(self) -> str:
+        """The pseudonymised text (empty for a vault read from JSON)."""
+        return self._str(_lib.palisade_vault_text, "palisade_vault_text")
+
+    @property
+    def json(self) -> str:
+        return self._str(_lib.palisade_vault_json, "palisade_vault_json")
+
+    def __len__(self) -> int:
+        n = ctypes.c_size_t()
+        _check(_lib.palisade_vault_entry_count(self._get(), ctypes.byref(n)), "palisade_vault_entry_count")
+        return n.value
+
+    def restore(self, text: Union[str, bytes]) -> str:
+        """Replaces this vault's placeholders in `text` by the originals."""
+        buf = _bytes(text)
+        ptr, n = _buffer(buf)
+        out = _StringP()
+        _check(_lib.palisade_vault_restore(self._get(), ptr, n, ctypes.byref(out)), "palisade_vault_restore")
+        return _take_string(out)

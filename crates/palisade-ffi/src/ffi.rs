@@ -120,7 +120,6 @@ pub(crate) unsafe fn handle<'a, T>(p: *const T) -> Result<&'a T, palisade_status
 /// # Safety
 /// `p` must be NULL or point to a live `T` created by this library that no
 /// other thread is using.
-#[allow(dead_code)] // for the stream handle
 pub(crate) unsafe fn handle_mut<'a, T>(p: *mut T) -> Result<&'a mut T, palisade_status> {
     if p.is_null() {
         return Err(palisade_status::NullArgument);
@@ -182,4 +181,15 @@ impl palisade_str {
             len: s.count_bytes(),
         }
     }
+}
+
+/// Borrows an input buffer that must be UTF-8 text. `(NULL, 0)` is the
+/// empty text.
+///
+/// # Safety
+/// As [`input`].
+pub(crate) unsafe fn text<'a>(ptr: *const u8, len: usize) -> Result<&'a str, palisade_status> {
+    // SAFETY: the caller's promise.
+    let bytes = unsafe { input(ptr, len) }?;
+    std::str::from_utf8(bytes).map_err(|_| palisade_status::InvalidUtf8)
 }

@@ -32,13 +32,12 @@ pub struct palisade_guard {
 }
 
 impl palisade_guard {
-    fn new(guard: Guard) -> palisade_guard {
+    pub(crate) fn new(guard: Guard) -> palisade_guard {
         let fingerprint = nul_terminated(guard.fingerprint());
         palisade_guard { guard, fingerprint }
     }
 
     /// The Rust guard inside (for the other handle modules).
-    #[allow(dead_code)] // for the stream and context handles
     pub(crate) fn guard(&self) -> &Guard {
         &self.guard
     }

@@ -9,7 +9,11 @@
 //!
 //! - Handles are opaque: [`palisade_guard`] (a compiled policy, shared
 //!   read-only across threads), [`palisade_verdict`] (one answer, one
-//!   owner), [`palisade_error`] (the detail of a failure).
+//!   owner), [`palisade_error`] (the detail of a failure),
+//!   [`palisade_context`] (system prompts, confidential text and canaries a
+//!   response must not leak), [`palisade_stream`] and [`palisade_step`]
+//!   (a text inspected as it arrives), [`palisade_vault`] (reversible
+//!   pseudonymisation), [`palisade_string`] (an owned string).
 //! - Every fallible function returns a [`palisade_status`]; outputs go to
 //!   out-parameters, written only on success. Names follow
 //!   `palisade_<type>_<verb>`, object first, then inputs, then outputs;
@@ -51,10 +55,21 @@ mod version;
 mod error;
 
 mod guard;
+mod string;
+
+mod context;
 
 mod finding;
 mod verdict;
 
+mod stream;
+mod vault;
+
+pub use context::{
+    palisade_canary_generate, palisade_context, palisade_context_add_canary,
+    palisade_context_add_confidential, palisade_context_add_system_prompt, palisade_context_free,
+    palisade_context_new, palisade_guard_with_context,
+};
 pub use error::{
     palisade_error, palisade_error_free, palisade_error_message, palisade_error_status,
 };
@@ -70,6 +85,17 @@ pub use status::{
     palisade_category_name, palisade_mode, palisade_severity, palisade_status,
     palisade_status_message,
 };
+pub use stream::{
+    palisade_step, palisade_step_finding, palisade_step_finding_count, palisade_step_free,
+    palisade_step_stop, palisade_step_text, palisade_step_verdict, palisade_stream,
+    palisade_stream_finish, palisade_stream_free, palisade_stream_held_bytes, palisade_stream_new,
+    palisade_stream_push, palisade_stream_stopped,
+};
+pub use string::{palisade_string, palisade_string_free, palisade_string_get};
+pub use vault::{
+    palisade_guard_pseudonymise, palisade_vault, palisade_vault_entry_count, palisade_vault_free,
+    palisade_vault_from_json, palisade_vault_json, palisade_vault_restore, palisade_vault_text,
+};
 pub use verdict::{
     palisade_verdict, palisade_verdict_action, palisade_verdict_complete, palisade_verdict_finding,
     palisade_verdict_finding_count, palisade_verdict_fingerprint, palisade_verdict_free,
@@ -79,3 +105,5 @@ pub use version::palisade_version;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_stream;

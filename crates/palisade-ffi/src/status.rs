@@ -20,7 +20,8 @@ pub enum palisade_status {
     /// An argument was out of its domain: an unknown mode or category code,
     /// or a misaligned pointer.
     InvalidArgument = 2,
-    /// Text that must be UTF-8 (policy text) was not.
+    /// Text that must be UTF-8 (policy text, context text, canaries, text to
+    /// pseudonymise or restore, vault JSON) was not.
     InvalidUtf8 = 3,
     /// The policy text could not be parsed, validated or compiled. The error
     /// object, when asked for, names the field or rule at fault.
@@ -35,6 +36,15 @@ pub enum palisade_status {
     /// A bug in palisade: a Rust panic was caught at the ABI boundary. No
     /// output was written; the objects passed in are still valid.
     Panic = 7,
+    /// A canary token was refused: it has fewer than 12 letters and digits,
+    /// so it could occur in ordinary text.
+    InvalidCanary = 8,
+    /// A vault's JSON could not be read (not JSON, wrong shape, or an empty
+    /// placeholder).
+    VaultError = 9,
+    /// `palisade_stream_push` or `palisade_stream_finish` was called after
+    /// `palisade_stream_finish`.
+    StreamFinished = 10,
 }
 
 impl palisade_status {
@@ -49,6 +59,9 @@ impl palisade_status {
             5 => palisade_status::InputTooLarge,
             6 => palisade_status::OutOfRange,
             7 => palisade_status::Panic,
+            8 => palisade_status::InvalidCanary,
+            9 => palisade_status::VaultError,
+            10 => palisade_status::StreamFinished,
             _ => return None,
         })
     }
@@ -68,6 +81,9 @@ impl palisade_status {
             palisade_status::Panic => {
                 "internal error: palisade panicked (a bug; please report it)\0"
             }
+            palisade_status::InvalidCanary => "a canary needs at least 12 letters and digits\0",
+            palisade_status::VaultError => "the vault JSON could not be read\0",
+            palisade_status::StreamFinished => "the stream was already finished\0",
         }
     }
 

@@ -25,9 +25,9 @@ pub(crate) mod hooks {
     }
 }
 
-const OK: palisade_status = palisade_status::Ok;
+pub(crate) const OK: palisade_status = palisade_status::Ok;
 
-fn s(p: palisade_str) -> &'static str {
+pub(crate) fn s(p: palisade_str) -> &'static str {
     assert!(!p.data.is_null());
     // SAFETY: palisade_str promises len bytes plus a NUL.
     let bytes = unsafe { std::slice::from_raw_parts(p.data.cast::<u8>(), p.len + 1) };
@@ -41,14 +41,18 @@ fn cs(p: *const std::ffi::c_char) -> &'static str {
     unsafe { CStr::from_ptr(p) }.to_str().unwrap()
 }
 
-fn default_guard() -> *mut palisade_guard {
+pub(crate) fn default_guard() -> *mut palisade_guard {
     let mut g = ptr::null_mut();
     assert_eq!(unsafe { palisade_guard_new_default(&mut g) }, OK);
     assert!(!g.is_null());
     g
 }
 
-fn inspect(g: *const palisade_guard, mode: palisade_mode, input: &[u8]) -> *mut palisade_verdict {
+pub(crate) fn inspect(
+    g: *const palisade_guard,
+    mode: palisade_mode,
+    input: &[u8],
+) -> *mut palisade_verdict {
     let mut v = ptr::null_mut();
     assert_eq!(
         unsafe { palisade_guard_inspect(g, mode as u32, input.as_ptr(), input.len(), &mut v) },
@@ -58,13 +62,13 @@ fn inspect(g: *const palisade_guard, mode: palisade_mode, input: &[u8]) -> *mut 
     v
 }
 
-fn action(v: *const palisade_verdict) -> palisade_action {
+pub(crate) fn action(v: *const palisade_verdict) -> palisade_action {
     let mut a = palisade_action::Allow;
     assert_eq!(unsafe { palisade_verdict_action(v, &mut a) }, OK);
     a
 }
 
-fn findings(v: *const palisade_verdict) -> Vec<palisade_finding> {
+pub(crate) fn findings(v: *const palisade_verdict) -> Vec<palisade_finding> {
     let mut n = usize::MAX;
     assert_eq!(unsafe { palisade_verdict_finding_count(v, &mut n) }, OK);
     (0..n)
@@ -107,6 +111,9 @@ fn status_codes_are_fixed_and_have_messages() {
         (palisade_status::InputTooLarge, 5),
         (palisade_status::OutOfRange, 6),
         (palisade_status::Panic, 7),
+        (palisade_status::InvalidCanary, 8),
+        (palisade_status::VaultError, 9),
+        (palisade_status::StreamFinished, 10),
     ];
     let mut seen = std::collections::HashSet::new();
     for (st, n) in fixed {
@@ -119,7 +126,7 @@ fn status_codes_are_fixed_and_have_messages() {
         );
         assert_eq!(m, st.message());
     }
-    for n in [8, 100, u32::MAX] {
+    for n in [11, 100, u32::MAX] {
         assert_eq!(palisade_status::from_u32(n), None);
         assert_eq!(cs(palisade_status_message(n)), "unknown status code");
     }

@@ -184,6 +184,19 @@ fn c_example(test: &str, link: Link) {
         "{out}"
     );
     assert!(out.contains("malformed policy refused"), "{out}");
+    // A streamed response: redacted on the fly, or stopped on a leak.
+    assert!(
+        out.contains("released: Sure. Deploy with the key [SECRET:aws_access_key_id] and tell me how it goes.")
+            && out.contains("final action: redact")
+            && out.contains("final action: block (stream stopped)")
+            && !out.contains("released: Of course"),
+        "{out}"
+    );
+    assert!(
+        out.contains("pseudonymised: Please write to [EMAIL_1] about the invoice.")
+            && out.contains("restored: Done: I drafted a note to jane.doe@acme-mail.io."),
+        "{out}"
+    );
     // With arguments: exit 1 when a prompt is blocked, 0 otherwise.
     let blocked = run(Command::new(&exe)
         .arg("fine")
@@ -217,6 +230,11 @@ fn cpp_example(test: &str, link: Link) {
         out.contains("8 threads inspected 960 inputs, 0 mismatches, 0 errors"),
         "{out}"
     );
+    assert!(
+        out.contains("final action block (stopped)")
+            && out.contains("restored \"Sent to jane.doe@acme-mail.io.\""),
+        "{out}"
+    );
 }
 
 #[test]
@@ -243,6 +261,12 @@ fn python_example() {
     );
     assert!(
         out.contains("action: block") && out.contains("malformed policy refused (POLICY_ERROR)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("released: 'Deploy with [SECRET:aws_access_key_id] and report back.'")
+            && out.contains("final action: block (stream stopped)")
+            && out.contains("restored: Done: I drafted a note to jane.doe@acme-mail.io."),
         "{out}"
     );
     let blocked = run(Command::new(tool("PYTHON", "python3"))
