@@ -100,6 +100,10 @@ fn tool(var: &str, default: &str) -> String {
 }
 
 fn run(cmd: &mut Command) -> Output {
+    // cargo puts target/<profile> on LD_LIBRARY_PATH, which outranks the
+    // programs' rpath: a stale libpalisade.so left there by an earlier
+    // `cargo build` would be loaded instead of the one under test.
+    cmd.env_remove("LD_LIBRARY_PATH");
     let shown = format!("{cmd:?}");
     let out = cmd
         .output()
