@@ -34,6 +34,8 @@ pub(crate) struct Rule {
     pub prompt: bool,
     pub response: bool,
     pub monitor_only: bool,
+    /// Digits the source text needs before this rule's regex runs.
+    min_digits: usize,
     /// Views this rule reads, as a bit set over `ViewKind as u8`.
     views: u8,
     kind: Kind,
@@ -393,6 +395,7 @@ impl Engine {
                 prompt,
                 response,
                 monitor_only: monitor_only.iter().any(|m| m == &spec.id),
+                min_digits: spec.min_digits.unwrap_or(0),
                 views,
                 kind,
             });
@@ -487,9 +490,17 @@ impl Engine {
                 }
             }
             // Regexes whose keywords were seen, and those that always run.
+            let mut digits: Option<usize> = None;
             for (i, rule) in self.rules.iter().enumerate() {
                 let want = triggered[i] || self.always.binary_search(&(i as u32)).is_ok();
                 if !want || !rule.applies(mode) {
+                    continue;
+                }
+                if rule.min_digits > 0
+                    && *digits.get_or_insert_with(|| {
+                        src.clean.text.bytes().filter(u8::is_ascii_digit).count()
+                    }) < rule.min_digits
+                {
                     continue;
                 }
                 if let Kind::Regex {
@@ -573,18 +584,31 @@ impl Engine {
             .flat_map(|(ac, pats)| ac.find_overlapping_iter(text).map(move |m| (m, pats)));
         // Sequence terms seen: (rule, slot, start, end) in view bytes.
         let mut terms: Vec<(u32, u8, usize, usize)> = Vec::new();
+        // Per sequence rule, how many leading slots have a term so far.
+        // Matches arrive in order of their end, and a slot's term must
+        // start after the previous slot's term ends, so a term whose slot
+        // is not yet reachable can never complete a sequence: most common
+        // words (`all`, `your`, `the`) are dropped here, unchecked.
+        let mut progress: Vec<u8> = Vec::new();
         for (m, pats) in matches {
             for pat in &pats[m.pattern().as_usize()] {
                 let rule = &self.rules[pat.rule as usize];
                 match pat.kind {
                     PatKind::Term(slot) => {
-                        if !rule.applies(mode) || !rule.reads(label) {
+                        if progress.is_empty() {
+                            progress.resize(self.rules.len(), 0);
+                        }
+                        let reached = progress[pat.rule as usize];
+                        if slot > reached || !rule.applies(mode) || !rule.reads(label) {
                             continue;
                         }
                         if (pat.left && m.start() > 0 && is_word_before(text, m.start()))
                             || (pat.right && m.end() < text.len() && is_word_after(text, m.end()))
                         {
                             continue;
+                        }
+                        if slot == reached {
+                            progress[pat.rule as usize] = reached + 1;
                         }
                         terms.push((pat.rule, slot, m.start(), m.end()));
                     }

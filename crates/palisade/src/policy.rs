@@ -307,6 +307,11 @@ pub struct RuleSpec {
     /// A built-in check a regex match must pass (`luhn`, `iban`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validator: Option<String>,
+    /// The regex runs only on text with at least this many ASCII digits
+    /// (in the `clean` view): a cheap prefilter for number-shaped data
+    /// (cards, phone numbers, national ids) whose regexes have no keyword.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_digits: Option<usize>,
     /// Minimum Shannon entropy (bits per character) of the match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_entropy: Option<f64>,
