@@ -628,21 +628,28 @@ fn prose_secret(text: &str, s: usize, e: usize) -> Option<(usize, usize)> {
     if before || after {
         return None;
     }
-    let mut from = s.saturating_sub(96);
+    // The cue: a credential word among the last few words before the
+    // token on its line. Counting words rather than bytes keeps the test
+    // stable under redaction, which swaps a token for a placeholder inside
+    // the same word (a byte window would shrink and reach a far cue).
+    let mut from = s.saturating_sub(4096);
     while from > 0 && !text.is_char_boundary(from) {
         from -= 1;
     }
     let before = &text[from..s];
-    let line = before
-        .rsplit_once('\n')
-        .map_or(before, |x| x.1)
-        .to_lowercase();
+    let line = before.rsplit_once('\n').map_or(before, |x| x.1);
+    let mut words: Vec<&str> = line.split_whitespace().rev().take(CUE_WORDS).collect();
+    words.reverse();
+    let near = words.join(" ").to_lowercase();
     // Redaction placeholders (`[SECRET:api_key]`, `[REDACTED:...]`) name a
     // secret but are not a cue: redacted text must not grow new findings.
-    let line = strip_placeholders(&line);
-    (CREDENTIAL_WORDS.iter().any(|w| line.contains(w)) && generic_secret(&text[s..e]))
+    let near = strip_placeholders(&near);
+    (CREDENTIAL_WORDS.iter().any(|w| near.contains(w)) && generic_secret(&text[s..e]))
         .then_some((s, e))
 }
+
+/// How many words before a generic token may hold its credential cue.
+const CUE_WORDS: usize = 8;
 
 /// `line` without the bracketed tags redaction writes (`[SECRET:...]`,
 /// `[REDACTED:...]`, `[EMAIL_1]`...).

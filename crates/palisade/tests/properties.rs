@@ -118,6 +118,11 @@ fn redaction_does_not_create_cues() {
     for text in [
         format!("Mijn sleutel is {token_a}!{token_b}"),
         format!("the api key is {token_a}\u{0}\u{0}{token_b} thanks"),
+        // A far cue: redaction shortens the text between the cue and the
+        // third token, which must not bring the cue within reach.
+        format!(
+            "Mijn API-sleutel is sk-proj--{token_a}\u{12}{token_b}{token_a}\u{0}\u{0}\u{0}{token_b}X, bedankt"
+        ),
     ] {
         let v = guard().inspect_prompt(&text);
         let again = guard().inspect_prompt(v.redacted());
