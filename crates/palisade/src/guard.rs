@@ -812,7 +812,8 @@ fn disables(entry: &str, rule: &str) -> bool {
     }
 }
 
-fn limit_finding(rule: &str, start: usize, end: usize, reason: String) -> Finding {
+/// A `limits.*` finding: inspection stopped short, fail closed.
+pub(crate) fn limit_finding(rule: &str, start: usize, end: usize, reason: String) -> Finding {
     Finding {
         rule: rule.to_string(),
         category: Category::Limits,

@@ -27,8 +27,8 @@
 
 use crate::context::{Compiled, Context};
 use crate::engine::Hit;
-use crate::guard::{self, Guard, Redactor};
-use crate::types::{Action, Category, Mode, Severity, ViewKind};
+use crate::guard::{self, Guard, Redactor, limit_finding};
+use crate::types::{Action, Mode};
 use crate::verdict::{Finding, Verdict};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -527,23 +527,5 @@ impl StreamInspector {
             redacted: None,
             text: String::new(),
         }
-    }
-}
-
-fn limit_finding(rule: &str, start: usize, end: usize, reason: String) -> Finding {
-    Finding {
-        rule: rule.to_string(),
-        category: Category::Limits,
-        family: Some("limits".into()),
-        entity: None,
-        severity: Severity::High,
-        owasp: "LLM10".into(),
-        atlas: None,
-        start,
-        end,
-        view: ViewKind::Raw,
-        weight: 1.0,
-        obfuscated: false,
-        evidence: reason,
     }
 }
