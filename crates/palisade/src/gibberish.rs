@@ -137,21 +137,39 @@ fn is_combining(c: char) -> bool {
 
 /// Byte spans of the whitespace-separated tokens of `line`.
 fn token_spans(line: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let mut start: Option<usize> = None;
-    let mut iter = line
-        .char_indices()
-        .chain(std::iter::once((line.len(), ' ')));
-    std::iter::from_fn(move || {
-        for (i, c) in iter.by_ref() {
-            if c.is_whitespace() {
-                if let Some(s) = start.take() {
-                    return Some((s, i));
-                }
-            } else if start.is_none() {
-                start = Some(i);
-            }
+    // Bytewise for ASCII (the common case), by character otherwise; the
+    // same whitespace as `char::is_whitespace`.
+    let b = line.as_bytes();
+    let mut i = 0usize;
+    let space_at = move |i: usize| -> (bool, usize) {
+        let c = b[i];
+        if c < 0x80 {
+            (matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'), 1)
+        } else {
+            let ch = line[i..].chars().next().unwrap_or('\u{FFFD}');
+            (ch.is_whitespace(), ch.len_utf8())
         }
-        None
+    };
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            let (sp, n) = space_at(i);
+            if !sp {
+                break;
+            }
+            i += n;
+        }
+        if i >= b.len() {
+            return None;
+        }
+        let s = i;
+        while i < b.len() {
+            let (sp, n) = space_at(i);
+            if sp {
+                break;
+            }
+            i += n;
+        }
+        Some((s, i))
     })
 }
 
@@ -309,7 +327,8 @@ pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
                 out.push((a, b, ViewKind::Raw));
             }
         }
-        let short = t.chars().count() <= 3
+        let short = t.len() <= 12
+            && t.chars().count() <= 3
             && !t.chars().all(|c| {
                 matches!(
                     c,
