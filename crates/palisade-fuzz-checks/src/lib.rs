@@ -32,6 +32,7 @@ pub mod decode;
 pub mod inspect;
 pub mod palette;
 pub mod policy;
+pub mod stream;
 pub mod views;
 
 use arbitrary::{Arbitrary, Unstructured};
@@ -65,6 +66,10 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "policy",
         run: |d| run_with(d, policy::check),
+    },
+    Target {
+        name: "stream",
+        run: |d| run_with(d, stream::check),
     },
 ];
 
@@ -120,5 +125,13 @@ mod tests {
         let p = policy::Input::arbitrary_take_rest(Unstructured::new(b"\x01{}")).unwrap();
         assert!(p.json);
         assert_eq!(p.text, b"{}");
+        let s = stream::Input::arbitrary_take_rest(Unstructured::new(
+            b"\x01\x82\x00\x01\x07\x00\x01\x00\x01\x00abc",
+        ))
+        .unwrap();
+        assert!(s.response);
+        assert_eq!((s.policy, s.palette), (0x82, 0));
+        assert_eq!(s.chunks, [7, 256]);
+        assert_eq!(s.text, b"abc");
     }
 }
