@@ -29,6 +29,7 @@
 
 pub mod alloc;
 pub mod decode;
+pub mod ffi;
 pub mod inspect;
 pub mod palette;
 pub mod policy;
@@ -70,6 +71,10 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "stream",
         run: |d| run_with(d, stream::check),
+    },
+    Target {
+        name: "ffi",
+        run: |d| run_with(d, ffi::check),
     },
 ];
 
