@@ -164,7 +164,7 @@ fn check_status(st: St, what: &str) {
 /// checks the status and that the output was written only on `OK`.
 /// Returns the buffer on `OK`.
 fn call_out<T>(what: &str, mode: u8, refuse: bool, f: impl FnOnce(*mut T) -> St) -> Option<Out> {
-    assert!(size_of::<T>() + 1 <= 512);
+    assert!(size_of::<T>() < 512);
     let mut buf = Out::new();
     let base = buf.0.as_mut_ptr();
     let (p, bad) = match mode {
@@ -266,14 +266,18 @@ struct Slot<T, M> {
     meta: M,
 }
 
+/// What the checks know of a verdict: its input length and, for default
+/// guards, the expected redacted text.
+type VerdictMeta = (Option<usize>, Option<String>);
+
 /// The handles alive during a script.
 #[derive(Default)]
 struct World {
-    /// Guards; `true` for default-policy guards (without context).
-    guards: [Option<Slot<c::palisade_guard, bool>>; 3],
+    /// Guards: (default policy without context, shared by the process).
+    guards: [Option<Slot<c::palisade_guard, (bool, bool)>>; 3],
     /// Verdicts; the input length and, for default guards, the core
     /// library's redacted text.
-    verdicts: [Option<Slot<c::palisade_verdict, (Option<usize>, Option<String>)>>; 4],
+    verdicts: [Option<Slot<c::palisade_verdict, VerdictMeta>>; 4],
     /// Streams; finished?
     streams: [Option<Slot<c::palisade_stream, bool>>; 2],
     /// Steps.
@@ -311,9 +315,35 @@ impl World {
             free_slot!(s, c::palisade_context_free);
         }
         for s in &mut self.guards {
-            free_slot!(s, c::palisade_guard_free);
+            free_guard(s);
         }
     }
+}
+
+/// Frees a guard slot's guard unless it is the shared one.
+fn free_guard(slot: &mut Option<Slot<c::palisade_guard, (bool, bool)>>) {
+    if let Some(s) = slot.take()
+        && !s.meta.1
+    {
+        // SAFETY: a live guard of this module, freed once.
+        unsafe { c::palisade_guard_free(s.p) };
+    }
+}
+
+/// The process's default guard, built once through the C ABI (and
+/// checked like any other call); never freed.
+fn shared_default() -> *mut c::palisade_guard {
+    static G: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *G.get_or_init(|| {
+        let b = call_out::<*mut c::palisade_guard>("guard_new_default", 0, false, |o| unsafe {
+            // SAFETY: see the module.
+            c::palisade_guard_new_default(o)
+        })
+        .expect("guard_new_default with a valid output");
+        let p: *mut c::palisade_guard = read(&b);
+        ensure(!p.is_null(), || "guard_new_default: NULL guard".into());
+        p as usize
+    }) as *mut c::palisade_guard
 }
 
 /// A handle argument: the slot's pointer, or NULL (also when the slot is
@@ -353,16 +383,22 @@ fn op(r: &mut Reader<'_>, w: &mut World) {
     let null = r.u8() % 8 == 7;
     match code % 16 {
         0 => {
+            // Building the default policy takes milliseconds: the process
+            // builds one through `palisade_guard_new_default` and shares
+            // it; here the call runs only with refused output pointers.
             let i = slot % w.guards.len();
-            free_slot!(w.guards[i], c::palisade_guard_free);
+            free_guard(&mut w.guards[i]);
             let om = out_mode(r);
-            // SAFETY: see the module.
-            if let Some(b) = call_out("guard_new_default", om, false, |o| unsafe {
-                c::palisade_guard_new_default(o)
-            }) {
-                let p: *mut c::palisade_guard = read(&b);
-                ensure(!p.is_null(), || "guard_new_default: NULL guard".into());
-                w.guards[i] = Some(Slot { p, meta: true });
+            if om == 0 {
+                w.guards[i] = Some(Slot {
+                    p: shared_default(),
+                    meta: (true, true),
+                });
+            } else {
+                // SAFETY: see the module.
+                call_out::<*mut c::palisade_guard>("guard_new_default", om, false, |o| unsafe {
+                    c::palisade_guard_new_default(o)
+                });
             }
         }
         1 => guard_from_policy(r, w, slot),
@@ -396,7 +432,7 @@ fn op(r: &mut Reader<'_>, w: &mut World) {
                 return;
             }
             match k % 6 {
-                0 => free_slot!(w.guards[slot % 3], c::palisade_guard_free),
+                0 => free_guard(&mut w.guards[slot % 3]),
                 1 => free_slot!(w.verdicts[slot % 4], c::palisade_verdict_free),
                 2 => free_slot!(w.streams[slot % 2], c::palisade_stream_free),
                 3 => free_slot!(w.steps[slot % 3], c::palisade_step_free),
@@ -410,7 +446,7 @@ fn op(r: &mut Reader<'_>, w: &mut World) {
 
 fn guard_from_policy(r: &mut Reader<'_>, w: &mut World, slot: usize) {
     let i = slot % w.guards.len();
-    free_slot!(w.guards[i], c::palisade_guard_free);
+    free_guard(&mut w.guards[i]);
     let om = out_mode(r);
     let with_err = r.u8() % 4 != 3;
     let a = arg(r);
@@ -432,7 +468,10 @@ fn guard_from_policy(r: &mut Reader<'_>, w: &mut World, slot: usize) {
         });
         let p: *mut c::palisade_guard = read(&b);
         ensure(!p.is_null(), || "guard_new_from_policy: NULL guard".into());
-        w.guards[i] = Some(Slot { p, meta: false });
+        w.guards[i] = Some(Slot {
+            p,
+            meta: (false, false),
+        });
     } else if with_err {
         let e: *mut c::palisade_error = read(&err);
         ensure(!e.is_null() && !err.untouched(), || {
@@ -491,7 +530,7 @@ fn inspect(r: &mut Reader<'_>, w: &mut World, slot: usize, null: bool) {
     if let Some(b) = got {
         let p: *mut c::palisade_verdict = read(&b);
         ensure(!p.is_null(), || "guard_inspect: NULL verdict".into());
-        let is_default = w.guards[gi].as_ref().is_some_and(|s| s.meta);
+        let is_default = w.guards[gi].as_ref().is_some_and(|s| s.meta.0);
         let expected = match mode {
             Some(m) if is_default => {
                 Some(default_guard().inspect(m, a.bytes).redacted().to_owned())
@@ -927,8 +966,11 @@ fn guard_with_context(r: &mut Reader<'_>, w: &mut World, slot: usize, null: bool
     if let Some(b) = got {
         let p: *mut c::palisade_guard = read(&b);
         ensure(!p.is_null(), || "guard_with_context: NULL".into());
-        free_slot!(w.guards[to], c::palisade_guard_free);
-        w.guards[to] = Some(Slot { p, meta: false });
+        free_guard(&mut w.guards[to]);
+        w.guards[to] = Some(Slot {
+            p,
+            meta: (false, false),
+        });
     }
 }
 
