@@ -18,12 +18,9 @@
 //!    `cargo fuzz list` shows).
 //! 3. Put a few seeds in `fuzz/seeds/<name>/` (see `fuzz/make-seeds.py`).
 //!
-//! Planned targets (not here yet because their APIs are not in the core
-//! yet): `stream` (any chunking of a response gives the same findings and
-//! released text as one-shot inspection: feed `Input { cuts: Vec<u16>,
-//! text: Vec<u8> }` through `guard.stream(...)` and compare with
-//! [`inspect`]'s verdict) and `ffi` (arbitrary pointer/length pairs and
-//! call sequences through the `palisade_*` extern functions).
+//! The `stream` target compares chunked streaming with one-shot
+//! inspection; the `ffi` target drives the C ABI of `palisade-ffi` (its
+//! module is the only one here with `unsafe` code).
 
 #![deny(unsafe_code)]
 
