@@ -118,6 +118,11 @@ pub fn check(input: &Input) {
         .max()
         .unwrap_or(0);
     let bound = guard.stream_holdback() + longest + 3;
+    // The bound is stated in terms of the one-shot findings; when a limit
+    // cut the one-shot verdict short (past `max_findings` it keeps only the
+    // strongest), the finding the stream holds may be one it dropped, and
+    // the bound cannot be computed (fuzz/regressions/stream/README line).
+    let bound_known = one.complete;
 
     let mut s = guard.stream(mode, ctx);
     let mut out = String::new();
@@ -146,7 +151,7 @@ pub fn check(input: &Input) {
         ensure(s.held_bytes() <= pushed, || {
             format!("held {} of {pushed} bytes pushed", s.held_bytes())
         });
-        ensure(stopped || s.held_bytes() <= bound, || {
+        ensure(stopped || !bound_known || s.held_bytes() <= bound, || {
             format!(
                 "held {} bytes (holdback {}, longest finding {longest}) after {pushed} bytes of {}",
                 s.held_bytes(),
