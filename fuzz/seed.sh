@@ -7,7 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 shared="${PALISADE_CORPUS:-$here/../../shared/corpus}"
 per_file="${SEED_SAMPLE:-60}"
-targets=(inspect views decode policy)
+targets=(inspect views decode policy stream ffi)
 for t in "${targets[@]}"; do
   mkdir -p "$here/corpus/$t"
   for d in seeds regressions; do
@@ -43,6 +43,9 @@ for i, t in enumerate(texts):
     put("inspect", bytes([i & 1, 0, 0]) + t)
     if i % 3 == 0:
         put("views", bytes([3, 0]) + t)
+    if i % 3 == 1:
+        # stream: response, default policy, as given, chunks of 7.
+        put("stream", bytes([1, 0, 0, 1, 7, 0, 0]) + t)
 print(f"seed.sh: {len(texts)} texts from {shared}")
 PY
 fi

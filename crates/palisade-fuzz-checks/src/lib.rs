@@ -18,20 +18,19 @@
 //!    `cargo fuzz list` shows).
 //! 3. Put a few seeds in `fuzz/seeds/<name>/` (see `fuzz/make-seeds.py`).
 //!
-//! Planned targets (not here yet because their APIs are not in the core
-//! yet): `stream` (any chunking of a response gives the same findings and
-//! released text as one-shot inspection: feed `Input { cuts: Vec<u16>,
-//! text: Vec<u8> }` through `guard.stream(...)` and compare with
-//! [`inspect`]'s verdict) and `ffi` (arbitrary pointer/length pairs and
-//! call sequences through the `palisade_*` extern functions).
+//! The `stream` target compares chunked streaming with one-shot
+//! inspection; the `ffi` target drives the C ABI of `palisade-ffi` (its
+//! module is the only one here with `unsafe` code).
 
 #![deny(unsafe_code)]
 
 pub mod alloc;
 pub mod decode;
+pub mod ffi;
 pub mod inspect;
 pub mod palette;
 pub mod policy;
+pub mod stream;
 pub mod views;
 
 use arbitrary::{Arbitrary, Unstructured};
@@ -65,6 +64,14 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "policy",
         run: |d| run_with(d, policy::check),
+    },
+    Target {
+        name: "stream",
+        run: |d| run_with(d, stream::check),
+    },
+    Target {
+        name: "ffi",
+        run: |d| run_with(d, ffi::check),
     },
 ];
 
@@ -120,5 +127,13 @@ mod tests {
         let p = policy::Input::arbitrary_take_rest(Unstructured::new(b"\x01{}")).unwrap();
         assert!(p.json);
         assert_eq!(p.text, b"{}");
+        let s = stream::Input::arbitrary_take_rest(Unstructured::new(
+            b"\x01\x82\x00\x01\x07\x00\x01\x00\x01\x00abc",
+        ))
+        .unwrap();
+        assert!(s.response);
+        assert_eq!((s.policy, s.palette), (0x82, 0));
+        assert_eq!(s.chunks, [7, 256]);
+        assert_eq!(s.text, b"abc");
     }
 }
