@@ -269,8 +269,7 @@ fn mixed_words_in(
 fn is_lookalike_letter(c: char) -> bool {
     use unicode_normalization::UnicodeNormalization;
     // Latin letters with diacritics (é, ø, ł) are spelling, not disguise.
-    if matches!(c as u32, 0xC0..=0x24F | 0x1E00..=0x1EFF | 0x2C60..=0x2C7F | 0xA720..=0xA7FF | 0xAB30..=0xAB6F)
-    {
+    if views::is_latin_extended(c) {
         return false;
     }
     match views::fold_char(c) {

@@ -474,8 +474,14 @@ impl Guard {
         findings.extend(limit_findings);
         sort_findings(&mut findings);
         let (scores, action) = self.judge(&findings);
-        let text = String::from_utf8_lossy(input).into_owned();
         let redacted = self.redact(input, &findings);
+        // `redacted()` falls back to the input text only when nothing was
+        // redacted: no second copy of the input otherwise.
+        let text = if redacted.is_some() {
+            String::new()
+        } else {
+            String::from_utf8_lossy(input).into_owned()
+        };
         Verdict {
             action,
             mode,
@@ -873,7 +879,7 @@ fn disguised(slice: &[u8]) -> bool {
     }
     String::from_utf8_lossy(slice).chars().any(|c| {
         !c.is_ascii()
-            && !matches!(c as u32, 0xC0..=0x24F | 0x1E00..=0x1EFF)
+            && !views::is_latin_extended(c)
             && (views::is_ignorable(c)
                 || views::fold_char(c).is_some_and(|r| !r.is_empty() && r.is_ascii()))
     })

@@ -219,6 +219,13 @@ pub(crate) fn fold_char(c: char) -> Option<&'static str> {
         .map(|i| tables::FOLD[i].1)
 }
 
+/// Latin letters with diacritics or extended forms (é, ø, ł, ỹ): spelling,
+/// not disguise, when they fold to an ASCII letter.
+#[inline]
+pub(crate) fn is_latin_extended(c: char) -> bool {
+    matches!(c as u32, 0xC0..=0x24F | 0x1E00..=0x1EFF | 0x2C60..=0x2C7F | 0xA720..=0xA7FF | 0xAB30..=0xAB6F)
+}
+
 #[inline]
 fn is_bidi_control(c: char) -> bool {
     matches!(c as u32, 0x202A..=0x202E | 0x2066..=0x2069 | 0x200E | 0x200F | 0x061C)
