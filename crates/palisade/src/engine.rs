@@ -4,11 +4,11 @@
 
 use crate::detectors::{self, Detector};
 use crate::error::Error;
+use crate::literals::Literals;
 use crate::policy::RuleSpec;
 use crate::types::{Category, Mode, Severity, ViewKind};
 use crate::validators::{self, Validator};
 use crate::views::{self, View};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 
@@ -47,6 +47,10 @@ enum Kind {
     Sequence {
         slots: u8,
         window: usize,
+        /// How far (in folded bytes) a match may reach before the start
+        /// and after the end of its anchor term.
+        before: usize,
+        after: usize,
     },
     Regex {
         re: Regex,
@@ -90,6 +94,8 @@ struct Pat {
     kind: PatKind,
     left: bool,
     right: bool,
+    /// A term of its rule's anchor slot (see [`anchor_slot`]).
+    anchor: bool,
 }
 
 /// A raw hit: a rule matched view bytes, already mapped to the original.
@@ -118,15 +124,16 @@ pub(crate) struct Source<'a> {
 #[derive(Debug)]
 pub(crate) struct Engine {
     pub rules: Vec<Rule>,
-    /// Phrases, terms and keywords for the folded views: ASCII literals in
-    /// a DFA every input goes through; the others in a compact NFA that
-    /// only runs on text with non-ASCII bytes (it cannot match elsewhere).
-    folded_ascii: Option<(AhoCorasick, Vec<Vec<Pat>>)>,
-    folded_other: Option<(AhoCorasick, Vec<Vec<Pat>>)>,
+    /// Phrases and sequence anchor terms for the folded views, ASCII and
+    /// not: every folded view goes through these.
+    anchors_ascii: Option<Literals<Pat>>,
+    anchors_other: Option<Literals<Pat>>,
+    /// Every sequence term: run only around anchors.
+    terms_ascii: Option<Literals<Pat>>,
+    terms_other: Option<Literals<Pat>>,
     /// Regex keywords, run on the folded view of each source.
-    keyword_ac: Option<(AhoCorasick, Vec<Vec<Pat>>)>,
-    squashed_ac: Option<AhoCorasick>,
-    squashed_pats: Vec<Vec<u32>>,
+    keyword_ac: Option<Literals<Pat>>,
+    squashed_ac: Option<Literals<u32>>,
     /// Regex rules without keywords: always run.
     always: Vec<u32>,
     detectors: Vec<u32>,
@@ -214,6 +221,7 @@ impl Engine {
                                 kind: PatKind::Phrase,
                                 left,
                                 right,
+                                anchor: false,
                             },
                         ));
                         let s: String = f.chars().filter(|c| c.is_alphanumeric()).collect();
@@ -231,6 +239,7 @@ impl Engine {
                 if window > 32 {
                     return Err(Error::rule(&spec.id, "`window` must be at most 32 words"));
                 }
+                let first_pat = folded.len();
                 let mut slot_terms: Vec<Vec<String>> = Vec::new();
                 for (k, slot) in spec.sequence.iter().enumerate() {
                     let mut terms = Vec::new();
@@ -254,6 +263,7 @@ impl Engine {
                                     kind: PatKind::Term(k as u8),
                                     left,
                                     right,
+                                    anchor: false,
                                 },
                             ));
                             terms.push(f);
@@ -286,9 +296,24 @@ impl Engine {
                         squashed.push((sq, idx));
                     }
                 }
+                // Only the anchor slot's terms run over the whole text; the
+                // others are looked for around anchors (see `scan_folded`).
+                let anchor = anchor_slot(&slot_terms);
+                for p in &mut folded[first_pat..] {
+                    p.1.anchor = matches!(p.1.kind, PatKind::Term(k) if k as usize == anchor);
+                }
+                let longest = slot_terms
+                    .iter()
+                    .flatten()
+                    .map(String::len)
+                    .max()
+                    .unwrap_or(0);
+                let step = max_gap(window) + longest;
                 Kind::Sequence {
                     slots: spec.sequence.len() as u8,
                     window,
+                    before: anchor * step,
+                    after: (spec.sequence.len() - 1 - anchor) * step,
                 }
             } else if let Some(pattern) = &spec.regex {
                 let case_sensitive = spec.case_sensitive.unwrap_or(sensitive);
@@ -328,6 +353,7 @@ impl Engine {
                             kind: PatKind::Keyword,
                             left: false,
                             right: false,
+                            anchor: false,
                         },
                     ));
                 }
@@ -417,27 +443,35 @@ impl Engine {
             l.dedup();
             l
         };
-        let (ascii, other): (Vec<_>, Vec<_>) = folded.into_iter().partition(|p| p.0.is_ascii());
-        let folded_ascii = match build_ac(ascii, true)? {
-            (Some(ac), pats) => Some((ac, pats)),
-            _ => None,
-        };
-        let folded_other = match build_ac(other, false)? {
-            (Some(ac), pats) => Some((ac, pats)),
-            _ => None,
-        };
-        let (squashed_ac, squashed_pats) = build_ac(squashed, false)?;
-        let keyword_ac = match build_ac(keywords, true)? {
-            (Some(ac), pats) => Some((ac, pats)),
-            _ => None,
-        };
+        // Pass one reads the whole text for phrases and anchor terms; pass
+        // two reads the text around anchors for every term. ASCII literals
+        // go into DFAs; the others into compact NFAs that only run on text
+        // with non-ASCII bytes (they cannot match elsewhere).
+        let anchors: Vec<(String, Pat)> = folded
+            .iter()
+            .filter(|p| matches!(p.1.kind, PatKind::Phrase) || p.1.anchor)
+            .cloned()
+            .collect();
+        let terms: Vec<(String, Pat)> = folded
+            .into_iter()
+            .filter(|p| matches!(p.1.kind, PatKind::Term(_)))
+            .collect();
+        let (ascii, other): (Vec<_>, Vec<_>) = anchors.into_iter().partition(|p| p.0.is_ascii());
+        let anchors_ascii = Literals::build(ascii, true)?;
+        let anchors_other = Literals::build(other, false)?;
+        let (ascii, other): (Vec<_>, Vec<_>) = terms.into_iter().partition(|p| p.0.is_ascii());
+        let terms_ascii = Literals::build(ascii, false)?;
+        let terms_other = Literals::build(other, false)?;
+        let squashed_ac = Literals::build(squashed, false)?;
+        let keyword_ac = Literals::build(keywords, true)?;
         Ok(Engine {
             rules,
-            folded_ascii,
-            folded_other,
+            anchors_ascii,
+            anchors_other,
+            terms_ascii,
+            terms_other,
             keyword_ac,
             squashed_ac,
-            squashed_pats,
             always,
             detectors: dets,
             longest_literal,
@@ -471,14 +505,15 @@ impl Engine {
             }
             if let (Some(sq), Some(ac)) = (&src.squashed, &self.squashed_ac) {
                 let label = if top { ViewKind::Squashed } else { src.label };
-                for m in ac.find_overlapping_iter(sq.text.as_bytes()) {
-                    for &r in &self.squashed_pats[m.pattern().as_usize()] {
+                let text = sq.text.as_bytes();
+                ac.each(text, 0, text.len(), |owners, ms, me| {
+                    for &r in owners {
                         let rule = &self.rules[r as usize];
                         if rule.applies(mode)
                             && rule.reads(ViewKind::Squashed)
                             && (top || rule.reads(src.label))
                         {
-                            let (s, e) = sq.span(m.start(), m.end());
+                            let (s, e) = sq.span(ms, me);
                             hits.push(Hit {
                                 rule: r,
                                 start: s,
@@ -487,7 +522,7 @@ impl Engine {
                             });
                         }
                     }
-                }
+                });
             }
             // Regexes whose keywords were seen, and those that always run.
             let mut digits: Option<usize> = None;
@@ -553,8 +588,8 @@ impl Engine {
         }
     }
 
-    fn scan_folded(
-        &self,
+    fn scan_folded<'a>(
+        &'a self,
         mode: Mode,
         view: &View<'_>,
         label: ViewKind,
@@ -564,78 +599,104 @@ impl Engine {
     ) {
         let text = view.text.as_bytes();
         if keywords {
-            if let Some((ac, pats)) = &self.keyword_ac {
-                for m in ac.find_overlapping_iter(text) {
-                    for pat in &pats[m.pattern().as_usize()] {
+            if let Some(ac) = &self.keyword_ac {
+                ac.each(text, 0, text.len(), |owners, _, _| {
+                    for pat in owners {
                         triggered[pat.rule as usize] = true;
                     }
-                }
+                });
             }
         }
-        let other = if text.is_ascii() {
-            None
-        } else {
-            self.folded_other.as_ref()
+        let ascii = text.is_ascii();
+        let pick = |a: &'a Option<Literals<Pat>>, o: &'a Option<Literals<Pat>>| {
+            a.iter().chain(if ascii { None } else { o.as_ref() })
         };
-        let matches = self
-            .folded_ascii
-            .iter()
-            .chain(other)
-            .flat_map(|(ac, pats)| ac.find_overlapping_iter(text).map(move |m| (m, pats)));
+        // Pass one: phrases, and the anchor terms of sequence rules, whose
+        // neighbourhoods pass two reads.
+        let mut regions: Vec<(usize, usize)> = Vec::new();
+        for ac in pick(&self.anchors_ascii, &self.anchors_other) {
+            ac.each(text, 0, text.len(), |owners, ms, me| {
+                for pat in owners {
+                    let rule = &self.rules[pat.rule as usize];
+                    if !rule.applies(mode)
+                        || !rule.reads(label)
+                        || (pat.left && ms > 0 && is_word_before(text, ms))
+                        || (pat.right && me < text.len() && is_word_after(text, me))
+                    {
+                        continue;
+                    }
+                    match (pat.kind, &rule.kind) {
+                        (PatKind::Phrase, _) => {
+                            let (s, e) = view.span(ms, me);
+                            hits.push(Hit {
+                                rule: pat.rule,
+                                start: s,
+                                end: e,
+                                view: label,
+                            });
+                        }
+                        (PatKind::Term(_), Kind::Sequence { before, after, .. }) => {
+                            regions.push((
+                                ms.saturating_sub(*before),
+                                me.saturating_add(*after).min(text.len()),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+            });
+        }
+        if regions.is_empty() {
+            return;
+        }
+        regions.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(regions.len());
+        for (s, e) in regions {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        // Pass two: every term around the anchors. Terms of a sequence lie
+        // within `before`/`after` of its anchor term, so no match is lost.
+        let mut found: Vec<(usize, usize, u32, u8, bool, bool)> = Vec::new();
+        for ac in pick(&self.terms_ascii, &self.terms_other) {
+            for &(lo, hi) in &merged {
+                ac.each(text, lo, hi, |owners, ms, me| {
+                    for pat in owners {
+                        if let PatKind::Term(slot) = pat.kind {
+                            found.push((me, ms, pat.rule, slot, pat.left, pat.right));
+                        }
+                    }
+                });
+            }
+        }
+        // In order of their end (the ASCII and other automata each report
+        // in that order, not together).
+        found.sort_unstable();
         // Sequence terms seen: (rule, slot, start, end) in view bytes.
         let mut terms: Vec<(u32, u8, usize, usize)> = Vec::new();
         // Per sequence rule, how many leading slots have a term so far.
-        // Matches arrive in order of their end, and a slot's term must
-        // start after the previous slot's term ends, so a term whose slot
-        // is not yet reachable can never complete a sequence: most common
-        // words (`all`, `your`, `the`) are dropped here, unchecked.
-        let mut progress: Vec<u8> = Vec::new();
-        for (m, pats) in matches {
-            for pat in &pats[m.pattern().as_usize()] {
-                let rule = &self.rules[pat.rule as usize];
-                match pat.kind {
-                    PatKind::Term(slot) => {
-                        if progress.is_empty() {
-                            progress.resize(self.rules.len(), 0);
-                        }
-                        let reached = progress[pat.rule as usize];
-                        if slot > reached || !rule.applies(mode) || !rule.reads(label) {
-                            continue;
-                        }
-                        if (pat.left && m.start() > 0 && is_word_before(text, m.start()))
-                            || (pat.right && m.end() < text.len() && is_word_after(text, m.end()))
-                        {
-                            continue;
-                        }
-                        if slot == reached {
-                            progress[pat.rule as usize] = reached + 1;
-                        }
-                        terms.push((pat.rule, slot, m.start(), m.end()));
-                    }
-                    PatKind::Keyword => {
-                        if keywords {
-                            triggered[pat.rule as usize] = true;
-                        }
-                    }
-                    PatKind::Phrase => {
-                        if !rule.applies(mode) || !rule.reads(label) {
-                            continue;
-                        }
-                        if (pat.left && m.start() > 0 && is_word_before(text, m.start()))
-                            || (pat.right && m.end() < text.len() && is_word_after(text, m.end()))
-                        {
-                            continue;
-                        }
-                        let (s, e) = view.span(m.start(), m.end());
-                        hits.push(Hit {
-                            rule: pat.rule,
-                            start: s,
-                            end: e,
-                            view: label,
-                        });
-                    }
-                }
+        // A slot's term must start after the previous slot's term ends, so
+        // a term whose slot is not yet reachable can never complete a
+        // sequence: most common words (`all`, `your`, `the`) are dropped
+        // here, unchecked.
+        let mut progress: Vec<u8> = vec![0; self.rules.len()];
+        for (end, start, r, slot, left, right) in found {
+            let rule = &self.rules[r as usize];
+            let reached = progress[r as usize];
+            if slot > reached || !rule.applies(mode) || !rule.reads(label) {
+                continue;
             }
+            if (left && start > 0 && is_word_before(text, start))
+                || (right && end < text.len() && is_word_after(text, end))
+            {
+                continue;
+            }
+            if slot == reached {
+                progress[r as usize] = reached + 1;
+            }
+            terms.push((r, slot, start, end));
         }
         if terms.is_empty() {
             return;
@@ -643,7 +704,7 @@ impl Engine {
         terms.sort_unstable();
         for group in terms.chunk_by(|a, b| a.0 == b.0) {
             let rule = group[0].0;
-            let Kind::Sequence { slots, window } = self.rules[rule as usize].kind else {
+            let Kind::Sequence { slots, window, .. } = self.rules[rule as usize].kind else {
                 continue;
             };
             let mut last_end = 0usize;
@@ -679,7 +740,7 @@ fn sequence_from(
     // `terms` is sorted by (rule, slot, start, end): each step is a binary
     // search plus a walk bounded by the gap, so long inputs stay linear.
     let mut end = first.3;
-    let max_gap = window * 16 + 2;
+    let max_gap = max_gap(window);
     for slot in 1..slots {
         let lo = terms.partition_point(|t| t.1 < slot || (t.1 == slot && t.2 < end));
         let next = terms[lo..]
@@ -697,6 +758,200 @@ fn sequence_from(
             .unwrap_or(next.3);
     }
     Some(end)
+}
+
+/// Most bytes between one sequence term and the next: `window` words of
+/// ordinary length.
+fn max_gap(window: usize) -> usize {
+    window * 16 + 2
+}
+
+/// Function words: the most frequent words of English text. Sorted.
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "about", "after", "again", "all", "also", "an", "and", "any", "are", "as", "at", "be",
+    "because", "been", "before", "being", "but", "by", "can", "can't", "could", "did", "do",
+    "does", "don't", "each", "even", "for", "from", "had", "has", "have", "he", "her", "here",
+    "his", "how", "i", "i'm", "if", "in", "into", "is", "it", "it's", "its", "just", "me", "more",
+    "most", "my", "no", "not", "now", "of", "on", "one", "only", "or", "other", "our", "out",
+    "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their",
+    "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "up",
+    "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will",
+    "with", "won't", "would", "you", "you're", "your",
+];
+
+/// Frequent English nouns, verbs and adjectives. Sorted.
+const COMMON_WORDS: &[&str] = &[
+    "above",
+    "add",
+    "always",
+    "answer",
+    "area",
+    "ask",
+    "back",
+    "below",
+    "best",
+    "better",
+    "between",
+    "book",
+    "both",
+    "call",
+    "case",
+    "change",
+    "character",
+    "child",
+    "city",
+    "clear",
+    "code",
+    "come",
+    "country",
+    "create",
+    "data",
+    "day",
+    "describe",
+    "detail",
+    "develop",
+    "different",
+    "document",
+    "email",
+    "end",
+    "every",
+    "example",
+    "explain",
+    "fact",
+    "family",
+    "few",
+    "find",
+    "first",
+    "follow",
+    "game",
+    "get",
+    "give",
+    "go",
+    "good",
+    "great",
+    "group",
+    "guide",
+    "help",
+    "history",
+    "home",
+    "idea",
+    "important",
+    "include",
+    "information",
+    "keep",
+    "kind",
+    "know",
+    "large",
+    "last",
+    "let",
+    "life",
+    "like",
+    "line",
+    "list",
+    "little",
+    "long",
+    "look",
+    "make",
+    "man",
+    "many",
+    "may",
+    "message",
+    "method",
+    "might",
+    "mode",
+    "much",
+    "must",
+    "name",
+    "need",
+    "new",
+    "next",
+    "number",
+    "off",
+    "old",
+    "page",
+    "part",
+    "people",
+    "person",
+    "place",
+    "plan",
+    "point",
+    "problem",
+    "process",
+    "program",
+    "provide",
+    "put",
+    "question",
+    "read",
+    "reason",
+    "research",
+    "response",
+    "result",
+    "right",
+    "say",
+    "see",
+    "set",
+    "share",
+    "show",
+    "small",
+    "state",
+    "step",
+    "steps",
+    "still",
+    "story",
+    "study",
+    "system",
+    "take",
+    "teacher",
+    "tell",
+    "text",
+    "thing",
+    "think",
+    "time",
+    "two",
+    "under",
+    "use",
+    "used",
+    "using",
+    "want",
+    "way",
+    "ways",
+    "well",
+    "word",
+    "words",
+    "work",
+    "world",
+    "write",
+    "year",
+];
+
+/// How often a word shows up in ordinary text: 10 for function words, 1
+/// for common words, 0 otherwise (single letters count as function words).
+fn word_weight(w: &str) -> usize {
+    if w.chars().count() < 2 || FUNCTION_WORDS.binary_search(&w).is_ok() {
+        10
+    } else if COMMON_WORDS.binary_search(&w).is_ok() {
+        1
+    } else {
+        0
+    }
+}
+
+/// The slot of a sequence whose terms are rarest in ordinary text, only
+/// this slot's terms are searched in the whole text. A term is as rare as
+/// its rarest word (`as an ai` is rare); a slot is as common as the sum of
+/// its terms; ties go to the longer shortest term, then the earlier slot.
+fn anchor_slot(slot_terms: &[Vec<String>]) -> usize {
+    let score = |terms: &Vec<String>| {
+        let common: usize = terms
+            .iter()
+            .map(|t| t.split(' ').map(word_weight).min().unwrap_or(10))
+            .sum();
+        let shortest = terms.iter().map(|t| t.chars().count()).min().unwrap_or(0);
+        (std::cmp::Reverse(common), shortest)
+    };
+    (0..slot_terms.len())
+        .max_by_key(|&k| (score(&slot_terms[k]), std::cmp::Reverse(k)))
+        .unwrap_or(0)
 }
 
 /// Words in a gap of folded text (whitespace is collapsed to single spaces).
@@ -776,6 +1031,9 @@ fn ceil_char(s: &str, mut i: usize) -> usize {
 }
 
 fn is_word_before(text: &[u8], at: usize) -> bool {
+    if let Some(&b) = text[..at].last().filter(|b| b.is_ascii()) {
+        return b.is_ascii_alphanumeric();
+    }
     let s = floor_char_bytes(text, at);
     std::str::from_utf8(&text[s..at])
         .ok()
@@ -784,11 +1042,16 @@ fn is_word_before(text: &[u8], at: usize) -> bool {
 }
 
 fn is_word_after(text: &[u8], at: usize) -> bool {
+    if let Some(&b) = text.get(at).filter(|b| b.is_ascii()) {
+        return b.is_ascii_alphanumeric();
+    }
     let e = (at + 4).min(text.len());
-    String::from_utf8_lossy(&text[at..e])
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_alphanumeric())
+    let next = &text[at.min(e)..e];
+    let valid = match std::str::from_utf8(next) {
+        Ok(s) => s,
+        Err(err) => std::str::from_utf8(&next[..err.valid_up_to()]).unwrap_or_default(),
+    };
+    valid.chars().next().is_some_and(|c| c.is_alphanumeric())
 }
 
 fn floor_char_bytes(text: &[u8], at: usize) -> usize {
@@ -822,47 +1085,6 @@ fn compile_regex(pattern: &str, case_sensitive: bool) -> Result<Regex, String> {
 /// Builds one automaton over `pats`. `dfa` picks the fastest search (for
 /// the automaton every input goes through) at the cost of memory; the
 /// others use a contiguous NFA, a tenth of the size.
-fn build_ac<T: Clone>(
-    pats: Vec<(String, T)>,
-    dfa: bool,
-) -> Result<(Option<AhoCorasick>, Vec<Vec<T>>), Error> {
-    if pats.is_empty() {
-        return Ok((None, Vec::new()));
-    }
-    // One automaton pattern per distinct string; each lists its owners.
-    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let mut strings: Vec<String> = Vec::new();
-    let mut owners: Vec<Vec<T>> = Vec::new();
-    for (s, t) in pats {
-        let i = *index.entry(s.clone()).or_insert_with(|| {
-            strings.push(s);
-            owners.push(Vec::new());
-            strings.len() - 1
-        });
-        owners[i].push(t);
-    }
-    let ac = AhoCorasick::builder()
-        .match_kind(MatchKind::Standard)
-        .kind(Some(if dfa {
-            AhoCorasickKind::DFA
-        } else {
-            AhoCorasickKind::ContiguousNFA
-        }))
-        .build(&strings)
-        .or_else(|_| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .build(&strings)
-        })
-        .map_err(|e| {
-            Error::rule(
-                "<phrases>",
-                format!("cannot build the phrase automaton: {e}"),
-            )
-        })?;
-    Ok((Some(ac), owners))
-}
-
 /// Strips the `*` wildcards of a folded phrase or term and says which ends
 /// need a word boundary. A leading or trailing `*` lets the literal sit
 /// inside a longer word (`ignor*` matches "ignoring", `*تعليمات` takes
@@ -951,14 +1173,27 @@ mod tests {
     fn default_automata_stay_small() {
         let g = crate::Guard::default();
         let e = g.engine();
-        let folded = e.folded_ascii.as_ref().map_or(0, |a| a.0.memory_usage())
-            + e.folded_other.as_ref().map_or(0, |a| a.0.memory_usage());
-        let squashed = e.squashed_ac.as_ref().map_or(0, |a| a.memory_usage());
+        let folded = [
+            &e.anchors_ascii,
+            &e.anchors_other,
+            &e.terms_ascii,
+            &e.terms_other,
+        ]
+        .iter()
+        .map(|a| a.as_ref().map_or(0, Literals::memory_usage))
+        .sum::<usize>();
+        let squashed = e.squashed_ac.as_ref().map_or(0, Literals::memory_usage);
         // The guard's budget is 16 MB; the automata are most of it.
         assert!(
             folded + squashed < 12 << 20,
             "folded {folded} + squashed {squashed} bytes"
         );
+    }
+
+    #[test]
+    fn common_words_sorted() {
+        assert!(FUNCTION_WORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(COMMON_WORDS.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

@@ -304,7 +304,7 @@ const FLOOD_DISTINCT: usize = 4;
 /// diverge. Separator rules (`- - -`, `| --- |`) and digits do not count.
 pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     let text: &str = &ctx.raw.text;
-    if text.len() < FLOOD_RUN * 2 {
+    if text.len() < FLOOD_RUN * 2 || !may_flood(text) {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -358,6 +358,47 @@ pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     }
     flush(run_start, run_end, run_len, &mut out);
     out
+}
+
+/// A cheap necessary condition for [`token_flood`]: `FLOOD_RUN` tokens in a
+/// row of at most three characters, or one token long enough to repeat a
+/// unit. Ordinary prose fails it in one tight pass.
+fn may_flood(text: &str) -> bool {
+    let b = text.as_bytes();
+    let (mut run, mut len, mut chars) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i <= b.len() {
+        let (space, n) = match b.get(i) {
+            None => (true, 1),
+            Some(&c) if c < 0x80 => (matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'), 1),
+            Some(_) => {
+                let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
+                (c.is_whitespace(), c.len_utf8())
+            }
+        };
+        if space {
+            if len > 0 {
+                if chars <= 3 {
+                    run += 1;
+                    if run >= FLOOD_RUN {
+                        return true;
+                    }
+                } else {
+                    run = 0;
+                }
+            }
+            len = 0;
+            chars = 0;
+        } else {
+            len += n;
+            chars += 1;
+            if len >= 64 {
+                return true;
+            }
+        }
+        i += n;
+    }
+    false
 }
 
 /// The length of the unit a long token repeats (`abcabcabc` -> 3), if it

@@ -480,7 +480,10 @@ impl Guard {
         let text = if redacted.is_some() {
             String::new()
         } else {
-            String::from_utf8_lossy(input).into_owned()
+            match std::str::from_utf8(input) {
+                Ok(s) => s.to_owned(),
+                Err(_) => String::from_utf8_lossy(input).into_owned(),
+            }
         };
         Verdict {
             action,

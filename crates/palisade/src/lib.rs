@@ -74,6 +74,7 @@ mod guard;
 #[doc(hidden)]
 pub mod internal;
 mod keccak;
+mod literals;
 pub mod packs;
 mod policy;
 mod pseudo;

@@ -14,11 +14,83 @@ use std::borrow::Cow;
 use std::rc::Rc;
 use unicode_normalization::UnicodeNormalization;
 
-/// Original byte spans, one entry per view byte.
+/// Original byte spans of a view's bytes, stored as segments: a view is
+/// mostly long runs of bytes copied one for one (ASCII text, lowercased),
+/// which one segment describes however long the run is. Building the map
+/// costs per run, not per byte; looking a byte up is a binary search
+/// (sequential look-ups, as the views built from views make, hit a cached
+/// segment).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Map {
-    start: Vec<u32>,
-    end: Vec<u32>,
+    segs: Vec<Seg>,
+    /// Length of the view text.
+    len: u32,
+    /// The segment of the last look-up.
+    hint: std::cell::Cell<u32>,
+}
+
+/// A run of view bytes from `view` up to the next segment's `view`.
+#[derive(Debug, Clone, Copy)]
+struct Seg {
+    view: u32,
+    start: u32,
+    /// For a linear segment the end of its last byte's span (past
+    /// `start + len` when it absorbed dropped text); otherwise every
+    /// byte's end.
+    end: u32,
+    /// Byte `view + j` spans `start + j .. start + j + 1` (the last byte:
+    /// up to `end`); otherwise every byte spans `start..end`.
+    linear: bool,
+}
+
+impl Map {
+    #[cfg(any(test, feature = "internal-checks"))]
+    fn identity(n: usize) -> Map {
+        let mut m = Map {
+            len: n as u32,
+            ..Map::default()
+        };
+        if n > 0 {
+            m.segs.push(Seg {
+                view: 0,
+                start: 0,
+                end: n as u32,
+                linear: true,
+            });
+        }
+        m
+    }
+
+    /// The segment holding view byte `i` (`i < len`).
+    #[inline]
+    fn seg_of(&self, i: u32) -> usize {
+        let h = self.hint.get() as usize;
+        let within =
+            |k: usize| self.segs[k].view <= i && self.segs.get(k + 1).is_none_or(|n| i < n.view);
+        if h < self.segs.len() && within(h) {
+            return h;
+        }
+        if h + 1 < self.segs.len() && within(h + 1) {
+            self.hint.set(h as u32 + 1);
+            return h + 1;
+        }
+        let k = self.segs.partition_point(|g| g.view <= i).saturating_sub(1);
+        self.hint.set(k as u32);
+        k
+    }
+
+    /// The original span of view byte `i` (`i < len`).
+    #[inline]
+    fn byte(&self, i: u32) -> (u32, u32) {
+        let k = self.seg_of(i);
+        let g = self.segs[k];
+        if !g.linear {
+            return (g.start, g.end);
+        }
+        let o = g.start + (i - g.view);
+        let last = self.segs.get(k + 1).map_or(self.len, |n| n.view) - 1;
+        (o, if i == last { g.end } else { o + 1 })
+    }
 }
 
 /// One rendering of (part of) the input.
@@ -44,16 +116,16 @@ impl<'a> View<'a> {
         match &self.map {
             None => (s, e),
             Some(m) => {
-                if m.start.is_empty() {
+                if m.len == 0 {
                     return (0, 0);
                 }
-                let s = s.min(m.start.len() - 1);
-                if e <= s {
-                    let p = m.start[s] as usize;
-                    return (p, p);
+                let s = s.min(m.len as usize - 1) as u32;
+                let (start, _) = m.byte(s);
+                if e as u32 <= s || e <= s as usize {
+                    return (start as usize, start as usize);
                 }
-                let e = e.min(m.end.len());
-                (m.start[s] as usize, m.end[e - 1] as usize)
+                let e = e.min(m.len as usize) as u32;
+                (start as usize, m.byte(e - 1).1 as usize)
             }
         }
     }
@@ -73,16 +145,25 @@ impl<'a> View<'a> {
                 Err("identity map longer than input".into())
             };
         };
-        if m.start.len() != self.text.len() || m.end.len() != self.text.len() {
+        if m.len as usize != self.text.len() {
             return Err("map length differs from text length".into());
         }
-        for i in 0..m.start.len() {
-            if m.start[i] > m.end[i] || m.end[i] as usize > original_len {
+        if m.segs.first().is_some_and(|g| g.view != 0)
+            || m.segs.windows(2).any(|w| w[0].view >= w[1].view)
+            || (m.len > 0 && m.segs.is_empty())
+        {
+            return Err("map segments out of order".into());
+        }
+        let mut prev = (0u32, 0u32);
+        for i in 0..m.len {
+            let (s, e) = m.byte(i);
+            if s > e || e as usize > original_len {
                 return Err(format!("bad span at {i}"));
             }
-            if i > 0 && (m.start[i] < m.start[i - 1] || m.end[i] < m.end[i - 1]) {
+            if i > 0 && (s < prev.0 || e < prev.1) {
                 return Err(format!("map not monotonic at {i}"));
             }
+            prev = (s, e);
         }
         Ok(())
     }
@@ -92,22 +173,17 @@ impl<'a> View<'a> {
 /// its general path (the checks compare it with the fast paths).
 #[cfg(any(test, feature = "internal-checks"))]
 pub(crate) fn identity_mapped(kind: ViewKind, text: &str) -> View<'_> {
-    let n = text.len() as u32;
     View {
         kind,
         text: Cow::Borrowed(text),
-        map: Some(Rc::new(Map {
-            start: (0..n).collect(),
-            end: (1..n + 1).collect(),
-        })),
+        map: Some(Rc::new(Map::identity(text.len()))),
     }
 }
 
 /// Builds a view text and its map together.
 struct Builder {
     text: String,
-    start: Vec<u32>,
-    end: Vec<u32>,
+    segs: Vec<Seg>,
     /// Start index (in `text`) of the last character pushed.
     last: usize,
     cap: usize,
@@ -118,12 +194,33 @@ impl Builder {
     fn new(capacity: usize, cap: usize) -> Builder {
         Builder {
             text: String::with_capacity(capacity),
-            start: Vec::with_capacity(capacity),
-            end: Vec::with_capacity(capacity),
+            segs: Vec::new(),
             last: 0,
             cap,
             truncated: false,
         }
+    }
+
+    /// Records that view bytes from `at` (`n` of them, one character)
+    /// span `s..e`.
+    #[inline]
+    fn map_char(&mut self, at: usize, n: usize, s: usize, e: usize) {
+        let (at, s, e) = (at as u32, s as u32, e as u32);
+        if let Some(g) = self.segs.last_mut() {
+            if n == 1 && e == s + 1 && g.linear && g.end == s && g.start + (at - g.view) == s {
+                g.end = e;
+                return;
+            }
+            if !g.linear && g.start == s && g.end == e {
+                return;
+            }
+        }
+        self.segs.push(Seg {
+            view: at,
+            start: s,
+            end: e,
+            linear: n == 1 && e == s + 1,
+        });
     }
 
     #[inline]
@@ -134,29 +231,59 @@ impl Builder {
         }
         self.last = self.text.len();
         self.text.push(c);
-        for _ in 0..c.len_utf8() {
-            self.start.push(s as u32);
-            self.end.push(e as u32);
-        }
+        self.map_char(self.last, c.len_utf8(), s, e);
     }
 
+    /// Pushes ASCII `run` whose bytes come one for one from original
+    /// bytes `s..s + run.len()`.
     #[inline]
-    fn push_ascii(&mut self, b: u8, s: usize) {
-        if self.text.len() >= self.cap {
+    fn push_run(&mut self, run: &str, s: usize) {
+        debug_assert!(run.is_ascii());
+        if run.is_empty() {
+            return;
+        }
+        if self.text.len() + run.len() > self.cap {
             self.truncated = true;
             return;
         }
-        self.last = self.text.len();
-        self.text.push(b as char);
-        self.start.push(s as u32);
-        self.end.push(s as u32 + 1);
+        let at = self.text.len();
+        self.text.push_str(run);
+        self.last = self.text.len() - 1;
+        let (at32, s32, n) = (at as u32, s as u32, run.len() as u32);
+        if let Some(g) = self.segs.last_mut() {
+            if g.linear && g.end == s32 && g.start + (at32 - g.view) == s32 {
+                g.end = s32 + n;
+                return;
+            }
+        }
+        self.segs.push(Seg {
+            view: at32,
+            start: s32,
+            end: s32 + n,
+            linear: true,
+        });
     }
 
     /// Extends the span of the last character to `e` (absorbing dropped text).
     #[inline]
     fn absorb(&mut self, e: usize) {
-        for x in &mut self.end[self.last..] {
-            *x = e as u32;
+        let last = self.last as u32;
+        let Some(g) = self.segs.last_mut() else {
+            return;
+        };
+        let e = (e as u32).max(g.end);
+        if g.linear || g.view == last {
+            g.end = e;
+        } else {
+            // The segment holds earlier characters with the same span:
+            // only the last one grows.
+            let start = g.start;
+            self.segs.push(Seg {
+                view: last,
+                start,
+                end: e,
+                linear: false,
+            });
         }
     }
 
@@ -165,12 +292,14 @@ impl Builder {
     }
 
     fn finish<'a>(self, kind: ViewKind) -> View<'a> {
+        let len = self.text.len() as u32;
         View {
             kind,
             text: Cow::Owned(self.text),
             map: Some(Rc::new(Map {
-                start: self.start,
-                end: self.end,
+                segs: self.segs,
+                len,
+                hint: Default::default(),
             })),
         }
     }
@@ -303,7 +432,7 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
         );
     }
     if text.is_ascii() && source.map.is_none() && text.len() <= cap {
-        return (fold_ascii(bytes, kind, &mut sig), sig);
+        return (fold_ascii(text, kind, &mut sig), sig);
     }
     let mut b = Builder::new(text.len() + 16, cap);
     let mut i = 0;
@@ -320,10 +449,7 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
                 if in_space {
                     b.absorb(e);
                 } else {
-                    b.push_ascii(b' ', s);
-                    if let Some(x) = b.end.last_mut() {
-                        *x = e as u32;
-                    }
+                    b.push(' ', s, e);
                     in_space = true;
                 }
             } else if byte < 0x20 || byte == 0x7F {
@@ -440,62 +566,57 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
 /// are lowercased and mapped in bulk; a whitespace run becomes one space
 /// spanning the run; control characters are absorbed into the character
 /// before them. Same output as the general loop, several times faster.
-fn fold_ascii<'a>(bytes: &[u8], kind: ViewKind, sig: &mut Signals) -> View<'a> {
+fn fold_ascii<'a>(text: &str, kind: ViewKind, sig: &mut Signals) -> View<'a> {
+    let bytes = text.as_bytes();
     let n = bytes.len();
-    let mut text: Vec<u8> = Vec::with_capacity(n);
-    let mut start: Vec<u32> = Vec::with_capacity(n);
-    let mut end: Vec<u32> = Vec::with_capacity(n);
-    let ordinary = |b: u8| !(b.is_ascii_whitespace() || b == 0x0B || b < 0x20 || b == 0x7F);
+    let space = |c: u8| c.is_ascii_whitespace() || c == 0x0B;
+    let ordinary = |c: u8| !(space(c) || c < 0x20 || c == 0x7F);
+    // Every byte translated in one pass; the kept ones are then copied in
+    // runs: only dropped bytes (controls, whitespace after the first of a
+    // run) break a run, so prose costs a few runs per paragraph.
+    let low: Vec<u8> = bytes
+        .iter()
+        .map(|&c| {
+            if space(c) {
+                b' '
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    let low = String::from_utf8(low).unwrap_or_default();
+    let mut b = Builder::new(n, usize::MAX);
+    // Whether the current run of non-ordinary bytes has kept its space.
+    let mut spaced = false;
     let mut i = 0;
     while i < n {
         let s = i;
-        while i < n && ordinary(bytes[i]) {
+        while i < n {
+            let c = bytes[i];
+            if ordinary(c) {
+                spaced = false;
+            } else if space(c) && !spaced {
+                spaced = true;
+            } else {
+                break;
+            }
             i += 1;
         }
-        if i > s {
-            text.extend(bytes[s..i].iter().map(u8::to_ascii_lowercase));
-            start.extend(s as u32..i as u32);
-            end.extend(s as u32 + 1..i as u32 + 1);
-        }
-        if i == n {
-            break;
-        }
-        // A run of whitespace and control characters.
-        let s = i;
-        let mut space = false;
-        while i < n && !ordinary(bytes[i]) {
-            let b = bytes[i];
-            if b.is_ascii_whitespace() || b == 0x0B {
-                if !space {
-                    // Controls before the first space are absorbed by the
-                    // character before the run.
-                    if let Some(e) = end.last_mut() {
-                        *e = i as u32;
-                    }
-                    text.push(b' ');
-                    start.push(i as u32);
-                    end.push(i as u32 + 1);
-                    space = true;
-                }
-            } else {
+        b.push_run(&low[s..i], s);
+        while i < n {
+            let c = bytes[i];
+            if ordinary(c) || (space(c) && !spaced) {
+                break;
+            }
+            if !space(c) {
                 sig.invisible += 1;
             }
             i += 1;
         }
-        // The last character pushed (the space, or the one before the run)
-        // absorbs the rest of the run.
-        if let Some(e) = end.last_mut() {
-            *e = i as u32;
-        }
-        let _ = s;
+        // The last character pushed absorbs the dropped bytes.
+        b.absorb(i);
     }
-    // Only ASCII bytes were pushed.
-    let text = String::from_utf8(text).unwrap_or_default();
-    View {
-        kind,
-        text: Cow::Owned(text),
-        map: Some(Rc::new(Map { start, end })),
-    }
+    b.finish(kind)
 }
 
 /// True when folding ASCII `bytes` maps each byte to exactly one byte:
