@@ -364,39 +364,25 @@ pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
 /// row of at most three characters, or one token long enough to repeat a
 /// unit. Ordinary prose fails it in one tight pass.
 fn may_flood(text: &str) -> bool {
-    let b = text.as_bytes();
-    let (mut run, mut len, mut chars) = (0usize, 0usize, 0usize);
-    let mut i = 0;
-    while i <= b.len() {
-        let (space, n) = match b.get(i) {
-            None => (true, 1),
-            Some(&c) if c < 0x80 => (matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'), 1),
-            Some(_) => {
-                let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
-                (c.is_whitespace(), c.len_utf8())
-            }
-        };
-        if space {
-            if len > 0 {
-                if chars <= 3 {
-                    run += 1;
-                    if run >= FLOOD_RUN {
-                        return true;
-                    }
-                } else {
-                    run = 0;
-                }
-            }
-            len = 0;
-            chars = 0;
-        } else {
-            len += n;
-            chars += 1;
-            if len >= 64 {
+    let mut run = 0usize;
+    let space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    for tok in text.as_bytes().split(space) {
+        if tok.is_empty() {
+            continue;
+        }
+        if tok.len() >= 64 {
+            return true;
+        }
+        // A token with non-ASCII bytes may hold Unicode spaces: it counts
+        // as short.
+        if tok.len() <= 3 || !tok.is_ascii() {
+            run += 1;
+            if run >= FLOOD_RUN {
                 return true;
             }
+        } else {
+            run = 0;
         }
-        i += n;
     }
     false
 }
