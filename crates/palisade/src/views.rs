@@ -248,6 +248,9 @@ pub(crate) struct Signals {
     pub confusables: usize,
     /// Characters NFKC changes (full-width, mathematical letters...).
     pub compat: usize,
+    /// Combining marks stacked on ASCII letters (dropped by the fold and
+    /// by the clean view).
+    pub marks: usize,
     pub truncated: bool,
 }
 
@@ -378,6 +381,7 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
             continue;
         }
         if is_mark(c) && b.last_char().is_some_and(|p| p.is_ascii_alphabetic()) {
+            sig.marks += 1;
             b.absorb(e);
             continue;
         }
@@ -522,15 +526,20 @@ pub(crate) fn needs_clean(source: &View<'_>) -> bool {
     if t.is_ascii() {
         return false;
     }
+    let mut prev_ascii_letter = false;
     t.chars().any(|c| {
+        let after_letter = std::mem::replace(&mut prev_ascii_letter, c.is_ascii_alphabetic());
         !c.is_ascii()
             && (is_ignorable(c)
+                || (after_letter && is_mark(c))
                 || fold_char(c).is_some() && !std::iter::once(c).nfkc().eq(std::iter::once(c)))
     })
 }
 
 /// The `clean` view: invisible characters dropped, NFKC applied per
-/// character, case kept. Secrets and personal data are read here.
+/// character, combining marks stacked on ASCII letters dropped (as the fold
+/// drops them: `e\u{301}nd` reads `end`), case kept. Secrets and personal
+/// data are read here.
 pub(crate) fn clean<'a>(source: &View<'_>, cap: usize) -> View<'a> {
     let text: &str = &source.text;
     let mut b = Builder::new(text.len(), cap);
@@ -542,7 +551,9 @@ pub(crate) fn clean<'a>(source: &View<'_>, cap: usize) -> View<'a> {
         let (s, e) = orig(source, i, i + n);
         if c.is_ascii() {
             b.push(c, s, e);
-        } else if is_ignorable(c) {
+        } else if is_ignorable(c)
+            || (is_mark(c) && b.last_char().is_some_and(|p| p.is_ascii_alphabetic()))
+        {
             if !b.text.is_empty() {
                 b.absorb(e);
             }
