@@ -1075,13 +1075,15 @@ pub(crate) fn despace<'a>(folded: &View<'_>) -> Option<View<'a>> {
     let text: &str = &folded.text;
     let b = text.as_bytes();
     // A space is dropped when it is a single original space between two
-    // single-letter tokens.
+    // single-letter tokens. Punctuation ends a token too: the last letter
+    // of `s y s t e m:` or the first of `"i g n o r e` is one of the run.
+    let edge = |j: usize| b[j] == b' ' || b[j].is_ascii_punctuation();
     let single = |i: usize| -> bool {
         // `i` is the index of a one-byte alphanumeric token.
         i < b.len()
             && b[i].is_ascii_alphanumeric()
-            && (i == 0 || b[i - 1] == b' ')
-            && (i + 1 >= b.len() || b[i + 1] == b' ')
+            && (i == 0 || edge(i - 1))
+            && (i + 1 >= b.len() || edge(i + 1))
     };
     let narrow = |i: usize| -> bool {
         let (s, e) = folded.span(i, i + 1);
