@@ -142,9 +142,8 @@ fn read_view<'a>(ctx: &'a Context<'a>) -> &'a crate::views::View<'a> {
 /// the letters of each spaced word are joined into one token again.
 fn line_tokens(line: &str) -> Vec<(usize, usize)> {
     let toks: Vec<(usize, usize)> = token_spans(line).collect();
-    let single = |t: &(usize, usize)| {
-        t.1 - t.0 == 1 && line.as_bytes()[t.0].is_ascii_alphanumeric()
-    };
+    let single =
+        |t: &(usize, usize)| t.1 - t.0 == 1 && line.as_bytes()[t.0].is_ascii_alphanumeric();
     // Spaced-out text: a run of single letters one space apart.
     let mut run = 0usize;
     let mut spaced = false;
@@ -528,6 +527,23 @@ mod tests {
             ),
             0
         );
+    }
+
+    #[test]
+    fn spaced_and_leet_tokens() {
+        let line = "S u r e,].[   o k   f i n e";
+        let toks: Vec<String> = line_tokens(line)
+            .into_iter()
+            .map(|(s, e)| normalise_token(&line[s..e], false).into_owned())
+            .collect();
+        assert_eq!(toks, ["Sure,].[", "ok", "fine"]);
+        // Ordinary text keeps its one-letter words apart.
+        let line = "I am a cat";
+        assert_eq!(line_tokens(line).len(), 4);
+        assert_eq!(normalise_token("5ur3,].[", true), "sure,].[");
+        assert_eq!(normalise_token("5ur3,].[", false), "5ur3,].[");
+        assert_eq!(normalise_token("mp3", true), "mpe");
+        assert_eq!(normalise_token("2024", true), "2024");
     }
 
     #[test]
