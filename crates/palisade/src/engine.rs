@@ -201,6 +201,12 @@ impl Engine {
                 Some(m) => (m.contains(&Mode::Prompt), m.contains(&Mode::Response)),
             };
             let sensitive = matches!(spec.category, Category::Secret | Category::Pii);
+            // A rule that does not read the squashed view needs no squashed
+            // literals (they are most of that automaton's size).
+            let squash_ok = spec
+                .views
+                .as_deref()
+                .is_none_or(|v| v.contains(&ViewKind::Squashed));
             let kind = if !spec.phrases.is_empty() {
                 for (k, phrase) in spec.phrases.iter().enumerate() {
                     let expanded = expand(phrase)
@@ -225,7 +231,7 @@ impl Engine {
                             },
                         ));
                         let s: String = f.chars().filter(|c| c.is_alphanumeric()).collect();
-                        if s.len() >= MIN_SQUASHED {
+                        if squash_ok && s.len() >= MIN_SQUASHED {
                             squashed.push((s, idx));
                         }
                     }
@@ -292,7 +298,7 @@ impl Engine {
                 }
                 for c in combos {
                     let sq: String = c.chars().filter(|c| c.is_alphanumeric()).collect();
-                    if sq.len() >= MIN_SQUASHED {
+                    if squash_ok && sq.len() >= MIN_SQUASHED {
                         squashed.push((sq, idx));
                     }
                 }

@@ -32,7 +32,11 @@ struct Tok {
 /// Code and formulas balance their brackets; emoticons and list markers
 /// (`:)`, `1)`) are not counted.
 pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
-    let text: &str = &ctx.raw.text;
+    let view = read_view(ctx);
+    let text: &str = &view.text;
+    // Digits standing for letters (`5ur3`) are read as letters only when
+    // the fold saw leet inside words: plain text keeps its digits.
+    let leet = ctx.sources.first().is_some_and(|s| s.deleet.is_some());
     if text
         .bytes()
         .filter(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}'))
@@ -52,15 +56,11 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
         }
         toks.clear();
         let mut stack: Vec<(u8, usize)> = Vec::new();
-        for (s, e) in token_spans(line) {
-            // Combining marks stacked on letters do not change a token's shape.
-            let stripped: String;
-            let t = if line[s..e].chars().any(is_combining) {
-                stripped = line[s..e].chars().filter(|&c| !is_combining(c)).collect();
-                stripped.as_str()
-            } else {
-                &line[s..e]
-            };
+        for (s, e) in line_tokens(line) {
+            // Combining marks stacked on letters, the gaps of spaced-out
+            // letters and leet digits do not change a token's shape.
+            let norm = normalise_token(&line[s..e], leet);
+            let t: &str = &norm;
             let ignored = is_emoticon_or_marker(t);
             let idx = toks.len();
             toks.push(Tok {
@@ -125,10 +125,102 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
     }
     out.into_iter()
         .map(|(s, e, v)| {
-            let (a, b) = ctx.raw.span(s, e);
+            let (a, b) = view.span(s, e);
             (a, b, v)
         })
         .collect()
+}
+
+/// The text the statistics read: the input's `clean` view (full-width
+/// forms and other compatibility characters normalised, invisible
+/// characters dropped), or the raw text when there is none.
+fn read_view<'a>(ctx: &'a Context<'a>) -> &'a crate::views::View<'a> {
+    ctx.sources.first().map_or(ctx.raw, |s| &s.clean)
+}
+
+/// Tokens of `line`; when the line spaces its letters out (`S u r e ,]`),
+/// the letters of each spaced word are joined into one token again.
+fn line_tokens(line: &str) -> Vec<(usize, usize)> {
+    let toks: Vec<(usize, usize)> = token_spans(line).collect();
+    let single =
+        |t: &(usize, usize)| t.1 - t.0 == 1 && line.as_bytes()[t.0].is_ascii_alphanumeric();
+    // Spaced-out text: a run of single letters one space apart.
+    let mut run = 0usize;
+    let mut spaced = false;
+    for (k, t) in toks.iter().enumerate() {
+        if single(t) && (run == 0 || toks[k - 1].1 + 1 == t.0) {
+            run += 1;
+            if run >= 4 {
+                spaced = true;
+                break;
+            }
+        } else {
+            run = usize::from(single(t));
+        }
+    }
+    if !spaced {
+        return toks;
+    }
+    let b = line.as_bytes();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(toks.len());
+    // Whether the last piece joined into the current token was one letter.
+    let mut last_single = false;
+    for t in toks {
+        let t_single = single(&t);
+        if let Some(cur) = out.last_mut() {
+            let one_gap = cur.1 + 1 == t.0 && b[cur.1] == b' ';
+            if one_gap
+                && b[cur.1 - 1].is_ascii_alphanumeric()
+                && b[t.0].is_ascii_alphanumeric()
+                && (last_single || t_single)
+            {
+                cur.1 = t.1;
+                last_single = t_single;
+                continue;
+            }
+        }
+        out.push(t);
+        last_single = t_single;
+    }
+    out
+}
+
+/// A token as its statistics should see it: combining marks dropped, the
+/// single spaces of a joined spaced-out word removed and, with `leet`,
+/// digits next to letters read as the letters they stand for.
+fn normalise_token(t: &str, leet: bool) -> std::borrow::Cow<'_, str> {
+    let spaced = t.contains(' ');
+    let marks = !t.is_ascii() && t.chars().any(is_combining);
+    let digits = leet && t.bytes().any(|b| leet_letter(b).is_some());
+    if !spaced && !marks && !digits {
+        return std::borrow::Cow::Borrowed(t);
+    }
+    let chars: Vec<char> = t
+        .chars()
+        .filter(|&c| c != ' ' && !is_combining(c))
+        .collect();
+    let letter = |k: usize| chars.get(k).is_some_and(|c| c.is_alphabetic());
+    let mut out = String::with_capacity(t.len());
+    for (k, &c) in chars.iter().enumerate() {
+        match u8::try_from(c).ok().and_then(leet_letter) {
+            Some(l) if digits && ((k > 0 && letter(k - 1)) || letter(k + 1)) => out.push(l),
+            _ => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The letter a leet digit stands for.
+fn leet_letter(b: u8) -> Option<char> {
+    Some(match b {
+        b'0' => 'o',
+        b'1' => 'i',
+        b'3' => 'e',
+        b'4' => 'a',
+        b'5' => 's',
+        b'7' => 't',
+        _ => return None,
+    })
 }
 
 fn is_combining(c: char) -> bool {
@@ -303,7 +395,8 @@ const FLOOD_DISTINCT: usize = 4;
 /// used to push instructions out of a model's attention or to make it
 /// diverge. Separator rules (`- - -`, `| --- |`) and digits do not count.
 pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
-    let text: &str = &ctx.raw.text;
+    let view = read_view(ctx);
+    let text: &str = &view.text;
     if text.len() < FLOOD_RUN * 2 || !may_flood(text) {
         return Vec::new();
     }
@@ -315,7 +408,7 @@ pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     let mut distinct: Vec<&str> = Vec::new();
     let flush = |s: usize, e: usize, n: usize, out: &mut Vec<(usize, usize, ViewKind)>| {
         if n >= FLOOD_RUN {
-            let (a, b) = ctx.raw.span(s, e);
+            let (a, b) = view.span(s, e);
             out.push((a, b, ViewKind::Raw));
         }
     };
@@ -323,7 +416,7 @@ pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
         let t = &text[s..e];
         if let Some(unit) = repeated_unit(t) {
             if t.len() / unit >= FLOOD_RUN / 2 {
-                let (a, b) = ctx.raw.span(s, e);
+                let (a, b) = view.span(s, e);
                 out.push((a, b, ViewKind::Raw));
             }
         }
@@ -461,6 +554,23 @@ mod tests {
             ),
             0
         );
+    }
+
+    #[test]
+    fn spaced_and_leet_tokens() {
+        let line = "S u r e,].[   o k   f i n e";
+        let toks: Vec<String> = line_tokens(line)
+            .into_iter()
+            .map(|(s, e)| normalise_token(&line[s..e], false).into_owned())
+            .collect();
+        assert_eq!(toks, ["Sure,].[", "ok", "fine"]);
+        // Ordinary text keeps its one-letter words apart.
+        let line = "I am a cat";
+        assert_eq!(line_tokens(line).len(), 4);
+        assert_eq!(normalise_token("5ur3,].[", true), "sure,].[");
+        assert_eq!(normalise_token("5ur3,].[", false), "5ur3,].[");
+        assert_eq!(normalise_token("mp3", true), "mpe");
+        assert_eq!(normalise_token("2024", true), "2024");
     }
 
     #[test]

@@ -310,7 +310,13 @@ impl Guard {
         // (invisible, compatibility forms); only then is the exact check
         // worth its per-character look-ups.
         let maybe_clean = sig.truncated
-            || sig.invisible + sig.tags + sig.variation_selectors + sig.bidi + sig.compat > 0;
+            || sig.invisible
+                + sig.tags
+                + sig.variation_selectors
+                + sig.bidi
+                + sig.compat
+                + sig.marks
+                > 0;
         let clean = if maybe_clean && views::needs_clean(&raw) {
             views::clean(&raw, cap)
         } else {
