@@ -117,7 +117,7 @@ pub fn check(input: &Input) {
         .map(|f| f.end - f.start)
         .max()
         .unwrap_or(0);
-    let bound = guard.stream_holdback() + longest + 3;
+    let bound = guard.stream_holdback() + 3 * longest + 3;
     // The bound is stated in terms of the one-shot findings; when a limit
     // cut the one-shot verdict short (past `max_findings` it keeps only the
     // strongest), the finding the stream holds may be one it dropped, and
@@ -237,21 +237,7 @@ fn compare(
     if !exact {
         return;
     }
-    // KNOWN GAP (fuzz/regressions/README.md; input not committed, it holds
-    // corpus text; not fixed yet): under `max_match_bytes = 64`, a long text of repeated
-    // "ignore previous instructions " with hex and base64 runs in between
-    // made one-shot report `injection.override.ignore-previous` as 0..29
-    // (with the trailing space) where the stream, fed byte by byte, reported
-    // 0..28; same rule, same starts, every end one byte short. Until the
-    // cause is found (a hit from another view, wider by one byte, that
-    // only the whole-text inspection sees), ends are compared only when the
-    // (rule, start) sets differ; the starts, rules and released text are
-    // still checked exactly.
-    let starts = |fs: &[palisade::Finding]| -> BTreeSet<(String, usize)> {
-        spans(fs).into_iter().map(|(r, s, _)| (r, s)).collect()
-    };
-    let same =
-        spans(&v.findings) == spans(&one.findings) || starts(&v.findings) == starts(&one.findings);
+    let same = spans(&v.findings) == spans(&one.findings);
     ensure(same, || {
         format!(
             "findings differ for {} ({})\nstream:   {:?}\none-shot: {:?}",

@@ -461,13 +461,20 @@ impl Engine {
             // Folded view: phrases, sequence terms and keywords.
             let label = if top { ViewKind::Folded } else { src.label };
             self.scan_folded(mode, &src.folded, label, true, &mut triggered, hits);
+            // Hits from the gated views count only where the gate's test
+            // passes on their own text (`views::local_gate`): they do not
+            // depend on text elsewhere, as streams need.
             if let Some(d) = &src.despaced {
                 let label = if top { ViewKind::Squashed } else { src.label };
+                let n = hits.len();
                 self.scan_folded(mode, d, label, false, &mut triggered, hits);
+                keep_local(hits, n, &src.folded, views::Gate::Despace);
             }
             if let Some(d) = &src.deleet {
                 let label = if top { ViewKind::Deleet } else { src.label };
+                let n = hits.len();
                 self.scan_folded(mode, d, label, false, &mut triggered, hits);
+                keep_local(hits, n, &src.folded, views::Gate::Deleet);
             }
             if let (Some(sq), Some(ac)) = (&src.squashed, &self.squashed_ac) {
                 let label = if top { ViewKind::Squashed } else { src.label };
@@ -479,6 +486,9 @@ impl Engine {
                             && (top || rule.reads(src.label))
                         {
                             let (s, e) = sq.span(m.start(), m.end());
+                            if !views::local_gate(&src.folded, views::Gate::Squash, s, e) {
+                                continue;
+                            }
                             hits.push(Hit {
                                 rule: r,
                                 start: s,
@@ -663,6 +673,17 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+/// Drops the hits from `hits[n..]` whose text fails `gate` locally.
+fn keep_local(hits: &mut Vec<Hit>, n: usize, folded: &View<'_>, gate: views::Gate) {
+    if hits.len() > n {
+        let tail = hits.split_off(n);
+        hits.extend(
+            tail.into_iter()
+                .filter(|h| views::local_gate(folded, gate, h.start, h.end)),
+        );
     }
 }
 

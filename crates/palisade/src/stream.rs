@@ -33,6 +33,17 @@ use crate::verdict::{Finding, Verdict};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Bytes at the end of a window where a hit is taken to go on past it
+/// (more than the widest gap a detector bridges, 64 bytes, plus a
+/// character).
+const EDGE: usize = 96;
+
+/// A finding in progress may hold back at most this many margins.
+const HOLD_FACTOR: usize = 16;
+
+/// The limit finding of a stream that held back too long.
+const HOLD_RULE: &str = "limits.stream_hold";
+
 /// What one [`StreamInspector::push`] or [`StreamInspector::finish`] gives.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
@@ -81,6 +92,9 @@ pub struct StreamInspector {
     margin: usize,
     /// Bytes committed per window.
     zone: usize,
+    /// Extra right context of the next window: grows while a hit reaches
+    /// the window's end.
+    ext: usize,
     max_input: usize,
     /// Original bytes from `base` on.
     buf: Vec<u8>,
@@ -125,6 +139,7 @@ impl Guard {
                 .map(|c| Arc::new(self.compile_context(c))),
             margin,
             zone: margin,
+            ext: 0,
             max_input: self.policy().limits.max_input_bytes,
             buf: Vec::new(),
             base: 0,
@@ -146,10 +161,11 @@ impl Guard {
 
     /// Most bytes a stream holds back when no finding is in progress: twice
     /// the margin, `limits.max_match_bytes` (or four times the longest rule
-    /// phrase, if that is more). A finding in progress can hold back up to
-    /// its own length more.
+    /// phrase, if that is more), plus 96 bytes. A finding in progress of `n`
+    /// bytes can hold back up to `3 n` more (its own length, and a window
+    /// grown to see where it ends), at most 16 margins in all.
     pub fn stream_holdback(&self) -> usize {
-        2 * self.stream_margin()
+        2 * self.stream_margin() + EDGE
     }
 }
 
@@ -167,11 +183,12 @@ impl StreamInspector {
         self.check_size();
         loop {
             let end = self.scan_end();
-            if end < self.committed + self.zone + self.margin {
+            let ze = self.committed + self.zone;
+            let we = ze + self.margin + EDGE + self.ext;
+            if end < we {
                 break;
             }
-            let ze = self.committed + self.zone;
-            self.window(ze, ze + self.margin, false, &mut step);
+            self.window(ze, we, false, &mut step);
         }
         self.release(&mut step, false);
         self.trim();
@@ -289,6 +306,12 @@ impl StreamInspector {
     }
 
     /// Inspects the window around zone `[committed, ze)`, ending at `we`.
+    /// When a hit starting in the zone reaches the last [`EDGE`] bytes of
+    /// the window (it may go on), nothing is taken: the window grows (the
+    /// right context doubles) and is inspected again once the input reaches
+    /// its new end, up to [`HOLD_FACTOR`] × the margin; past that the stream
+    /// gives up on the finding with a `limits.stream_hold` finding and
+    /// stops (fails closed).
     fn window(&mut self, ze: usize, we: usize, last: bool, step: &mut Step) {
         let ws = self.safe_floor(self.committed.saturating_sub(self.margin), self.base);
         let ws = ws.max(self.base);
@@ -314,6 +337,28 @@ impl StreamInspector {
                     .then_some(h)
             })
             .collect();
+        if !last && new.iter().any(|h| h.end + EDGE > we) {
+            let ext = (2 * self.ext).max(self.margin);
+            if we - self.committed + ext - self.ext <= HOLD_FACTOR * self.margin {
+                // A hit may go on past the window: look again with more.
+                self.ext = ext;
+                return;
+            }
+            if !self.limit_findings.iter().any(|f| f.rule == HOLD_RULE) {
+                self.limit_findings.push(limit_finding(
+                    HOLD_RULE,
+                    self.committed,
+                    we,
+                    format!(
+                        "a finding went on past {} bytes of held-back text; the stream stopped",
+                        HOLD_FACTOR * self.margin
+                    ),
+                ));
+            }
+            // Fail closed: the held text cannot be shown to be safe.
+            self.stopped = true;
+        }
+        self.ext = 0;
         new.sort_by_key(|h| (h.rule, h.start, h.view, h.end));
         for h in new {
             match self.open.get_mut(&h.rule) {

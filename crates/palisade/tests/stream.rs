@@ -166,16 +166,10 @@ fn text_and_cuts() -> impl Strategy<Value = (Vec<u8>, Vec<usize>, bool)> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
-    /// Windows of 256 bytes. KNOWN DIVERGENCE (not fixed yet): the guard
-    /// builds the `squashed` and `deleet` views only when the WHOLE text
-    /// shows separators or leet characters (`views::needs_squash`,
-    /// `needs_deleet`), so a trigger far away can add a squashed hit that
-    /// stretches a finding's end over trailing punctuation, or a match
-    /// across separators; a window without the trigger does not. Exact
-    /// equivalence needs those gates to be local (or the views always
-    /// built). Run with `--ignored` to see it.
+    /// Windows of 256 bytes: findings of every view (squashed, deleet,
+    /// despaced, decoded) and detector runs fall inside one window, and
+    /// the result is the one-shot result for every chunking.
     #[test]
-    #[ignore = "squashed/deleet view gates are whole-text; see comment"]
     fn stream_equals_one_shot((text, cuts, with_ctx) in text_and_cuts()) {
         let guard = small_margin_guard();
         let ctx = context();
