@@ -240,11 +240,11 @@ fn compare(
     let same = spans(&v.findings) == spans(&one.findings);
     ensure(same, || {
         format!(
-            "findings differ for {} ({})\nstream:   {:?}\none-shot: {:?}",
+            "findings differ for {} ({})\nstream only:   {:?}\none-shot only: {:?}",
             show(text),
             cuts(),
-            spans(&v.findings),
-            spans(&one.findings)
+            spans(&v.findings).difference(&spans(&one.findings)).collect::<Vec<_>>(),
+            spans(&one.findings).difference(&spans(&v.findings)).collect::<Vec<_>>()
         )
     });
     ensure(v.action == one.action && v.scores == one.scores, || {

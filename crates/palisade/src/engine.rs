@@ -656,11 +656,12 @@ impl Engine {
             let Kind::Sequence { slots, window } = self.rules[rule as usize].kind else {
                 continue;
             };
-            let mut last_end = 0usize;
+            // Every first term that completes a sequence gives a hit (not
+            // only those after the previous hit's end): which terms start
+            // hits must not depend on a chain of hits reaching back to the
+            // start of the text, or a stream, which sees windows, would
+            // find others. Overlapping hits merge into one finding.
             for first in group.iter().filter(|t| t.1 == 0) {
-                if first.2 < last_end {
-                    continue;
-                }
                 if let Some(end) = sequence_from(text, group, first, slots, window) {
                     let (s, e) = view.span(first.2, end);
                     hits.push(Hit {
@@ -669,7 +670,6 @@ impl Engine {
                         end: e,
                         view: label,
                     });
-                    last_end = end;
                 }
             }
         }

@@ -344,19 +344,8 @@ impl StreamInspector {
                 self.ext = ext;
                 return;
             }
-            if !self.limit_findings.iter().any(|f| f.rule == HOLD_RULE) {
-                self.limit_findings.push(limit_finding(
-                    HOLD_RULE,
-                    self.committed,
-                    we,
-                    format!(
-                        "a finding went on past {} bytes of held-back text; the stream stopped",
-                        HOLD_FACTOR * self.margin
-                    ),
-                ));
-            }
             // Fail closed: the held text cannot be shown to be safe.
-            self.stopped = true;
+            self.hold_limit(self.committed, we);
         }
         self.ext = 0;
         new.sort_by_key(|h| (h.rule, h.start, h.view, h.end));
@@ -371,6 +360,7 @@ impl StreamInspector {
             }
         }
         self.committed = ze;
+        self.cap_open(step);
         // A hit no later hit (starting at `ze` or after) can merge into.
         let done: Vec<u32> = self
             .open
@@ -386,6 +376,42 @@ impl StreamInspector {
         self.check_block();
         if !last {
             self.release(step, false);
+        }
+    }
+
+    /// Notes a held-back limit hit: the stream reports it once with a
+    /// `limits.stream_hold` finding and stops (fails closed).
+    fn hold_limit(&mut self, start: usize, end: usize) {
+        if !self.limit_findings.iter().any(|f| f.rule == HOLD_RULE) {
+            self.limit_findings.push(limit_finding(
+                HOLD_RULE,
+                start,
+                end,
+                format!(
+                    "a finding went on past {} bytes of held-back text; the stream stopped",
+                    HOLD_FACTOR * self.margin
+                ),
+            ));
+        }
+        self.stopped = true;
+    }
+
+    /// A merged hit still growing (overlapping hits, one after another)
+    /// holds the text back from its start; past [`HOLD_FACTOR`] margins it
+    /// becomes a finding as it stands and the stream stops.
+    fn cap_open(&mut self, step: &mut Step) {
+        let limit = HOLD_FACTOR * self.margin;
+        let long: Vec<u32> = self
+            .open
+            .iter()
+            .filter(|(_, h)| self.committed.saturating_sub(h.start) > limit)
+            .map(|(r, _)| *r)
+            .collect();
+        for r in long {
+            if let Some(h) = self.open.remove(&r) {
+                self.hold_limit(h.start, self.committed);
+                self.finalize(h, step);
+            }
         }
     }
 
