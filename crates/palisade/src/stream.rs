@@ -38,6 +38,11 @@ use std::sync::Arc;
 /// character).
 const EDGE: usize = 96;
 
+/// Text before a match that rules read (a secret's cue words, up to
+/// `validators::CUE_LOOKBACK`; the words before a link, 300 bytes), with
+/// room to spare: every window starts at least this far before its zone.
+const LOOKBACK: usize = crate::validators::CUE_LOOKBACK + 128;
+
 /// A finding in progress may hold back at most this many margins.
 const HOLD_FACTOR: usize = 16;
 
@@ -92,6 +97,8 @@ pub struct StreamInspector {
     margin: usize,
     /// Bytes committed per window.
     zone: usize,
+    /// Left context of a window: the margin, or [`LOOKBACK`] if more.
+    left: usize,
     /// Extra right context of the next window: grows while a hit reaches
     /// the window's end.
     ext: usize,
@@ -139,6 +146,7 @@ impl Guard {
                 .map(|c| Arc::new(self.compile_context(c))),
             margin,
             zone: margin,
+            left: margin.max(LOOKBACK),
             ext: 0,
             max_input: self.policy().limits.max_input_bytes,
             buf: Vec::new(),
@@ -313,7 +321,7 @@ impl StreamInspector {
     /// gives up on the finding with a `limits.stream_hold` finding and
     /// stops (fails closed).
     fn window(&mut self, ze: usize, we: usize, last: bool, step: &mut Step) {
-        let ws = self.safe_floor(self.committed.saturating_sub(self.margin), self.base);
+        let ws = self.safe_floor(self.committed.saturating_sub(self.left), self.base);
         let ws = ws.max(self.base);
         let we = we.min(self.scan_end());
         let bytes = &self.buf[ws - self.base..we - self.base];
@@ -547,13 +555,13 @@ impl StreamInspector {
     fn trim(&mut self) {
         let mut keep = self
             .released
-            .min(self.committed.saturating_sub(self.margin + 4));
+            .min(self.committed.saturating_sub(self.left + 4));
         if let Some(s) = self.open.values().map(|h| h.start).min() {
             keep = keep.min(s);
         }
         if self.stopped {
             // Nothing more is released; keep only what inspection needs.
-            keep = self.committed.saturating_sub(self.margin + 4);
+            keep = self.committed.saturating_sub(self.left + 4);
             if let Some(s) = self.open.values().map(|h| h.start).min() {
                 keep = keep.min(s);
             }
