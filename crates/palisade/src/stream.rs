@@ -3,13 +3,19 @@
 //!
 //! # How it works
 //!
-//! Let `L` be the policy's `limits.max_match_bytes`, the longest text one
-//! finding spans. The stream commits the text in zones of `L` bytes. A zone
-//! is inspected as part of a window that reaches `L` bytes before it (left
-//! context) and `L` bytes after it (so any finding that starts in the zone
-//! ends inside the window); only hits that start in the zone are taken.
-//! Each byte is thus inspected about three times whatever the chunking, and
-//! memory stays O(`L`).
+//! Let `L` be the stream margin: the policy's `limits.max_match_bytes` (or
+//! four times the longest rule phrase, if that is more). The stream commits
+//! the text in zones of `L` bytes. A zone is inspected as part of a window
+//! that reaches `max(L, 1152)` bytes before it (left context: rules read
+//! up to 1 KiB before a match, such as a secret's cue words) and `L + 96`
+//! bytes after it (so any finding of at most `L` bytes that starts in the
+//! zone ends inside the window, clear of its last 96 bytes); only hits
+//! that start in the zone are taken. Memory stays O(`L`).
+//!
+//! Every rule decides from text near its match: the gated views
+//! (squashed, despaced, deleet) count a hit only where their whole-text
+//! test also passes on the hit's own text, sequence hits do not chain from
+//! the start of the text, and detector runs are merged like any other hits.
 //!
 //! Hits go through the same merge as one-shot inspection (one finding per
 //! rule and overlapping span); a merged hit becomes a finding once no later
@@ -19,6 +25,22 @@
 //! concatenate to exactly the one-shot [`Verdict::redacted`] text, and the
 //! findings are exactly the one-shot findings, for every chunking, as long
 //! as no finding is longer than `L` and no limit is hit.
+//!
+//! # Findings longer than the margin
+//!
+//! A hit that starts in the zone and reaches the last 96 bytes of its
+//! window may go on: the window grows (its right context doubles) and is
+//! inspected again when the input reaches its new end. A merged hit keeps
+//! growing while overlapping hits come. Both hold text back, up to 16
+//! margins (64 KiB by default); past that the stream reports a
+//! `limits.stream_hold` finding, cuts the finding where it stands and
+//! stops releasing text (fails closed, whatever the `limits` action). So
+//! long findings whose beginning already matches (a run of hidden
+//! characters, a long token, a long URL) are found and redacted as in
+//! one-shot inspection. A match that shows nothing until its end is seen
+//! (a private key block, which needs its `END` line; words spread apart by
+//! kilobytes of blank space) is found only if it fits in a window: such
+//! findings longer than the margin may be missed by a stream.
 //!
 //! Decisions that depend on the whole text (scores, the action) are
 //! recomputed as findings arrive: as soon as the findings so far call for
@@ -174,6 +196,14 @@ impl Guard {
     /// grown to see where it ends), at most 16 margins in all.
     pub fn stream_holdback(&self) -> usize {
         2 * self.stream_margin() + EDGE
+    }
+
+    /// The most bytes a stream ever holds back, whatever the input: a
+    /// finding in progress (or a window grown to see where a hit ends)
+    /// holds back at most 16 margins before the window and 16 in it; past
+    /// that the stream stops with a `limits.stream_hold` finding.
+    pub fn stream_max_holdback(&self) -> usize {
+        2 * HOLD_FACTOR * self.stream_margin() + EDGE
     }
 }
 
