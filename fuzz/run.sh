@@ -14,19 +14,6 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
 fi
 bash "$here/seed.sh"
 targets=$(cargo +nightly fuzz list)
-# Targets whose invariant is known to break on inputs the fuzzer finds
-# within seconds, with the bug still open: listed here so CI stays a gate
-# for everything else, and run with FUZZ_ALL=1. Each entry names its bug.
-#   stream: chunked findings can differ from one-shot findings (views such
-#   as squashed/deleet are built from whole-text tests, so a window and the
-#   whole text can disagree; see fuzz/regressions/README.md).
-known_failing="stream"
-if [ "${FUZZ_ALL:-0}" != 1 ]; then
-  for k in $known_failing; do
-    echo "fuzz: skipping $k (known failing, see run.sh; FUZZ_ALL=1 runs it)"
-    targets=$(printf '%s\n' $targets | grep -vx "$k" || true)
-  done
-fi
 # The targets only reach safe Rust (palisade forbids unsafe code), so they
 # run without AddressSanitizer: several times more inputs per second. A
 # target over the C ABI should override this with `-s address`.

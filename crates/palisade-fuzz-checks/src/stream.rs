@@ -9,9 +9,11 @@
 //!   `limits.max_findings` the verdict keeps a subset, the heaviest);
 //! - the held-back bytes never exceed what was pushed, and, while the
 //!   stream is releasing text, stay within [`Guard::stream_holdback`] plus
-//!   the longest finding in progress (plus 3 bytes: a release point never
-//!   splits a character); after `finish` of a stream that did not stop,
-//!   nothing is held;
+//!   three times the longest finding (a finding in progress, and a window
+//!   grown to see where it ends), or [`Guard::stream_max_holdback`], the
+//!   ceiling whatever the input, if that is more (plus 3 bytes: a release
+//!   point never splits a character); after `finish` of a stream that did
+//!   not stop, nothing is held;
 //! - when no limit was hit (both verdicts complete) and no finding is
 //!   longer than `limits.max_match_bytes`: the set of (rule, start, end)
 //!   equals the one-shot set, the action and scores are the one-shot ones,
@@ -117,7 +119,9 @@ pub fn check(input: &Input) {
         .map(|f| f.end - f.start)
         .max()
         .unwrap_or(0);
-    let bound = guard.stream_holdback() + longest + 3;
+    // A window also grows for a hit that only its cut end made (the
+    // decodable prefix of a longer run): the hold limit bounds that.
+    let bound = (guard.stream_holdback() + 3 * longest).max(guard.stream_max_holdback()) + 3;
     // The bound is stated in terms of the one-shot findings; when a limit
     // cut the one-shot verdict short (past `max_findings` it keeps only the
     // strongest), the finding the stream holds may be one it dropped, and
@@ -237,28 +241,18 @@ fn compare(
     if !exact {
         return;
     }
-    // KNOWN GAP (fuzz/regressions/README.md; input not committed, it holds
-    // corpus text; not fixed yet): under `max_match_bytes = 64`, a long text of repeated
-    // "ignore previous instructions " with hex and base64 runs in between
-    // made one-shot report `injection.override.ignore-previous` as 0..29
-    // (with the trailing space) where the stream, fed byte by byte, reported
-    // 0..28; same rule, same starts, every end one byte short. Until the
-    // cause is found (a hit from another view, wider by one byte, that
-    // only the whole-text inspection sees), ends are compared only when the
-    // (rule, start) sets differ; the starts, rules and released text are
-    // still checked exactly.
-    let starts = |fs: &[palisade::Finding]| -> BTreeSet<(String, usize)> {
-        spans(fs).into_iter().map(|(r, s, _)| (r, s)).collect()
-    };
-    let same =
-        spans(&v.findings) == spans(&one.findings) || starts(&v.findings) == starts(&one.findings);
+    let same = spans(&v.findings) == spans(&one.findings);
     ensure(same, || {
         format!(
-            "findings differ for {} ({})\nstream:   {:?}\none-shot: {:?}",
+            "findings differ for {} ({})\nstream only:   {:?}\none-shot only: {:?}",
             show(text),
             cuts(),
-            spans(&v.findings),
+            spans(&v.findings)
+                .difference(&spans(&one.findings))
+                .collect::<Vec<_>>(),
             spans(&one.findings)
+                .difference(&spans(&v.findings))
+                .collect::<Vec<_>>()
         )
     });
     ensure(v.action == one.action && v.scores == one.scores, || {

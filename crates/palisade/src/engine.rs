@@ -501,13 +501,20 @@ impl Engine {
             // Folded view: phrases, sequence terms and keywords.
             let label = if top { ViewKind::Folded } else { src.label };
             self.scan_folded(mode, &src.folded, label, true, &mut triggered, hits);
+            // Hits from the gated views count only where the gate's test
+            // passes on their own text (`views::local_gate`): they do not
+            // depend on text elsewhere, as streams need.
             if let Some(d) = &src.despaced {
                 let label = if top { ViewKind::Squashed } else { src.label };
+                let n = hits.len();
                 self.scan_folded(mode, d, label, false, &mut triggered, hits);
+                keep_local(hits, n, &src.folded, views::Gate::Despace);
             }
             if let Some(d) = &src.deleet {
                 let label = if top { ViewKind::Deleet } else { src.label };
+                let n = hits.len();
                 self.scan_folded(mode, d, label, false, &mut triggered, hits);
+                keep_local(hits, n, &src.folded, views::Gate::Deleet);
             }
             if let (Some(sq), Some(ac)) = (&src.squashed, &self.squashed_ac) {
                 let label = if top { ViewKind::Squashed } else { src.label };
@@ -520,6 +527,9 @@ impl Engine {
                             && (top || rule.reads(src.label))
                         {
                             let (s, e) = sq.span(ms, me);
+                            if !views::local_gate(&src.folded, views::Gate::Squash, s, e) {
+                                continue;
+                            }
                             hits.push(Hit {
                                 rule: r,
                                 start: s,
@@ -713,11 +723,12 @@ impl Engine {
             let Kind::Sequence { slots, window, .. } = self.rules[rule as usize].kind else {
                 continue;
             };
-            let mut last_end = 0usize;
+            // Every first term that completes a sequence gives a hit (not
+            // only those after the previous hit's end): which terms start
+            // hits must not depend on a chain of hits reaching back to the
+            // start of the text, or a stream, which sees windows, would
+            // find others. Overlapping hits merge into one finding.
             for first in group.iter().filter(|t| t.1 == 0) {
-                if first.2 < last_end {
-                    continue;
-                }
                 if let Some(end) = sequence_from(text, group, first, slots, window) {
                     let (s, e) = view.span(first.2, end);
                     hits.push(Hit {
@@ -726,10 +737,20 @@ impl Engine {
                         end: e,
                         view: label,
                     });
-                    last_end = end;
                 }
             }
         }
+    }
+}
+
+/// Drops the hits from `hits[n..]` whose text fails `gate` locally.
+fn keep_local(hits: &mut Vec<Hit>, n: usize, folded: &View<'_>, gate: views::Gate) {
+    if hits.len() > n {
+        let tail = hits.split_off(n);
+        hits.extend(
+            tail.into_iter()
+                .filter(|h| views::local_gate(folded, gate, h.start, h.end)),
+        );
     }
 }
 

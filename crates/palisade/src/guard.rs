@@ -450,6 +450,11 @@ impl Guard {
         }
         let max = inner.policy.limits.max_findings;
         let mut limit_findings = limit_findings;
+        // Past `max_findings` the weakest findings leave the report, not
+        // the redaction: a secret is redacted however many others there
+        // are (and a stream, which redacts each finding as it comes, gives
+        // the same text).
+        let mut dropped: Vec<Finding> = Vec::new();
         if findings.len() > max {
             // Keep the heaviest; ties go to the earliest, then the rule
             // listed first (the order `merge_hits` leaves them in).
@@ -463,11 +468,15 @@ impl Guard {
             });
             let keep: std::collections::HashSet<usize> =
                 order.iter().take(max).map(|k| k.0).collect();
-            findings = findings
+            let (kept, gone): (Vec<_>, Vec<_>) = findings
                 .into_iter()
                 .enumerate()
-                .filter(|(i, _)| keep.contains(i))
+                .partition(|(i, _)| keep.contains(i));
+            findings = kept.into_iter().map(|(_, f)| f).collect();
+            dropped = gone
+                .into_iter()
                 .map(|(_, f)| f)
+                .filter(|f| self.redaction(f) != Redaction::None)
                 .collect();
             limit_findings.push(limit_finding(
                 "limits.findings",
@@ -480,7 +489,12 @@ impl Guard {
         findings.extend(limit_findings);
         sort_findings(&mut findings);
         let (scores, action) = self.judge(&findings);
-        let redacted = self.redact(input, &findings);
+        let redacted = if dropped.is_empty() {
+            self.redact(input, &findings)
+        } else {
+            dropped.extend(findings.iter().cloned());
+            self.redact(input, &dropped)
+        };
         // `redacted()` falls back to the input text only when nothing was
         // redacted: no second copy of the input otherwise.
         let text = if redacted.is_some() {

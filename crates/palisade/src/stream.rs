@@ -3,13 +3,19 @@
 //!
 //! # How it works
 //!
-//! Let `L` be the policy's `limits.max_match_bytes`, the longest text one
-//! finding spans. The stream commits the text in zones of `L` bytes. A zone
-//! is inspected as part of a window that reaches `L` bytes before it (left
-//! context) and `L` bytes after it (so any finding that starts in the zone
-//! ends inside the window); only hits that start in the zone are taken.
-//! Each byte is thus inspected about three times whatever the chunking, and
-//! memory stays O(`L`).
+//! Let `L` be the stream margin: the policy's `limits.max_match_bytes` (or
+//! four times the longest rule phrase, if that is more). The stream commits
+//! the text in zones of `L` bytes. A zone is inspected as part of a window
+//! that reaches `max(L, 1152)` bytes before it (left context: rules read
+//! up to 1 KiB before a match, such as a secret's cue words) and `L + 96`
+//! bytes after it (so any finding of at most `L` bytes that starts in the
+//! zone ends inside the window, clear of its last 96 bytes); only hits
+//! that start in the zone are taken. Memory stays O(`L`).
+//!
+//! Every rule decides from text near its match: the gated views
+//! (squashed, despaced, deleet) count a hit only where their whole-text
+//! test also passes on the hit's own text, sequence hits do not chain from
+//! the start of the text, and detector runs are merged like any other hits.
 //!
 //! Hits go through the same merge as one-shot inspection (one finding per
 //! rule and overlapping span); a merged hit becomes a finding once no later
@@ -19,6 +25,22 @@
 //! concatenate to exactly the one-shot [`Verdict::redacted`] text, and the
 //! findings are exactly the one-shot findings, for every chunking, as long
 //! as no finding is longer than `L` and no limit is hit.
+//!
+//! # Findings longer than the margin
+//!
+//! A hit that starts in the zone and reaches the last 96 bytes of its
+//! window may go on: the window grows (its right context doubles) and is
+//! inspected again when the input reaches its new end. A merged hit keeps
+//! growing while overlapping hits come. Both hold text back, up to 16
+//! margins (64 KiB by default); past that the stream reports a
+//! `limits.stream_hold` finding, cuts the finding where it stands and
+//! stops releasing text (fails closed, whatever the `limits` action). So
+//! long findings whose beginning already matches (a run of hidden
+//! characters, a long token, a long URL) are found and redacted as in
+//! one-shot inspection. A match that shows nothing until its end is seen
+//! (a private key block, which needs its `END` line; words spread apart by
+//! kilobytes of blank space) is found only if it fits in a window: such
+//! findings longer than the margin may be missed by a stream.
 //!
 //! Decisions that depend on the whole text (scores, the action) are
 //! recomputed as findings arrive: as soon as the findings so far call for
@@ -32,6 +54,22 @@ use crate::types::{Action, Mode};
 use crate::verdict::{Finding, Verdict};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// Bytes at the end of a window where a hit is taken to go on past it
+/// (more than the widest gap a detector bridges, 64 bytes, plus a
+/// character).
+const EDGE: usize = 96;
+
+/// Text before a match that rules read (a secret's cue words, up to
+/// `validators::CUE_LOOKBACK`; the words before a link, 300 bytes), with
+/// room to spare: every window starts at least this far before its zone.
+const LOOKBACK: usize = crate::validators::CUE_LOOKBACK + 128;
+
+/// A finding in progress may hold back at most this many margins.
+const HOLD_FACTOR: usize = 16;
+
+/// The limit finding of a stream that held back too long.
+const HOLD_RULE: &str = "limits.stream_hold";
 
 /// What one [`StreamInspector::push`] or [`StreamInspector::finish`] gives.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -81,6 +119,11 @@ pub struct StreamInspector {
     margin: usize,
     /// Bytes committed per window.
     zone: usize,
+    /// Left context of a window: the margin, or [`LOOKBACK`] if more.
+    left: usize,
+    /// Extra right context of the next window: grows while a hit reaches
+    /// the window's end.
+    ext: usize,
     max_input: usize,
     /// Original bytes from `base` on.
     buf: Vec<u8>,
@@ -125,6 +168,8 @@ impl Guard {
                 .map(|c| Arc::new(self.compile_context(c))),
             margin,
             zone: margin,
+            left: margin.max(LOOKBACK),
+            ext: 0,
             max_input: self.policy().limits.max_input_bytes,
             buf: Vec::new(),
             base: 0,
@@ -146,10 +191,19 @@ impl Guard {
 
     /// Most bytes a stream holds back when no finding is in progress: twice
     /// the margin, `limits.max_match_bytes` (or four times the longest rule
-    /// phrase, if that is more). A finding in progress can hold back up to
-    /// its own length more.
+    /// phrase, if that is more), plus 96 bytes. A finding in progress of `n`
+    /// bytes can hold back up to `3 n` more (its own length, and a window
+    /// grown to see where it ends), at most 16 margins in all.
     pub fn stream_holdback(&self) -> usize {
-        2 * self.stream_margin()
+        2 * self.stream_margin() + EDGE
+    }
+
+    /// The most bytes a stream ever holds back, whatever the input: a
+    /// finding in progress (or a window grown to see where a hit ends)
+    /// holds back at most 16 margins before the window and 16 in it; past
+    /// that the stream stops with a `limits.stream_hold` finding.
+    pub fn stream_max_holdback(&self) -> usize {
+        2 * HOLD_FACTOR * self.stream_margin() + EDGE
     }
 }
 
@@ -167,11 +221,12 @@ impl StreamInspector {
         self.check_size();
         loop {
             let end = self.scan_end();
-            if end < self.committed + self.zone + self.margin {
+            let ze = self.committed + self.zone;
+            let we = ze + self.margin + EDGE + self.ext;
+            if end < we {
                 break;
             }
-            let ze = self.committed + self.zone;
-            self.window(ze, ze + self.margin, false, &mut step);
+            self.window(ze, we, false, &mut step);
         }
         self.release(&mut step, false);
         self.trim();
@@ -289,8 +344,14 @@ impl StreamInspector {
     }
 
     /// Inspects the window around zone `[committed, ze)`, ending at `we`.
+    /// When a hit starting in the zone reaches the last [`EDGE`] bytes of
+    /// the window (it may go on), nothing is taken: the window grows (the
+    /// right context doubles) and is inspected again once the input reaches
+    /// its new end, up to [`HOLD_FACTOR`] × the margin; past that the stream
+    /// gives up on the finding with a `limits.stream_hold` finding and
+    /// stops (fails closed).
     fn window(&mut self, ze: usize, we: usize, last: bool, step: &mut Step) {
-        let ws = self.safe_floor(self.committed.saturating_sub(self.margin), self.base);
+        let ws = self.safe_floor(self.committed.saturating_sub(self.left), self.base);
         let ws = ws.max(self.base);
         let we = we.min(self.scan_end());
         let bytes = &self.buf[ws - self.base..we - self.base];
@@ -314,6 +375,17 @@ impl StreamInspector {
                     .then_some(h)
             })
             .collect();
+        if !last && new.iter().any(|h| h.end + EDGE > we) {
+            let ext = (2 * self.ext).max(self.margin);
+            if we - self.committed + ext - self.ext <= HOLD_FACTOR * self.margin {
+                // A hit may go on past the window: look again with more.
+                self.ext = ext;
+                return;
+            }
+            // Fail closed: the held text cannot be shown to be safe.
+            self.hold_limit(self.committed, we);
+        }
+        self.ext = 0;
         new.sort_by_key(|h| (h.rule, h.start, h.view, h.end));
         for h in new {
             match self.open.get_mut(&h.rule) {
@@ -326,6 +398,7 @@ impl StreamInspector {
             }
         }
         self.committed = ze;
+        self.cap_open(step);
         // A hit no later hit (starting at `ze` or after) can merge into.
         let done: Vec<u32> = self
             .open
@@ -341,6 +414,42 @@ impl StreamInspector {
         self.check_block();
         if !last {
             self.release(step, false);
+        }
+    }
+
+    /// Notes a held-back limit hit: the stream reports it once with a
+    /// `limits.stream_hold` finding and stops (fails closed).
+    fn hold_limit(&mut self, start: usize, end: usize) {
+        if !self.limit_findings.iter().any(|f| f.rule == HOLD_RULE) {
+            self.limit_findings.push(limit_finding(
+                HOLD_RULE,
+                start,
+                end,
+                format!(
+                    "a finding went on past {} bytes of held-back text; the stream stopped",
+                    HOLD_FACTOR * self.margin
+                ),
+            ));
+        }
+        self.stopped = true;
+    }
+
+    /// A merged hit still growing (overlapping hits, one after another)
+    /// holds the text back from its start; past [`HOLD_FACTOR`] margins it
+    /// becomes a finding as it stands and the stream stops.
+    fn cap_open(&mut self, step: &mut Step) {
+        let limit = HOLD_FACTOR * self.margin;
+        let long: Vec<u32> = self
+            .open
+            .iter()
+            .filter(|(_, h)| self.committed.saturating_sub(h.start) > limit)
+            .map(|(r, _)| *r)
+            .collect();
+        for r in long {
+            if let Some(h) = self.open.remove(&r) {
+                self.hold_limit(h.start, self.committed);
+                self.finalize(h, step);
+            }
         }
     }
 
@@ -476,13 +585,13 @@ impl StreamInspector {
     fn trim(&mut self) {
         let mut keep = self
             .released
-            .min(self.committed.saturating_sub(self.margin + 4));
+            .min(self.committed.saturating_sub(self.left + 4));
         if let Some(s) = self.open.values().map(|h| h.start).min() {
             keep = keep.min(s);
         }
         if self.stopped {
             // Nothing more is released; keep only what inspection needs.
-            keep = self.committed.saturating_sub(self.margin + 4);
+            keep = self.committed.saturating_sub(self.left + 4);
             if let Some(s) = self.open.values().map(|h| h.start).min() {
                 keep = keep.min(s);
             }

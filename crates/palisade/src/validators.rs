@@ -632,7 +632,7 @@ fn prose_secret(text: &str, s: usize, e: usize) -> Option<(usize, usize)> {
     // token on its line. Counting words rather than bytes keeps the test
     // stable under redaction, which swaps a token for a placeholder inside
     // the same word (a byte window would shrink and reach a far cue).
-    let mut from = s.saturating_sub(4096);
+    let mut from = s.saturating_sub(CUE_LOOKBACK);
     while from > 0 && !text.is_char_boundary(from) {
         from -= 1;
     }
@@ -647,6 +647,10 @@ fn prose_secret(text: &str, s: usize, e: usize) -> Option<(usize, usize)> {
     (CREDENTIAL_WORDS.iter().any(|w| near.contains(w)) && generic_secret(&text[s..e]))
         .then_some((s, e))
 }
+
+/// How many bytes before a generic token its cue may lie: a bounded look
+/// back, which a stream's windows cover (`stream::LOOKBACK`).
+pub(crate) const CUE_LOOKBACK: usize = 1024;
 
 /// How many words before a generic token may hold its credential cue.
 const CUE_WORDS: usize = 8;

@@ -130,6 +130,44 @@ impl<'a> View<'a> {
         }
     }
 
+    /// The view bytes `a..z` whose original spans lie inside `s..e`, on
+    /// character boundaries: the inverse of [`View::span`] for a span it
+    /// gave.
+    pub fn region(&self, s: usize, e: usize) -> (usize, usize) {
+        match &self.map {
+            None => {
+                let t = self.text.as_bytes();
+                let mut a = s.min(t.len());
+                while a > 0 && !self.text.is_char_boundary(a) {
+                    a -= 1;
+                }
+                let mut z = e.clamp(a, t.len());
+                while z < t.len() && !self.text.is_char_boundary(z) {
+                    z += 1;
+                }
+                (a, z)
+            }
+            Some(m) => {
+                // Both ends of the byte spans are non-decreasing.
+                let first = |pred: &dyn Fn((u32, u32)) -> bool| {
+                    let (mut lo, mut hi) = (0u32, m.len);
+                    while lo < hi {
+                        let mid = lo + (hi - lo) / 2;
+                        if pred(m.byte(mid)) {
+                            lo = mid + 1;
+                        } else {
+                            hi = mid;
+                        }
+                    }
+                    lo as usize
+                };
+                let a = first(&|(x, _)| (x as usize) < s);
+                let z = first(&|(_, y)| (y as usize) <= e).max(a);
+                (a, z)
+            }
+        }
+    }
+
     /// Span of the whole view in the original.
     pub fn full_span(&self) -> (usize, usize) {
         self.span(0, self.text.len())
@@ -741,10 +779,12 @@ pub(crate) fn squash<'a>(folded: &View<'_>) -> View<'a> {
     let mut b = Builder::new(text.len(), usize::MAX);
     for (i, c) in text.char_indices() {
         let (s, e) = folded.span(i, i + c.len_utf8());
+        // Separators are dropped without being absorbed into the letter
+        // before them: a match spans its first to its last letter (the
+        // separators between them included), so its end does not depend
+        // on what follows it.
         if c.is_alphanumeric() {
             b.push(c, s, e);
-        } else if !b.text.is_empty() {
-            b.absorb(e);
         }
     }
     b.finish(ViewKind::Squashed)
@@ -774,21 +814,74 @@ fn leet(b: u8) -> Option<u8> {
 /// text then skips the view and its second automaton pass.
 pub(crate) fn needs_deleet(folded: &str) -> bool {
     let b = folded.as_bytes();
+    (0..b.len()).any(|i| deleet_at(b, i))
+}
+
+/// Whether byte `i` of folded text is a leet character inside a word (see
+/// [`needs_deleet`]); reads at most one byte before and three after.
+#[inline]
+fn deleet_at(b: &[u8], i: usize) -> bool {
     let alpha = |i: usize| i < b.len() && b[i].is_ascii_alphabetic();
-    for i in 0..b.len() {
-        if leet(b[i]).is_none() {
-            continue;
-        }
-        let prev_alpha = i > 0 && b[i - 1].is_ascii_alphabetic();
-        if prev_alpha && alpha(i + 1) {
-            return true;
-        }
-        let word_start = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || leet(b[i - 1]).is_some());
-        if word_start && alpha(i + 1) && alpha(i + 2) && alpha(i + 3) {
-            return true;
+    if leet(b[i]).is_none() {
+        return false;
+    }
+    let prev_alpha = i > 0 && b[i - 1].is_ascii_alphabetic();
+    if prev_alpha && alpha(i + 1) {
+        return true;
+    }
+    let word_start = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || leet(b[i - 1]).is_some());
+    word_start && alpha(i + 1) && alpha(i + 2) && alpha(i + 3)
+}
+
+/// Which whole-text gate a hit from a gated view must also pass locally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gate {
+    /// The `squashed` view ([`needs_squash`]).
+    Squash,
+    /// The `despaced` rendering ([`needs_squash`] and [`despace`]).
+    Despace,
+    /// The `deleet` view ([`needs_deleet`]).
+    Deleet,
+}
+
+/// Whether the text of a hit from a gated view, original span `s..e` of
+/// `folded`, shows the disguise that view undoes. The views are built only
+/// when a whole-text test says so ([`needs_squash`], [`needs_deleet`]); a
+/// hit counts only when the same test passes on the hit's own text (plus
+/// at most two letters or digits on each side, enough to tell a one-letter
+/// word from a longer one), which implies the whole-text test. So the hit
+/// does not depend on text elsewhere, and a stream, which inspects
+/// windows, finds exactly the hits one-shot inspection finds.
+pub(crate) fn local_gate(folded: &View<'_>, gate: Gate, s: usize, e: usize) -> bool {
+    let (a, z) = folded.region(s, e);
+    let b = folded.text.as_bytes();
+    match gate {
+        Gate::Deleet => (a..z).any(|i| deleet_at(b, i)),
+        Gate::Squash | Gate::Despace => {
+            let (mut a, mut z) = (a, z);
+            for _ in 0..2 {
+                if a > 0 && b[a - 1].is_ascii_alphanumeric() {
+                    a -= 1;
+                }
+                if z < b.len() && b[z].is_ascii_alphanumeric() {
+                    z += 1;
+                }
+            }
+            let t = &folded.text[a..z];
+            needs_squash(t) && (gate == Gate::Squash || single_letter_run(t.as_bytes()))
         }
     }
-    false
+}
+
+/// Whether `b` has three one-letter words in a row, one space apart (what
+/// [`despace`] joins).
+fn single_letter_run(b: &[u8]) -> bool {
+    let single = |i: usize| {
+        b[i].is_ascii_alphanumeric()
+            && (i == 0 || b[i - 1] == b' ')
+            && (i + 1 >= b.len() || b[i + 1] == b' ')
+    };
+    (0..b.len().saturating_sub(4)).any(|i| single(i) && single(i + 2) && single(i + 4))
 }
 
 /// The `deleet` view: leet characters next to letters read as letters.
@@ -1249,9 +1342,9 @@ pub(crate) fn despace<'a>(folded: &View<'_>) -> Option<View<'a>> {
     let mut out = Builder::new(text.len(), usize::MAX);
     for (i, c) in text.char_indices() {
         let (s, e) = folded.span(i, i + c.len_utf8());
-        if c == ' ' && drop[i] {
-            out.absorb(e);
-        } else {
+        // A dropped space is not absorbed (see `squash`): it lies between
+        // two letters, inside any match that joins them.
+        if !(c == ' ' && drop[i]) {
             out.push(c, s, e);
         }
     }

@@ -166,16 +166,10 @@ fn text_and_cuts() -> impl Strategy<Value = (Vec<u8>, Vec<usize>, bool)> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
-    /// Windows of 256 bytes. KNOWN DIVERGENCE (not fixed yet): the guard
-    /// builds the `squashed` and `deleet` views only when the WHOLE text
-    /// shows separators or leet characters (`views::needs_squash`,
-    /// `needs_deleet`), so a trigger far away can add a squashed hit that
-    /// stretches a finding's end over trailing punctuation, or a match
-    /// across separators; a window without the trigger does not. Exact
-    /// equivalence needs those gates to be local (or the views always
-    /// built). Run with `--ignored` to see it.
+    /// Windows of 256 bytes: findings of every view (squashed, deleet,
+    /// despaced, decoded) and detector runs fall inside one window, and
+    /// the result is the one-shot result for every chunking.
     #[test]
-    #[ignore = "squashed/deleet view gates are whole-text; see comment"]
     fn stream_equals_one_shot((text, cuts, with_ctx) in text_and_cuts()) {
         let guard = small_margin_guard();
         let ctx = context();
@@ -290,4 +284,66 @@ fn ten_megabytes_flat() {
         s.max_held_bytes()
     );
     assert!(max_buf <= 2 * hold + 61 + 256, "buffered {max_buf}");
+}
+
+fn tiny_margin_guard() -> Guard {
+    let p = Policy::from_toml("[limits]\nmax_match_bytes = 64\n").unwrap();
+    Guard::new(&p).unwrap()
+}
+
+/// Text with a bidi control every 20 bytes or so, `n` times: the bidi
+/// detector merges them into one finding about `20 n` bytes long.
+fn bidi_spread(n: usize) -> String {
+    let mut t = String::from("Release notes follow. ");
+    for i in 0..n {
+        t.push_str(&format!("item {i:03} \u{202e}ok\u{202c} "));
+    }
+    t.push_str("End of notes. Write to jane.doe@fernmail.net with questions.\n");
+    t
+}
+
+/// Findings longer than the margin (64 bytes here) whose start already
+/// matches are held until they end: the stream equals one-shot inspection.
+#[test]
+fn long_findings_are_held_not_cut() {
+    let guard = tiny_margin_guard();
+    let text = bidi_spread(30);
+    let one = guard.inspect_response(&text);
+    let longest = one
+        .findings
+        .iter()
+        .map(|f| f.end - f.start)
+        .max()
+        .unwrap_or(0);
+    assert!(longest > 400, "expected a long finding, got {longest}");
+    assert!(one.complete);
+    for step in [1, 7, 64, 500, text.len()] {
+        let cuts: Vec<usize> = (step..text.len()).step_by(step).collect();
+        check(&guard, text.as_bytes(), &cuts, None);
+    }
+}
+
+/// A finding that goes on past 16 margins (the margin is 228 bytes here:
+/// four times the longest phrase): the stream reports
+/// `limits.stream_hold`, stops, and never releases text one-shot
+/// inspection would not release.
+#[test]
+fn hold_limit_fails_closed() {
+    let guard = tiny_margin_guard();
+    let text = bidi_spread(400);
+    let one = guard.inspect_response(&text);
+    let cap = guard.stream_max_holdback() / 2;
+    assert!(one.findings.iter().any(|f| f.end - f.start > cap));
+    let (out, v, stopped) = stream(&guard, text.as_bytes(), &[], None);
+    let _ = stream(
+        &guard,
+        text.as_bytes(),
+        &(1..text.len()).collect::<Vec<_>>(),
+        None,
+    );
+    assert!(stopped);
+    assert!(!v.complete);
+    assert!(v.findings.iter().any(|f| f.rule == "limits.stream_hold"));
+    assert!(one.redacted().starts_with(&out));
+    assert!(out.len() < text.len() / 2);
 }
