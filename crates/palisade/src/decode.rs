@@ -22,23 +22,41 @@ pub(crate) struct Decoded {
 
 /// Cheap test: could `text` contain anything a decoder would take?
 pub(crate) fn has_candidates(text: &str) -> bool {
-    let b = text.as_bytes();
     let mut run = 0usize;
-    for &c in b {
-        if c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'_' | b'-') {
+    for &c in text.as_bytes() {
+        let k = CLASS[c as usize];
+        if k & B64 != 0 {
             run += 1;
             if run >= MIN_B64 {
                 return true;
             }
         } else {
             run = 0;
-            if matches!(c, b'%' | b'&' | b'\\') {
+            if k & ESCAPE != 0 {
                 return true;
             }
         }
     }
     false
 }
+
+/// Byte classes for [`has_candidates`]: one table look-up per byte.
+const B64: u8 = 1;
+const ESCAPE: u8 = 2;
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        if c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'_' | b'-') {
+            t[i] = B64;
+        } else if matches!(c, b'%' | b'&' | b'\\') {
+            t[i] = ESCAPE;
+        }
+        i += 1;
+    }
+    t
+};
 
 const MIN_B64: usize = 16;
 const MIN_HEX: usize = 16;

@@ -133,6 +133,8 @@ pub(crate) struct Engine {
     terms_other: Option<Literals<Pat>>,
     /// Regex keywords, run on the folded view of each source.
     keyword_ac: Option<Literals<Pat>>,
+    /// The distinct regex keywords (folded), for the guard's warm-up.
+    keywords: Vec<String>,
     squashed_ac: Option<Literals<u32>>,
     /// Regex rules without keywords: always run.
     always: Vec<u32>,
@@ -469,6 +471,9 @@ impl Engine {
         let terms_ascii = Literals::build(ascii, false)?;
         let terms_other = Literals::build(other, false)?;
         let squashed_ac = Literals::build(squashed, false)?;
+        let mut keyword_strings: Vec<String> = keywords.iter().map(|k| k.0.clone()).collect();
+        keyword_strings.sort();
+        keyword_strings.dedup();
         let keyword_ac = Literals::build(keywords, true)?;
         Ok(Engine {
             rules,
@@ -477,6 +482,7 @@ impl Engine {
             terms_ascii,
             terms_other,
             keyword_ac,
+            keywords: keyword_strings,
             squashed_ac,
             always,
             detectors: dets,
@@ -484,6 +490,11 @@ impl Engine {
             #[cfg(feature = "internal-checks")]
             literals,
         })
+    }
+
+    /// The distinct regex keywords, folded.
+    pub fn keywords(&self) -> &[String] {
+        &self.keywords
     }
 
     /// Runs every rule on every view of `sources`; detectors get `ctx`.
