@@ -1,10 +1,11 @@
 //! Latency of one inspection: prompts of 200 B, 2 KB and 32 KB (benign and
-//! attack, ASCII and multilingual), 8 KB responses, and guard build.
+//! attack, ASCII and multilingual), 8 KB responses, guard build, and
+//! streams against one-shot inspection.
 //! Each iteration inspects the NEXT of 256 different prompts, so caches
 //! are not flattered by one repeated input.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use palisade::{Guard, Policy};
+use palisade::{Guard, Mode, Policy};
 use palisade_benches::{PromptKind, english, prompts};
 use std::hint::black_box;
 
@@ -52,8 +53,39 @@ fn build(c: &mut Criterion) {
     g.finish();
 }
 
-// Extension point: when `Guard::stream` lands, add a group here comparing
-// a response fed in 16-byte chunks with one-shot `inspect_response`.
+/// Stream overhead: the same 8 KB and 64 KB responses inspected one-shot
+/// and fed through `Guard::stream` in 16-byte chunks (a token or two per
+/// chunk, as models send them), in one group so the ratio is read from
+/// one run.
+fn stream(c: &mut Criterion) {
+    let guard = Guard::default();
+    let mut g = c.benchmark_group("stream");
+    for size in [8usize << 10, 64 << 10] {
+        let rs: Vec<String> = (0..64).map(|i| english(size, 900 + i)).collect();
+        g.throughput(Throughput::Bytes(size as u64));
+        g.bench_with_input(BenchmarkId::new("one_shot", size), &rs, |b, rs| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % rs.len();
+                black_box(guard.inspect_response(&rs[i]))
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("chunks_16B", size), &rs, |b, rs| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % rs.len();
+                let mut s = guard.stream(Mode::Response, None);
+                let mut n = 0;
+                for c in rs[i].as_bytes().chunks(16) {
+                    n += s.push(c).text.len();
+                }
+                n += s.finish().text.len();
+                black_box(n)
+            })
+        });
+    }
+    g.finish();
+}
 
-criterion_group!(benches, inspect_prompt, inspect_response, build);
+criterion_group!(benches, inspect_prompt, inspect_response, build, stream);
 criterion_main!(benches);
