@@ -61,6 +61,12 @@ pub(crate) struct EvalArgs {
     /// positive. Default: every category, as the guard runs.
     #[arg(long, value_name = "CATEGORY")]
     category: Vec<String>,
+    /// Register the string field NAME of each line (for example `secret`)
+    /// as that line's system-prompt context, to measure leakage of a
+    /// protected text: `--mode response --category leakage --context-field
+    /// secret`. Lines without the field are inspected without context.
+    #[arg(long, value_name = "NAME")]
+    context_field: Option<String>,
     /// Entity mode: fail when overall precision is below this.
     #[arg(long, value_name = "X")]
     min_precision: Option<f64>,
@@ -265,8 +271,22 @@ pub(crate) fn run(args: &EvalArgs) -> Result<bool, String> {
                     continue;
                 }
             };
+            let context = args
+                .context_field
+                .as_deref()
+                .and_then(|f| v.get(f))
+                .and_then(Value::as_str)
+                .map(|s| {
+                    let mut c = palisade::Context::new();
+                    c.system_prompt(s);
+                    c
+                });
+            let inspect = |t: &str| match &context {
+                Some(c) => guard.inspect_with(mode, t, c),
+                None => guard.inspect(mode, t),
+            };
             let t0 = Instant::now();
-            let verdict = guard.inspect(mode, text);
+            let verdict = inspect(text);
             rep.latencies.push(t0.elapsed().as_micros() as u64);
             let detected = verdict.action != Action::Allow;
             let seed = (i as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D) ^ hash(&name);
@@ -283,7 +303,7 @@ pub(crate) fn run(args: &EvalArgs) -> Result<bool, String> {
                 }
                 for &o in &obfs {
                     let t = o.apply(text, seed);
-                    let v = guard.inspect(mode, &t);
+                    let v = inspect(&t);
                     let d = v.action != Action::Allow;
                     rep.obfuscated.entry(o.name()).or_default().add(d);
                     rep.obfuscated_family

@@ -9,6 +9,7 @@ use crate::context::{Compiled, Rolling, TextKind, word_hash, words};
 use crate::detectors::Context;
 use crate::engine::Source;
 use crate::types::ViewKind;
+use crate::views::{self, Gate, View};
 use std::cell::OnceCell;
 
 /// Longest URL the exfiltration detectors read; longer ones are reported
@@ -38,6 +39,36 @@ impl<'a> Env<'a> {
 
 type Out = Vec<(usize, usize, ViewKind)>;
 
+/// The folded renderings of a source that leakage reads: the folded view,
+/// and the despaced and deleet views when built (a response that spaces
+/// out or leetspeaks a system prompt still leaks it). Hits from the latter
+/// count only where their gate passes locally (`views::local_gate`), as
+/// the engine's hits do, so streams find the same.
+fn renderings<'s, 'a>(
+    src: &'s Source<'a>,
+) -> impl Iterator<Item = (&'s View<'a>, ViewKind, Option<Gate>)> {
+    let top = matches!(src.label, ViewKind::Raw | ViewKind::Clean);
+    let label = |k: ViewKind| if top { k } else { src.label };
+    std::iter::once((&src.folded, folded_label(src), None))
+        .chain(
+            src.despaced
+                .as_ref()
+                .map(|v| (v, label(ViewKind::Squashed), Some(Gate::Despace))),
+        )
+        .chain(
+            src.deleet
+                .as_ref()
+                .map(|v| (v, label(ViewKind::Deleet), Some(Gate::Deleet))),
+        )
+}
+
+/// Pushes the hit unless its view's gate fails on the hit's own text.
+fn push_gated(out: &mut Out, src: &Source<'_>, gate: Option<Gate>, hit: (usize, usize, ViewKind)) {
+    if gate.is_none_or(|g| views::local_gate(&src.folded, g, hit.0, hit.1)) {
+        out.push(hit);
+    }
+}
+
 /// The label a match in a source's folded view gets.
 fn folded_label(src: &Source<'_>) -> ViewKind {
     if matches!(src.label, ViewKind::Raw | ViewKind::Clean) {
@@ -58,10 +89,12 @@ fn leak(ctx: &Context<'_>, kind: TextKind) -> Out {
     {
         return out;
     }
-    for src in ctx.sources {
-        let view = &src.folded;
+    for (src, (view, label, gate)) in ctx
+        .sources
+        .iter()
+        .flat_map(|src| renderings(src).map(move |r| (src, r)))
+    {
         let text: &str = &view.text;
-        let label = folded_label(src);
         let ws = words(text);
         let hashes: Vec<u64> = ws.iter().map(|&(s, e)| word_hash(&text[s..e])).collect();
         for c in &env.contexts {
@@ -74,7 +107,7 @@ fn leak(ctx: &Context<'_>, kind: TextKind) -> Out {
                     if let Some(s) = roll.push(h) {
                         if set.contains(&s) {
                             let (a, b) = view.span(ws[i + 1 - n].0, ws[i].1);
-                            out.push((a, b, label));
+                            push_gated(&mut out, src, gate, (a, b, label));
                         }
                     }
                 }
@@ -83,7 +116,7 @@ fn leak(ctx: &Context<'_>, kind: TextKind) -> Out {
                 if wanted(*k) {
                     for (i, m) in text.match_indices(lit.as_str()) {
                         let (a, b) = view.span(i, i + m.len());
-                        out.push((a, b, label));
+                        push_gated(&mut out, src, gate, (a, b, label));
                     }
                 }
             }
@@ -108,10 +141,12 @@ fn pieces(ctx: &Context<'_>, kind: TextKind) -> Out {
     {
         return out;
     }
-    for src in ctx.sources {
-        let view = &src.folded;
+    for (src, (view, label, gate)) in ctx
+        .sources
+        .iter()
+        .flat_map(|src| renderings(src).map(move |r| (src, r)))
+    {
         let text: &str = &view.text;
-        let label = folded_label(src);
         let ws = words(text);
         let hashes: Vec<u64> = ws.iter().map(|&(s, e)| word_hash(&text[s..e])).collect();
         for c in &env.contexts {
@@ -138,7 +173,7 @@ fn pieces(ctx: &Context<'_>, kind: TextKind) -> Out {
                     }
                     if ok {
                         let (a, b) = view.span(ws[i].0, ws[at].1);
-                        out.push((a, b, label));
+                        push_gated(&mut out, src, gate, (a, b, label));
                     }
                 }
             }
