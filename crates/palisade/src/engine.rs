@@ -492,6 +492,32 @@ impl Engine {
         })
     }
 
+    /// Heap bytes of the literal automata and of the compiled regexes
+    /// (their search caches, which grow per thread, not included).
+    #[cfg(any(test, feature = "internal-checks"))]
+    pub fn memory(&self) -> (usize, usize) {
+        let automata = [
+            &self.anchors_ascii,
+            &self.anchors_other,
+            &self.terms_ascii,
+            &self.terms_other,
+            &self.keyword_ac,
+        ]
+        .iter()
+        .map(|a| a.as_ref().map_or(0, Literals::memory_usage))
+        .sum::<usize>()
+            + self.squashed_ac.as_ref().map_or(0, Literals::memory_usage);
+        let regexes = self
+            .rules
+            .iter()
+            .map(|r| match &r.kind {
+                Kind::Regex { re, .. } => re.memory_usage(),
+                _ => 0,
+            })
+            .sum();
+        (automata, regexes)
+    }
+
     /// The distinct regex keywords, folded.
     pub fn keywords(&self) -> &[String] {
         &self.keywords

@@ -246,6 +246,13 @@ pub fn literals(guard: &Guard) -> Vec<String> {
     guard.engine().literals.clone()
 }
 
+/// Heap bytes of the guard's literal automata and compiled regexes, not
+/// counting the regexes' search caches (which grow per thread as they
+/// meet new text).
+pub fn engine_memory(guard: &Guard) -> (usize, usize) {
+    guard.engine().memory()
+}
+
 fn short(s: &str) -> String {
     s.chars().take(80).collect()
 }

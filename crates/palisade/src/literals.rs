@@ -77,7 +77,7 @@ impl<T: Clone> Literals<T> {
 
 impl<T> Literals<T> {
     /// Heap bytes of the automaton.
-    #[cfg(test)]
+    #[cfg(any(test, feature = "internal-checks"))]
     pub fn memory_usage(&self) -> usize {
         match &self.aut {
             Aut::Dfa(a) => a.memory_usage(),
