@@ -1146,9 +1146,6 @@ fn compile_regex(pattern: &str, case_sensitive: bool) -> Result<Regex, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Builds one automaton over `pats`. `dfa` picks the fastest search (for
-/// the automaton every input goes through) at the cost of memory; the
-/// others use a contiguous NFA, a tenth of the size.
 /// Strips the `*` wildcards of a folded phrase or term and says which ends
 /// need a word boundary. A leading or trailing `*` lets the literal sit
 /// inside a longer word (`ignor*` matches "ignoring", `*تعليمات` takes
