@@ -121,7 +121,7 @@ impl<'a> View<'a> {
                 }
                 let s = s.min(m.len as usize - 1) as u32;
                 let (start, _) = m.byte(s);
-                if e as u32 <= s || e <= s as usize {
+                if e <= s as usize {
                     return (start as usize, start as usize);
                 }
                 let e = e.min(m.len as usize) as u32;
@@ -1015,6 +1015,33 @@ mod tests {
         assert_eq!(folded("ＩＧＮＯＲＥ"), "ignore");
         assert_eq!(folded("ïgnörë  the\n\n rules"), "ignore the rules");
         assert_eq!(folded("Stra\u{df}e"), "strasse");
+    }
+
+    #[test]
+    fn segment_maps() {
+        let mut b = Builder::new(8, usize::MAX);
+        b.push('a', 0, 1);
+        b.push('b', 1, 2);
+        b.absorb(4); // a dropped character after `b`
+        b.push('c', 4, 5);
+        b.push('f', 5, 8); // a ligature folded to two letters
+        b.push('i', 5, 8);
+        b.absorb(10);
+        b.push_run("xy", 10);
+        let v = b.finish(ViewKind::Folded);
+        assert_eq!(v.text, "abcfixy");
+        let spans: Vec<(usize, usize)> = (0..v.text.len()).map(|i| v.span(i, i + 1)).collect();
+        assert_eq!(
+            spans,
+            [(0, 1), (1, 4), (4, 5), (5, 8), (5, 10), (10, 11), (11, 12)]
+        );
+        // Runs copied one for one share a segment.
+        let m = v.map.as_ref().map_or(0, |m| m.segs.len());
+        assert_eq!(m, 5, "{:?}", v.map);
+        assert_eq!(v.span(1, 5), (1, 10));
+        assert_eq!(v.span(3, 3), (5, 5));
+        assert_eq!(v.region(4, 9), (2, 4));
+        v.check_map(12).unwrap();
     }
 
     #[test]
