@@ -731,47 +731,74 @@ pub(crate) fn clean<'a>(source: &View<'_>, cap: usize) -> View<'a> {
 /// `i.g.n.o.r.e`, `ignore_previous`), so a `squashed` view is worth having.
 pub(crate) fn needs_squash(folded: &str) -> bool {
     let b = folded.as_bytes();
+    let class = |i: usize| SQUASH_CLASS[b[i] as usize];
     let mut single_run = 0usize;
     let mut joined = 0usize;
     let mut i = 0;
     while i < b.len() {
-        // Token: maximal run of ASCII alphanumerics (non-ASCII letters count
-        // as tokens of their own length via the slow path below).
-        if b[i].is_ascii_alphanumeric() {
-            let st = i;
-            while i < b.len() && b[i].is_ascii_alphanumeric() {
-                i += 1;
-            }
-            if i - st == 1 {
-                single_run += 1;
-                if single_run >= 4 {
-                    return true;
-                }
-            } else {
-                single_run = 0;
-            }
-            if i + 1 < b.len()
-                && matches!(
-                    b[i],
-                    b'_' | b'-' | b'.' | b'*' | b'~' | b'+' | b'|' | b'/' | b'='
-                )
-                && b[i + 1].is_ascii_alphabetic()
-                && b[i - 1].is_ascii_alphabetic()
-            {
-                joined += 1;
-                if joined >= 2 {
-                    return true;
-                }
-            }
-        } else {
-            if b[i] >= 0x80 {
+        // Token: maximal run of ASCII alphanumerics (non-ASCII letters
+        // break runs of single letters).
+        if class(i) & ALNUM == 0 {
+            if class(i) & HIGH != 0 {
                 single_run = 0;
             }
             i += 1;
+            continue;
+        }
+        let st = i;
+        i += 1;
+        while i < b.len() && class(i) & ALNUM != 0 {
+            i += 1;
+        }
+        if i - st == 1 {
+            single_run += 1;
+            if single_run >= 4 {
+                return true;
+            }
+        } else {
+            single_run = 0;
+        }
+        if i + 1 < b.len()
+            && class(i) & JOINER != 0
+            && class(i + 1) & ALPHA != 0
+            && class(i - 1) & ALPHA != 0
+        {
+            joined += 1;
+            if joined >= 2 {
+                return true;
+            }
         }
     }
     false
 }
+
+/// Byte classes for [`needs_squash`]: one table look-up per byte.
+const ALNUM: u8 = 1;
+const ALPHA: u8 = 2;
+/// Separators that join letters into a disguised word (`ignore_previous`).
+const JOINER: u8 = 4;
+const HIGH: u8 = 8;
+static SQUASH_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        if c.is_ascii_alphabetic() {
+            t[i] = ALNUM | ALPHA;
+        } else if c.is_ascii_digit() {
+            t[i] = ALNUM;
+        } else if matches!(
+            c,
+            b'_' | b'-' | b'.' | b'*' | b'~' | b'+' | b'|' | b'/' | b'='
+        ) {
+            t[i] = JOINER;
+        } else if c >= 0x80 {
+            t[i] = HIGH;
+        }
+        i += 1;
+    }
+    t
+};
 
 /// The `squashed` view: `folded` keeping only letters and digits.
 pub(crate) fn squash<'a>(folded: &View<'_>) -> View<'a> {
