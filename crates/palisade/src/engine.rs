@@ -494,7 +494,7 @@ impl Engine {
 
     /// Heap bytes of the literal automata and of the compiled regexes
     /// (their search caches, which grow per thread, not included).
-    #[cfg(any(test, feature = "internal-checks"))]
+    #[cfg(feature = "internal-checks")]
     pub fn memory(&self) -> (usize, usize) {
         let automata = [
             &self.anchors_ascii,
