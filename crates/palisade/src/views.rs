@@ -44,7 +44,7 @@ struct Seg {
 }
 
 impl Map {
-    #[cfg(any(test, feature = "internal-checks"))]
+    #[cfg(feature = "internal-checks")]
     fn identity(n: usize) -> Map {
         let mut m = Map {
             len: n as u32,
@@ -209,7 +209,7 @@ impl<'a> View<'a> {
 
 /// `text` as a view with an explicit identity map, so that [`fold`] takes
 /// its general path (the checks compare it with the fast paths).
-#[cfg(any(test, feature = "internal-checks"))]
+#[cfg(feature = "internal-checks")]
 pub(crate) fn identity_mapped(kind: ViewKind, text: &str) -> View<'_> {
     View {
         kind,
