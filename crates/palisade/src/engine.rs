@@ -1,6 +1,9 @@
-//! The compiled rule engine: one Aho-Corasick automaton for all phrases and
-//! regex keywords on the folded views, one for squashed phrases, regexes
-//! gated by their keywords, validators and built-in detectors.
+//! The compiled rule engine. On each folded view: one Aho-Corasick DFA for
+//! phrases and the anchor terms of sequence rules (non-ASCII ones in an NFA
+//! that runs only on non-ASCII text), the other sequence terms searched
+//! only around anchors, one automaton for regex keywords; one automaton for
+//! squashed phrases; regexes gated by their keywords, validators and
+//! built-in detectors.
 
 use crate::detectors::{self, Detector};
 use crate::error::Error;
