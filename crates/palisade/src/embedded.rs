@@ -71,6 +71,7 @@ const VERBS: &[&str] = &[
     "format",
     "generate",
     "give",
+    "help",
     "identify",
     "ignore",
     "disregard",
@@ -110,7 +111,7 @@ const QUESTION: &[&str] = &[
 
 /// Words by which a request points at the document it sits in.
 const DEICTIC: &[&str] = &[
-    "this", "these", "that", "those", "above", "below", "it", "its", "email", "e-mail", "mail",
+    "this", "these", "that", "those", "above", "below", "it", "email", "e-mail", "mail",
     "message", "letter", "receipt", "invoice", "notification", "newsletter", "attached",
     "attachment", "sender", "document", "text", "content", "here", "following",
 ];
@@ -138,14 +139,41 @@ fn words(s: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
-/// A greeting line of a letter: `hi david,`, `dear ms. lee`.
+/// Words of five letters or more that say nothing of a topic: a request
+/// sharing only these with the document is not about it.
+const PLAIN: &[&str] = &[
+    "reply", "replies", "response", "responses", "answer", "answers", "question", "questions",
+    "please", "thanks", "would", "could", "should", "about", "their", "there", "where", "which",
+    "other", "every", "after", "before", "being", "while", "using",
+];
+
+/// The greeting of a letter (`hi david,`, `dear ms. lee`, `hello,`) at the
+/// start of a line or right after a header's colon (`content: hi david`).
 fn greeting(folded: &str) -> bool {
-    let t = folded.trim_start();
-    ["dear ", "hi ", "hello "].iter().any(|g| {
-        t.strip_prefix(g)
-            .and_then(|r| r.trim_start().chars().next())
-            .is_some_and(char::is_alphabetic)
-    })
+    let starts = |t: &str| {
+        let t = t.trim_start();
+        ["dear ", "hi ", "hello ", "hi,", "hello,"].iter().any(|g| {
+            t.strip_prefix(g)
+                .and_then(|r| r.trim_start().chars().next())
+                .is_some_and(char::is_alphabetic)
+        })
+    };
+    starts(folded) || folded.split(':').skip(1).take(4).any(starts)
+}
+
+/// `line` without the text it quotes: quoted words are content, not
+/// pointers at the document.
+fn unquoted(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut quoted = false;
+    for c in line.chars() {
+        if matches!(c, '"' | '\u{201c}' | '\u{201d}') {
+            quoted = !quoted;
+        } else if !quoted {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Whether `line` (folded) opens a task or asks a question of the reader.
@@ -164,8 +192,10 @@ fn is_request(line: &str) -> bool {
 
 /// Whether the request points at the document or shares its content words.
 fn related(line: &str, rest: &str) -> bool {
-    let mut content = words(line).filter(|w| w.len() >= 5).peekable();
-    if words(line).any(|w| DEICTIC.contains(&w)) {
+    let mut content = words(line)
+        .filter(|w| w.len() >= 5 && !PLAIN.contains(w))
+        .peekable();
+    if words(&unquoted(line)).any(|w| DEICTIC.contains(&w)) {
         return true;
     }
     if content.peek().is_none() {
@@ -236,5 +266,8 @@ mod tests {
         assert!(related("summarise this email", ""));
         assert!(related("what amount was charged?", "your card was charged $5"));
         assert!(!related("describe the lifecycle of a frog.", "your card was charged $5"));
+        assert!(!related("add \"this works\" to your reply.", "just reply to us"));
+        assert!(greeting("subject: x|content: hi david,your card"));
+        assert!(!greeting("his card: expired"));
     }
 }
