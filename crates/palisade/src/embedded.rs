@@ -117,7 +117,10 @@ const DEICTIC: &[&str] = &[
 ];
 
 /// Lower-case ASCII fold of `s`: non-ASCII characters go through the
-/// fold table (confusables, diacritics, full-width forms).
+/// fold table (confusables, diacritics, full-width forms); spaced-out
+/// letters are joined (`w r i t e   a` is `write a`) and leet digits inside
+/// words are read as letters (`r3ply` is `reply`), so disguised lines read
+/// as plain ones.
 fn fold_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -129,6 +132,46 @@ fn fold_line(s: &str) -> String {
             out.push_str(f);
         } else {
             out.extend(c.to_lowercase());
+        }
+    }
+    let out = despace(&out);
+    deleet(&out)
+}
+
+/// Joins letters spaced one apart when most of the line is written so;
+/// wider gaps are the word breaks.
+fn despace(line: &str) -> String {
+    let toks: Vec<&str> = line.split(' ').filter(|t| !t.is_empty()).collect();
+    let single = toks.iter().filter(|t| t.chars().count() == 1).count();
+    if toks.len() < 8 || single * 10 < toks.len() * 7 {
+        return line.to_string();
+    }
+    line.split("  ")
+        .filter(|w| !w.trim().is_empty())
+        .map(|w| w.split(' ').collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Reads digits and `@`/`$` as letters inside words that mix them with
+/// letters.
+fn deleet(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for w in line.split_inclusive(' ') {
+        let letters = w.chars().any(|c| c.is_ascii_alphabetic());
+        let leet = w.chars().any(|c| matches!(c, '0' | '1' | '3' | '4' | '5' | '7' | '@' | '$'));
+        if letters && leet {
+            out.extend(w.chars().map(|c| match c {
+                '0' => 'o',
+                '1' => 'i',
+                '3' => 'e',
+                '4' | '@' => 'a',
+                '5' | '$' => 's',
+                '7' => 't',
+                c => c,
+            }));
+        } else {
+            out.push_str(w);
         }
     }
     out
@@ -269,5 +312,7 @@ mod tests {
         assert!(!related("add \"this works\" to your reply.", "just reply to us"));
         assert!(greeting("subject: x|content: hi david,your card"));
         assert!(!greeting("his card: expired"));
+        assert_eq!(fold_line("W r i t e   a   p o e m   n o w"), "write a poem now");
+        assert_eq!(fold_line("Wr1t3 a p03m, 4471 $"), "write a poem, 4471 $");
     }
 }
