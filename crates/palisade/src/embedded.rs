@@ -154,13 +154,17 @@ fn despace(line: &str) -> String {
 }
 
 /// Reads digits and `@`/`$` as letters inside words that mix them with
-/// letters.
+/// letters, and in all-digit words too once two mixed words show the line
+/// is written so (`70` is `to` there, a number elsewhere).
 fn deleet(line: &str) -> String {
+    let is_leet = |c: char| matches!(c, '0' | '1' | '3' | '4' | '5' | '7' | '@' | '$');
+    let mixed = |w: &str| w.chars().any(|c| c.is_ascii_alphabetic()) && w.chars().any(is_leet);
+    let leet_line = line.split(' ').filter(|w| mixed(w)).count() >= 2;
     let mut out = String::with_capacity(line.len());
     for w in line.split_inclusive(' ') {
-        let letters = w.chars().any(|c| c.is_ascii_alphabetic());
-        let leet = w.chars().any(|c| matches!(c, '0' | '1' | '3' | '4' | '5' | '7' | '@' | '$'));
-        if letters && leet {
+        let core = w.trim_end_matches(|c: char| !c.is_alphanumeric());
+        let digits = !core.is_empty() && core.chars().all(is_leet);
+        if mixed(w) || (leet_line && digits) {
             out.extend(w.chars().map(|c| match c {
                 '0' => 'o',
                 '1' => 'i',
@@ -314,5 +318,6 @@ mod tests {
         assert!(!greeting("his card: expired"));
         assert_eq!(fold_line("W r i t e   a   p o e m   n o w"), "write a poem now");
         assert_eq!(fold_line("Wr1t3 a p03m, 4471 $"), "write a poem, 4471 $");
+        assert_eq!(fold_line("r3ply 70 7h15 3m41l"), "reply to this email");
     }
 }
