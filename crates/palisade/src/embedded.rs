@@ -317,7 +317,8 @@ mod tests {
         assert!(greeting("subject: x|content: hi david,your card"));
         assert!(!greeting("his card: expired"));
         assert_eq!(fold_line("W r i t e   a   p o e m   n o w"), "write a poem now");
-        assert_eq!(fold_line("Wr1t3 a p03m, 4471 $"), "write a poem, 4471 $");
+        assert_eq!(fold_line("Wr1t3 a poem, 4471 $"), "write a poem, 4471 $");
+        assert_eq!(fold_line("Wr1t3 a p03m"), "write a poem");
         assert_eq!(fold_line("r3ply 70 7h15 3m41l"), "reply to this email");
     }
 }
