@@ -113,8 +113,14 @@ const QUESTION: &[&str] = &[
 const DEICTIC: &[&str] = &[
     "this", "these", "that", "those", "above", "below", "it", "email", "e-mail", "mail",
     "message", "letter", "receipt", "invoice", "notification", "newsletter", "attached",
-    "attachment", "sender", "document", "text", "content", "here", "following",
+    "attachment", "sender", "document", "text", "content", "here", "following", "author", "writer",
+    "article", "page", "post", "story", "passage", "summary", "summarise", "summarize", "gist",
+    "tone", "sentiment", "points",
 ];
+
+/// Words naming a reply: without `your` (the reader's own reply, where
+/// planted tasks put their payload) they ask for a reply to the document.
+const REPLY: &[&str] = &["reply", "replies", "respond", "response", "answer"];
 
 /// Lower-case ASCII fold of `s`: non-ASCII characters go through the
 /// fold table (confusables, diacritics, full-width forms); spaced-out
@@ -208,6 +214,24 @@ fn greeting(folded: &str) -> bool {
     starts(folded) || folded.split(':').skip(1).take(4).any(starts)
 }
 
+/// Markers given by lines other than `skip` that open with mail headers
+/// (`from:`, `to:`, `sent:`, `date:`, `cc:`): one for two such lines, two
+/// for three or more.
+fn headers(folded: &[String], skip: usize) -> usize {
+    folded
+        .iter()
+        .enumerate()
+        .filter(|(j, f)| {
+            *j != skip && {
+                let t = f.trim_start();
+                ["from:", "to:", "sent:", "date:", "cc:"].iter().any(|h| t.starts_with(h))
+            }
+        })
+        .count()
+        .saturating_sub(1)
+        .min(2)
+}
+
 /// `line` without the text it quotes: quoted words are content, not
 /// pointers at the document.
 fn unquoted(line: &str) -> String {
@@ -242,7 +266,9 @@ fn related(line: &str, rest: &str) -> bool {
     let mut content = words(line)
         .filter(|w| w.len() >= 5 && !PLAIN.contains(w))
         .peekable();
-    if words(&unquoted(line)).any(|w| DEICTIC.contains(&w)) {
+    let bare = unquoted(line);
+    let replies = words(&bare).any(|w| REPLY.contains(&w)) && !words(&bare).any(|w| w == "your");
+    if replies || words(&bare).any(|w| DEICTIC.contains(&w)) {
         return true;
     }
     if content.peek().is_none() {
@@ -285,7 +311,9 @@ pub(crate) fn embedded_task(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> 
                 rest.push('\n');
             }
         }
-        let markers = MARKERS.iter().filter(|m| rest.contains(*m)).count() + usize::from(greeted);
+        let markers = MARKERS.iter().filter(|m| rest.contains(*m)).count()
+            + usize::from(greeted)
+            + headers(&folded, k);
         if markers < MIN_MARKERS || related(line, &rest) {
             continue;
         }
