@@ -111,11 +111,44 @@ const QUESTION: &[&str] = &[
 
 /// Words by which a request points at the document it sits in.
 const DEICTIC: &[&str] = &[
-    "this", "these", "that", "those", "above", "below", "it", "email", "e-mail", "mail",
-    "message", "letter", "receipt", "invoice", "notification", "newsletter", "attached",
-    "attachment", "sender", "document", "text", "content", "here", "following", "author", "writer",
-    "article", "page", "post", "story", "passage", "summary", "summarise", "summarize", "gist",
-    "tone", "sentiment", "points",
+    "this",
+    "these",
+    "that",
+    "those",
+    "above",
+    "below",
+    "it",
+    "email",
+    "e-mail",
+    "mail",
+    "message",
+    "letter",
+    "receipt",
+    "invoice",
+    "notification",
+    "newsletter",
+    "attached",
+    "attachment",
+    "sender",
+    "document",
+    "text",
+    "content",
+    "here",
+    "following",
+    "author",
+    "writer",
+    "article",
+    "page",
+    "post",
+    "story",
+    "passage",
+    "summary",
+    "summarise",
+    "summarize",
+    "gist",
+    "tone",
+    "sentiment",
+    "points",
 ];
 
 /// Words naming a reply: without `your` (the reader's own reply, where
@@ -195,9 +228,31 @@ fn words(s: &str) -> impl Iterator<Item = &str> {
 /// Words of five letters or more that say nothing of a topic: a request
 /// sharing only these with the document is not about it.
 const PLAIN: &[&str] = &[
-    "reply", "replies", "response", "responses", "answer", "answers", "question", "questions",
-    "please", "thanks", "would", "could", "should", "about", "their", "there", "where", "which",
-    "other", "every", "after", "before", "being", "while", "using",
+    "reply",
+    "replies",
+    "response",
+    "responses",
+    "answer",
+    "answers",
+    "question",
+    "questions",
+    "please",
+    "thanks",
+    "would",
+    "could",
+    "should",
+    "about",
+    "their",
+    "there",
+    "where",
+    "which",
+    "other",
+    "every",
+    "after",
+    "before",
+    "being",
+    "while",
+    "using",
 ];
 
 /// The greeting of a letter (`hi david,`, `dear ms. lee`, `hello,`) at the
@@ -224,7 +279,9 @@ fn headers(folded: &[String], skip: usize) -> usize {
         .filter(|(j, f)| {
             *j != skip && {
                 let t = f.trim_start();
-                ["from:", "to:", "sent:", "date:", "cc:"].iter().any(|h| t.starts_with(h))
+                ["from:", "to:", "sent:", "date:", "cc:"]
+                    .iter()
+                    .any(|h| t.starts_with(h))
             }
         })
         .count()
@@ -249,7 +306,9 @@ fn unquoted(line: &str) -> String {
 
 /// Whether `line` (folded) opens a task or asks a question of the reader.
 fn is_request(line: &str) -> bool {
-    let t = line.trim().trim_start_matches(|c: char| !c.is_alphanumeric());
+    let t = line
+        .trim()
+        .trim_start_matches(|c: char| !c.is_alphanumeric());
     let t = t.strip_prefix("please ").unwrap_or(t);
     let Some(first) = words(t).next() else {
         return false;
@@ -339,12 +398,24 @@ mod tests {
         assert!(!is_request("name: john"));
         assert!(!is_request("click here to unsubscribe"));
         assert!(related("summarise this email", ""));
-        assert!(related("what amount was charged?", "your card was charged $5"));
-        assert!(!related("describe the lifecycle of a frog.", "your card was charged $5"));
-        assert!(!related("add \"this works\" to your reply.", "just reply to us"));
+        assert!(related(
+            "what amount was charged?",
+            "your card was charged $5"
+        ));
+        assert!(!related(
+            "describe the lifecycle of a frog.",
+            "your card was charged $5"
+        ));
+        assert!(!related(
+            "add \"this works\" to your reply.",
+            "just reply to us"
+        ));
         assert!(greeting("subject: x|content: hi david,your card"));
         assert!(!greeting("his card: expired"));
-        assert_eq!(fold_line("W r i t e   a   p o e m   n o w"), "write a poem now");
+        assert_eq!(
+            fold_line("W r i t e   a   p o e m   n o w"),
+            "write a poem now"
+        );
         assert_eq!(fold_line("Wr1t3 a poem, 4471 $"), "write a poem, 4471 $");
         assert_eq!(fold_line("Wr1t3 a p03m"), "write a poem");
         assert_eq!(fold_line("r3ply 70 7h15 3m41l"), "reply to this email");
