@@ -39,6 +39,7 @@ pub(crate) const NAMES: &[&str] = &[
     "exfil_shortener",
     "adversarial_suffix",
     "token_flood",
+    "embedded_task",
 ];
 
 pub(crate) fn lookup(name: &str) -> Option<Detector> {
@@ -60,6 +61,7 @@ pub(crate) fn lookup(name: &str) -> Option<Detector> {
         "exfil_shortener" => crate::response::exfil_shortener,
         "adversarial_suffix" => crate::gibberish::adversarial_suffix,
         "token_flood" => crate::gibberish::token_flood,
+        "embedded_task" => crate::embedded::embedded_task,
         _ => return None,
     })
 }

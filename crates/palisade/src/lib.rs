@@ -65,6 +65,7 @@ pub mod canary;
 mod context;
 mod decode;
 mod detectors;
+mod embedded;
 mod engine;
 mod error;
 mod examples;
