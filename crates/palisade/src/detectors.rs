@@ -15,6 +15,11 @@ pub(crate) struct Context<'a> {
     pub sources: &'a [crate::engine::Source<'a>],
     /// Allow-lists and registered context for the response detectors.
     pub env: &'a crate::response::Env<'a>,
+    /// The text is a whole input of at most [`crate::Guard::document_max`]
+    /// bytes, which a stream also inspects in one piece: detectors that
+    /// judge a text as a document (its first and last lines) run only then,
+    /// so streams and one-shot inspection agree.
+    pub document: bool,
 }
 
 /// A detector: returns original spans with the view that saw them.

@@ -161,6 +161,12 @@ const REPLY: &[&str] = &["reply", "replies", "respond", "response", "answer"];
 /// words are read as letters (`r3ply` is `reply`), so disguised lines read
 /// as plain ones.
 fn fold_line(s: &str) -> String {
+    deleet(&despace(&fold_chars(s)))
+}
+
+/// The character-level part of [`fold_line`]: case, confusables,
+/// diacritics, full-width forms; invisible characters dropped.
+fn fold_chars(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_ascii() {
@@ -173,8 +179,7 @@ fn fold_line(s: &str) -> String {
             out.extend(c.to_lowercase());
         }
     }
-    let out = despace(&out);
-    deleet(&out)
+    out
 }
 
 /// Joins letters spaced one apart when most of the line is written so;
@@ -339,6 +344,10 @@ fn related(line: &str, rest: &str) -> bool {
 
 /// Finds a request on the first or last line of a mail-like document.
 pub(crate) fn embedded_task(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
+    // First and last lines are those of a whole document.
+    if !ctx.document {
+        return Vec::new();
+    }
     let view = ctx.sources.first().map_or(ctx.raw, |s| &s.clean);
     let text: &str = &view.text;
     // Lines with their byte offsets, blank ones dropped.
@@ -353,14 +362,34 @@ pub(crate) fn embedded_task(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> 
     if lines.len() < 2 {
         return Vec::new();
     }
+    let last = lines.len() - 1;
+    // Most texts have no request on their first or last line: only then
+    // is every line folded.
+    let candidate = |k: usize| {
+        let chars = fold_chars(lines[k].1);
+        // Joining spaced-out letters at most halves a line, and reading
+        // leet keeps its length: a longer line cannot fold under the cap.
+        if chars.len() > 2 * MAX_LINE + 1 {
+            return false;
+        }
+        let joined = despace(&chars);
+        if joined.len() > MAX_LINE {
+            return false;
+        }
+        is_request(&deleet(&joined))
+    };
+    let first_request = candidate(0);
+    let last_request = candidate(last);
+    if !first_request && !last_request {
+        return Vec::new();
+    }
     let folded: Vec<String> = lines.iter().map(|(_, l)| fold_line(l)).collect();
     let mut out = Vec::new();
-    let last = lines.len() - 1;
-    for k in [0, last] {
-        let line = &folded[k];
-        if line.len() > MAX_LINE || !is_request(line) {
+    for (k, request) in [(0, first_request), (last, last_request)] {
+        if !request {
             continue;
         }
+        let line = &folded[k];
         let mut rest = String::new();
         let mut greeted = false;
         for (j, f) in folded.iter().enumerate() {

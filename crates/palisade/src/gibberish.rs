@@ -504,6 +504,7 @@ mod tests {
             signals: &sig,
             sources: &[],
             env: &env,
+            document: true,
         })
         .len()
     }

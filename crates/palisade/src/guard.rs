@@ -290,7 +290,14 @@ impl Guard {
         } else {
             input.len()
         };
-        let hits = self.hits(mode, &input[..scanned_len], extra, &mut limit_findings);
+        let document = scanned_len <= self.document_max();
+        let hits = self.hits(
+            mode,
+            &input[..scanned_len],
+            extra,
+            document,
+            &mut limit_findings,
+        );
         self.decide(mode, input, hits, limit_findings)
     }
 
@@ -301,6 +308,7 @@ impl Guard {
         mode: Mode,
         scanned: &[u8],
         extra: Option<&Compiled>,
+        document: bool,
         limit_findings: &mut Vec<Finding>,
     ) -> Vec<Hit> {
         let inner = &*self.inner;
@@ -439,6 +447,7 @@ impl Guard {
             signals: &sig,
             sources: &sources,
             env: &env,
+            document,
         };
         inner.engine.scan(mode, &sources, &ctx, &mut hits);
         hits
@@ -689,6 +698,13 @@ impl Guard {
     /// The stream margin: `limits.max_match_bytes`, or more when a phrase
     /// could span more (a folded byte can come from up to 4 original bytes:
     /// a letter with an invisible character after it).
+    /// The longest input judged as a whole document (2 ×
+    /// `limits.max_match_bytes`): a stream holds that much back, so it
+    /// inspects such an input in one piece, as one-shot inspection does.
+    pub(crate) fn document_max(&self) -> usize {
+        self.inner.policy.limits.max_match_bytes.saturating_mul(2)
+    }
+
     pub(crate) fn stream_margin(&self) -> usize {
         self.inner
             .policy

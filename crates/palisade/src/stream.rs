@@ -356,9 +356,13 @@ impl StreamInspector {
         let we = we.min(self.scan_end());
         let bytes = &self.buf[ws - self.base..we - self.base];
         let mut lf = Vec::new();
+        // The window is the whole input, held back entirely: one-shot
+        // inspection reads it as one document too.
+        let end = self.scan_end();
+        let document = last && ws == 0 && we == end && end <= self.guard.document_max();
         let hits = self
             .guard
-            .hits(self.mode, bytes, self.extra.as_deref(), &mut lf);
+            .hits(self.mode, bytes, self.extra.as_deref(), document, &mut lf);
         for mut f in lf {
             if !self.limit_findings.iter().any(|g| g.rule == f.rule) {
                 f.start += ws;
