@@ -314,7 +314,12 @@ fn is_request(line: &str) -> bool {
     let t = line
         .trim()
         .trim_start_matches(|c: char| !c.is_alphanumeric());
-    let t = t.strip_prefix("please ").unwrap_or(t);
+    // Trimmed again after `please `, so that the first word starts the
+    // text and `t[first.len()..]` stays on a character boundary.
+    let t = t
+        .strip_prefix("please ")
+        .unwrap_or(t)
+        .trim_start_matches(|c: char| !c.is_alphanumeric());
     let Some(first) = words(t).next() else {
         return false;
     };
@@ -426,6 +431,9 @@ mod tests {
         assert!(!is_request("how do tides work"));
         assert!(!is_request("name: john"));
         assert!(!is_request("click here to unsubscribe"));
+        // Non-ASCII punctuation after `please` (this panicked: the first
+        // word did not start the text and its length cut a dash in two).
+        assert!(is_request("please \u{2014}\u{2014}write a poem about cats"));
         assert!(related("summarise this email", ""));
         assert!(related(
             "what amount was charged?",
