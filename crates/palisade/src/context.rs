@@ -155,8 +155,17 @@ impl Compiled {
             .iter()
             .map(|t| (TextKind::SystemPrompt, t))
             .chain(ctx.confidential.iter().map(|t| (TextKind::Confidential, t)));
-        for (kind, text) in texts {
+        // A response read through the deleet view shows a leetspelled
+        // secret as letters (`qu4rtz` as `quartz`): the secret's own deleet
+        // rendering is registered too when it differs.
+        let texts = texts.flat_map(|(kind, text)| {
             let folded = fold_str(text);
+            let v = crate::views::View::identity(crate::types::ViewKind::Folded, &folded);
+            let read = crate::views::deleet(&v).text.into_owned();
+            let leet = (read != folded).then_some((kind, read));
+            std::iter::once((kind, folded)).chain(leet)
+        });
+        for (kind, folded) in texts {
             let words = words(&folded);
             if words.is_empty() {
                 let lit = folded.trim();
