@@ -371,7 +371,12 @@ pub(crate) fn embedded_task(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> 
     // Most texts have no request on their first or last line: only then
     // is every line folded.
     let candidate = |k: usize| {
-        let chars = fold_chars(lines[k].1);
+        let raw = lines[k].1;
+        // An ASCII line folds to as many bytes as it has.
+        if raw.is_ascii() && raw.len() > 2 * MAX_LINE + 1 {
+            return false;
+        }
+        let chars = fold_chars(raw);
         // Joining spaced-out letters at most halves a line, and reading
         // leet keeps its length: a longer line cannot fold under the cap.
         if chars.len() > 2 * MAX_LINE + 1 {
