@@ -22,6 +22,15 @@ pub(crate) struct Context<'a> {
     pub document: bool,
 }
 
+impl<'a> Context<'a> {
+    /// The input's clean view (NFKC, invisible characters and marks on
+    /// ASCII letters dropped, case kept), or the raw view when there are no
+    /// sources.
+    pub fn clean(&self) -> &'a views::View<'a> {
+        self.sources.first().map_or(self.raw, |s| &s.clean)
+    }
+}
+
 /// A detector: returns original spans with the view that saw them.
 pub(crate) type Detector = fn(&Context<'_>) -> Vec<(usize, usize, ViewKind)>;
 

@@ -353,7 +353,7 @@ pub(crate) fn embedded_task(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> 
     if !ctx.document {
         return Vec::new();
     }
-    let view = ctx.sources.first().map_or(ctx.raw, |s| &s.clean);
+    let view = ctx.clean();
     let text: &str = &view.text;
     // Lines with their byte offsets, blank ones dropped.
     let mut lines: Vec<(usize, &str)> = Vec::new();

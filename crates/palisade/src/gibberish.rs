@@ -32,7 +32,7 @@ struct Tok {
 /// Code and formulas balance their brackets; emoticons and list markers
 /// (`:)`, `1)`) are not counted.
 pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
-    let view = read_view(ctx);
+    let view = ctx.clean();
     let text: &str = &view.text;
     // Digits standing for letters (`5ur3`) are read as letters only when
     // the fold saw leet inside words: plain text keeps its digits.
@@ -129,13 +129,6 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
             (a, b, v)
         })
         .collect()
-}
-
-/// The text the statistics read: the input's `clean` view (full-width
-/// forms and other compatibility characters normalised, invisible
-/// characters dropped), or the raw text when there is none.
-fn read_view<'a>(ctx: &'a Context<'a>) -> &'a crate::views::View<'a> {
-    ctx.sources.first().map_or(ctx.raw, |s| &s.clean)
 }
 
 /// Tokens of `line`; when the line spaces its letters out (`S u r e ,]`),
@@ -395,7 +388,7 @@ const FLOOD_DISTINCT: usize = 4;
 /// used to push instructions out of a model's attention or to make it
 /// diverge. Separator rules (`- - -`, `| --- |`) and digits do not count.
 pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
-    let view = read_view(ctx);
+    let view = ctx.clean();
     let text: &str = &view.text;
     if text.len() < FLOOD_RUN * 2 || !may_flood(text) {
         return Vec::new();
