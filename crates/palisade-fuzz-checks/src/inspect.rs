@@ -238,11 +238,7 @@ pub fn check(input: &Input) {
         return;
     }
     let text = palette::text(input.palette, &input.text);
-    let mode = if input.response {
-        Mode::Response
-    } else {
-        Mode::Prompt
-    };
+    let mode = crate::mode(input.response);
     let guard = match &input.policy {
         None => default_guard().clone(),
         Some(p) => match guard_for(&p.to_json()) {

@@ -35,6 +35,15 @@ pub mod views;
 
 use arbitrary::{Arbitrary, Unstructured};
 
+/// The inspection mode an input's `response` flag picks.
+pub fn mode(response: bool) -> palisade::Mode {
+    if response {
+        palisade::Mode::Response
+    } else {
+        palisade::Mode::Prompt
+    }
+}
+
 /// A fuzz target as the replay test sees it: its name (the directory under
 /// `fuzz/seeds/` and `fuzz/regressions/`) and a function taking the raw
 /// fuzzer bytes.

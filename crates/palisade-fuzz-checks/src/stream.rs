@@ -24,7 +24,7 @@
 
 use crate::{ensure, inspect::default_guard, palette, show};
 use arbitrary::Arbitrary;
-use palisade::{Action, Context, Guard, Mode, Policy, Verdict};
+use palisade::{Action, Context, Guard, Policy, Verdict};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
@@ -98,11 +98,7 @@ pub fn check(input: &Input) {
         return;
     }
     let text = palette::text(input.palette, &input.text);
-    let mode = if input.response {
-        Mode::Response
-    } else {
-        Mode::Prompt
-    };
+    let mode = crate::mode(input.response);
     let guard = guard(input.policy);
     let ctx = (input.policy & 0x80 != 0).then(context);
     let one = match ctx {
