@@ -1,5 +1,5 @@
 //! A fixed workload for instruction-count profiling:
-//! `valgrind --tool=callgrind target/release/profile [KIND] [N]` inspects
+//! `valgrind --tool=callgrind --toggle-collect=profile::run target/release/profile [KIND] [N]` inspects
 //! N different 2 KB prompts of family KIND (benign_ascii, attack_ascii,
 //! benign_multilingual, attack_multilingual; default benign_ascii, 200).
 
@@ -16,9 +16,17 @@ fn main() {
     let n = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(200);
     let ps = prompts(kind, 2048, n, 7);
     let guard = Guard::default();
+    let findings = run(&guard, &ps);
+    println!("{} prompts, {findings} findings", ps.len());
+}
+
+/// The measured part, apart from building the guard: profile it with
+/// `--toggle-collect=profile::run`.
+#[inline(never)]
+fn run(guard: &Guard, ps: &[String]) -> usize {
     let mut findings = 0;
-    for p in &ps {
+    for p in ps {
         findings += black_box(guard.inspect_prompt(p)).findings.len();
     }
-    println!("{} prompts, {findings} findings", ps.len());
+    findings
 }
