@@ -9,9 +9,11 @@ use crate::detectors::{self, Detector};
 use crate::error::Error;
 use crate::literals::Literals;
 use crate::policy::RuleSpec;
+use crate::regex_facts;
 use crate::types::{Category, Mode, Severity, ViewKind};
 use crate::validators::{self, Validator};
 use crate::views::{self, View};
+use regex_automata::Input;
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 
@@ -61,6 +63,11 @@ enum Kind {
         group: Option<usize>,
         validator: Option<Validator>,
         min_entropy: Option<f64>,
+        /// Every match holds a run of this many token bytes
+        /// (`regex_facts::is_token`): text without one is not searched.
+        min_run: usize,
+        /// Where to search, proven from the regex (see [`Reach`]).
+        reach: Reach,
     },
     Detector(Detector),
 }
@@ -99,6 +106,21 @@ struct Pat {
     right: bool,
     /// A term of its rule's anchor slot (see [`anchor_slot`]).
     anchor: bool,
+}
+
+/// Which part of a folded view a keyword-gated regex must search to find
+/// every match the whole view holds. `Line` and `Bytes` need every match
+/// to contain one of the rule's keywords (`regex_facts::Facts::covered`):
+/// then a match lies on the line of a keyword occurrence (when no match
+/// spans lines) or within `n` bytes of it (when no match is longer).
+/// Searching the merged neighbourhoods finds exactly the whole view's
+/// matches: no match crosses from one neighbourhood into another, and
+/// look-around assertions still see the bytes outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    Whole,
+    Line,
+    Bytes(usize),
 }
 
 /// A raw hit: a rule matched view bytes, already mapped to the original.
@@ -330,6 +352,19 @@ impl Engine {
                 let case_sensitive = spec.case_sensitive.unwrap_or(sensitive);
                 let re = compile_regex(pattern, case_sensitive)
                     .map_err(|e| Error::rule(&spec.id, format!("bad regex: {e}")))?;
+                let hir = syntax::parse_with(pattern, &syntax_config(case_sensitive))
+                    .map_err(|e| Error::rule(&spec.id, format!("bad regex: {e}")))?;
+                let folded_kws: Vec<String> = spec.keywords.iter().map(|k| fold_str(k)).collect();
+                // The folded view has no whitespace runs (see `views::fold`).
+                let facts = regex_facts::facts(&hir, &folded_kws, !case_sensitive);
+                let reach = match facts {
+                    _ if folded_kws.is_empty() || !facts.covered => Reach::Whole,
+                    regex_facts::Facts { one_line: true, .. } => Reach::Line,
+                    regex_facts::Facts {
+                        max_len: Some(n), ..
+                    } => Reach::Bytes(n),
+                    _ => Reach::Whole,
+                };
                 let group = re
                     .group_info()
                     .to_index(regex_automata::PatternID::ZERO, "secret");
@@ -374,6 +409,8 @@ impl Engine {
                     group,
                     validator,
                     min_entropy: spec.min_entropy,
+                    min_run: facts.min_run,
+                    reach,
                 }
             } else {
                 let name = spec.detector.as_deref().unwrap_or_default();
@@ -535,25 +572,35 @@ impl Engine {
         hits: &mut Vec<Hit>,
     ) {
         let mut triggered = vec![false; self.rules.len()];
+        let mut keyword_hits: Vec<(u32, usize, usize)> = Vec::new();
+        let mut windows: Vec<(usize, usize)> = Vec::new();
         for src in sources {
             triggered.iter_mut().for_each(|t| *t = false);
+            keyword_hits.clear();
             let top = src.label == ViewKind::Raw || src.label == ViewKind::Clean;
             // Folded view: phrases, sequence terms and keywords.
             let label = if top { ViewKind::Folded } else { src.label };
-            self.scan_folded(mode, &src.folded, label, true, &mut triggered, hits);
+            self.scan_folded(
+                mode,
+                &src.folded,
+                label,
+                Some(&mut keyword_hits),
+                &mut triggered,
+                hits,
+            );
             // Hits from the gated views count only where the gate's test
             // passes on their own text (`views::local_gate`): they do not
             // depend on text elsewhere, as streams need.
             if let Some(d) = &src.despaced {
                 let label = if top { ViewKind::Squashed } else { src.label };
                 let n = hits.len();
-                self.scan_folded(mode, d, label, false, &mut triggered, hits);
+                self.scan_folded(mode, d, label, None, &mut triggered, hits);
                 keep_local(hits, n, &src.folded, views::Gate::Despace);
             }
             if let Some(d) = &src.deleet {
                 let label = if top { ViewKind::Deleet } else { src.label };
                 let n = hits.len();
-                self.scan_folded(mode, d, label, false, &mut triggered, hits);
+                self.scan_folded(mode, d, label, None, &mut triggered, hits);
                 keep_local(hits, n, &src.folded, views::Gate::Deleet);
             }
             if let (Some(sq), Some(ac)) = (&src.squashed, &self.squashed_ac) {
@@ -600,6 +647,8 @@ impl Engine {
                     group,
                     validator,
                     min_entropy,
+                    min_run,
+                    reach,
                 } = &rule.kind
                 {
                     let (view, vk) = if *case_sensitive {
@@ -612,17 +661,49 @@ impl Engine {
                     if !reads {
                         continue;
                     }
+                    if !regex_facts::has_run(view.text.as_bytes(), *min_run) {
+                        continue;
+                    }
+                    let text = view.text.as_bytes();
+                    windows.clear();
+                    // Keywords are found in the folded view. The clean view
+                    // shares the original's offsets when it is the raw
+                    // input; in ASCII, a keyword in a match stays whole and
+                    // in place when folded.
+                    let same_text =
+                        !*case_sensitive || (src.label == ViewKind::Raw && text.is_ascii());
+                    if *reach == Reach::Whole || !same_text {
+                        windows.push((0, text.len()));
+                    } else {
+                        for &(_, s, e) in keyword_hits.iter().filter(|k| k.0 == i as u32) {
+                            let (s, e) = if *case_sensitive {
+                                src.folded.span(s, e)
+                            } else {
+                                (s, e)
+                            };
+                            windows.push(match *reach {
+                                Reach::Bytes(n) => {
+                                    (e.saturating_sub(n), s.saturating_add(n).min(text.len()))
+                                }
+                                _ => line_around(text, s, e),
+                            });
+                        }
+                        merge_ranges(&mut windows);
+                    }
                     let label = vk;
-                    regex_hits(
-                        re,
-                        *group,
-                        *validator,
-                        *min_entropy,
-                        view,
-                        label,
-                        i as u32,
-                        hits,
-                    );
+                    for &(lo, hi) in &windows {
+                        regex_hits(
+                            re,
+                            *group,
+                            *validator,
+                            *min_entropy,
+                            view,
+                            (lo, hi),
+                            label,
+                            i as u32,
+                            hits,
+                        );
+                    }
                 }
             }
         }
@@ -649,19 +730,18 @@ impl Engine {
         mode: Mode,
         view: &View<'_>,
         label: ViewKind,
-        keywords: bool,
+        keyword_hits: Option<&mut Vec<(u32, usize, usize)>>,
         triggered: &mut [bool],
         hits: &mut Vec<Hit>,
     ) {
         let text = view.text.as_bytes();
-        if keywords {
-            if let Some(ac) = &self.keyword_ac {
-                ac.each(text, 0, text.len(), |owners, _, _| {
-                    for pat in owners {
-                        triggered[pat.rule as usize] = true;
-                    }
-                });
-            }
+        if let (Some(found), Some(ac)) = (keyword_hits, &self.keyword_ac) {
+            ac.each(text, 0, text.len(), |owners, s, e| {
+                for pat in owners {
+                    triggered[pat.rule as usize] = true;
+                    found.push((pat.rule, s, e));
+                }
+            });
         }
         let ascii = text.is_ascii();
         let pick = |a: &'a Option<Literals<Pat>>, o: &'a Option<Literals<Pat>>| {
@@ -1028,6 +1108,36 @@ fn words_between(gap: &[u8]) -> usize {
         .count()
 }
 
+/// The line (between newlines) that holds `text[s..e]`.
+fn line_around(text: &[u8], s: usize, e: usize) -> (usize, usize) {
+    let lo = text[..s]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let hi = text[e..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| e + i);
+    (lo, hi)
+}
+
+/// Sorts `ranges` and merges those that overlap or touch.
+fn merge_ranges(ranges: &mut Vec<(usize, usize)>) {
+    ranges.sort_unstable();
+    let mut out = 0;
+    for i in 0..ranges.len() {
+        let (s, e) = ranges[i];
+        if out > 0 && s <= ranges[out - 1].1 {
+            ranges[out - 1].1 = ranges[out - 1].1.max(e);
+        } else {
+            ranges[out] = (s, e);
+            out += 1;
+        }
+    }
+    ranges.truncate(out);
+}
+
+/// Runs `re` over `view.text[range]` (look-around sees the whole text).
 #[allow(clippy::too_many_arguments)]
 fn regex_hits(
     re: &Regex,
@@ -1035,6 +1145,7 @@ fn regex_hits(
     validator: Option<Validator>,
     min_entropy: Option<f64>,
     view: &View<'_>,
+    range: (usize, usize),
     label: ViewKind,
     rule: u32,
     hits: &mut Vec<Hit>,
@@ -1062,9 +1173,10 @@ fn regex_hits(
             view: label,
         });
     };
+    let input = || Input::new(text).range(range.0..range.1);
     match group {
         None => {
-            for m in re.find_iter(text) {
+            for m in re.find_iter(input()) {
                 if m.is_empty() {
                     continue;
                 }
@@ -1072,7 +1184,7 @@ fn regex_hits(
             }
         }
         Some(g) => {
-            for caps in re.captures_iter(text) {
+            for caps in re.captures_iter(input()) {
                 if let Some(sp) = caps.get_group(g) {
                     if !sp.is_empty() {
                         push(sp.start, sp.end);
@@ -1138,15 +1250,17 @@ fn compile_regex(pattern: &str, case_sensitive: bool) -> Result<Regex, String> {
                 .dfa_size_limit(Some(REGEX_NFA_LIMIT))
                 .hybrid_cache_capacity(REGEX_CACHE),
         )
-        .syntax(
-            syntax::Config::new()
-                .unicode(false)
-                .utf8(false)
-                .case_insensitive(!case_sensitive)
-                .nest_limit(64),
-        )
+        .syntax(syntax_config(case_sensitive))
         .build(pattern)
         .map_err(|e| e.to_string())
+}
+
+fn syntax_config(case_sensitive: bool) -> syntax::Config {
+    syntax::Config::new()
+        .unicode(false)
+        .utf8(false)
+        .case_insensitive(!case_sensitive)
+        .nest_limit(64)
 }
 
 /// Strips the `*` wildcards of a folded phrase or term and says which ends

@@ -79,6 +79,7 @@ mod literals;
 pub mod packs;
 mod policy;
 mod pseudo;
+mod regex_facts;
 mod response;
 mod stream;
 #[allow(dead_code)]

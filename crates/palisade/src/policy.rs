@@ -294,7 +294,11 @@ pub struct RuleSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
     /// Literals, one of which must occur (case-insensitively) for `regex`
-    /// to run. Leave empty only for regexes that must always run.
+    /// to run. Leave empty only for regexes that must always run. When
+    /// every match of `regex` provably contains a keyword (write them as
+    /// literals in the regex: `(?:end|begin)`), it is searched only on
+    /// the keywords' lines or within its longest match of them: the same
+    /// findings for less work.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keywords: Vec<String>,
     /// Whether `regex` reads the case-preserving `clean` view (true) or the

@@ -1,0 +1,600 @@
+//! What a regex's syntax proves about every one of its matches. The engine
+//! turns these facts into exact gates: a regex whose every match needs a
+//! long run of token characters is not run on text without one, and a
+//! regex whose every match contains one of its keywords is searched only
+//! around the keywords. Each fact is a necessary condition derived
+//! conservatively: when the analysis cannot prove something, it claims
+//! less, never more.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// The bytes that tokens, keys and other secrets are made of: a run of
+/// them is what `min_run` counts.
+pub(crate) fn is_token(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'=' | b'.')
+}
+
+/// Whether `text` holds a run of `m` or more [`is_token`] bytes. Reads
+/// about one byte in `m` on text without one: a run of `m` starting at or
+/// after `i` must cover `i + m - 1`, so a non-token byte there rules out
+/// every start up to it.
+pub(crate) fn has_run(text: &[u8], m: usize) -> bool {
+    if m == 0 {
+        return true;
+    }
+    let mut i = 0;
+    while i + m <= text.len() {
+        let last = i + m - 1;
+        if !is_token(text[last]) {
+            i = last + 1;
+            continue;
+        }
+        // text[last] is a token byte: the run reaches back to `i`, or the
+        // next candidate starts after the last non-token byte before it.
+        match text[i..last].iter().rposition(|&b| !is_token(b)) {
+            None => return true,
+            Some(k) => i += k + 1,
+        }
+    }
+    false
+}
+
+/// The length of the longest run of [`is_token`] bytes in `text`.
+fn longest_run(text: &[u8]) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for &b in text {
+        if is_token(b) {
+            run += 1;
+        } else {
+            best = best.max(run);
+            run = 0;
+        }
+    }
+    best.max(run)
+}
+
+/// Facts true of every match of one regex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Facts {
+    /// Every match contains a run of at least this many token bytes.
+    pub min_run: usize,
+    /// No match contains a newline.
+    pub one_line: bool,
+    /// Every match is at most this long.
+    pub max_len: Option<usize>,
+    /// Every match contains one of the keywords it was analysed with.
+    pub covered: bool,
+}
+
+/// Analyses `hir`; `keywords` are folded (lowercase) literals. With
+/// `single_space`, the regex reads text where whitespace never comes two
+/// in a row (the folded view): `\s*` there matches at most one byte.
+pub(crate) fn facts(hir: &Hir, keywords: &[String], single_space: bool) -> Facts {
+    let kws: Vec<&[u8]> = keywords
+        .iter()
+        .map(|k| k.as_bytes())
+        .filter(|k| !k.is_empty())
+        .collect();
+    let cx = Cx {
+        kws: &kws,
+        single_space,
+    };
+    let n = node(hir, &cx);
+    Facts {
+        min_run: n.best(),
+        one_line: !n.newline,
+        max_len: n.max,
+        covered: n.covered,
+    }
+}
+
+struct Cx<'a> {
+    kws: &'a [&'a [u8]],
+    single_space: bool,
+}
+
+/// Most strings kept in one set, and most bytes in one string: past these
+/// the analysis forgets the set (claims less).
+const MAX_SET: usize = 64;
+const MAX_STR: usize = 64;
+
+/// A set of strings (ASCII lowercased); `None` = unknown (any string).
+type Set = Option<Vec<Vec<u8>>>;
+
+#[derive(Debug, Clone)]
+struct Node {
+    /// When every character the node can match is a token byte: the
+    /// shortest match's length. Runs then pass through the node.
+    all: Option<usize>,
+    /// Token bytes every match starts with, ends with, and holds in a row.
+    pre: usize,
+    suf: usize,
+    inner: usize,
+    /// Whether some match contains a newline.
+    newline: bool,
+    /// The longest match, when bounded.
+    max: Option<usize>,
+    /// Every string the node matches.
+    exact: Set,
+    /// Every match starts with one of these strings, and ends with one of
+    /// those (`[""]` when nothing is known).
+    starts: Vec<Vec<u8>>,
+    ends: Vec<Vec<u8>>,
+    /// Every match contains a keyword.
+    covered: bool,
+}
+
+impl Node {
+    fn best(&self) -> usize {
+        self.all.unwrap_or(self.inner.max(self.pre).max(self.suf))
+    }
+
+    fn pre(&self) -> usize {
+        self.all.unwrap_or(self.pre)
+    }
+
+    fn suf(&self) -> usize {
+        self.all.unwrap_or(self.suf)
+    }
+
+    /// A node that matches exactly the strings of `set`.
+    fn exact(set: Vec<Vec<u8>>, cx: &Cx<'_>) -> Node {
+        let mut all = Some(usize::MAX);
+        let (mut pre, mut suf, mut inner) = (usize::MAX, usize::MAX, usize::MAX);
+        for s in &set {
+            let (p, x, i) = runs(s);
+            if x == s.len() {
+                all = all.map(|a| a.min(s.len()));
+            } else {
+                all = None;
+            }
+            pre = pre.min(p);
+            suf = suf.min(x);
+            inner = inner.min(i);
+        }
+        if set.is_empty() {
+            // Matches nothing: claim nothing.
+            return Node::unknown(false, None);
+        }
+        let newline = set.iter().any(|s| s.contains(&b'\n'));
+        let max = set.iter().map(Vec::len).max();
+        let mut n = Node {
+            all,
+            pre,
+            suf,
+            inner,
+            newline,
+            max,
+            exact: None,
+            starts: set.clone(),
+            ends: set.clone(),
+            covered: false,
+        };
+        n.exact = Some(set);
+        n.settle(cx);
+        n
+    }
+
+    /// A node about which nothing is known but whether it can match a
+    /// newline.
+    fn unknown(newline: bool, max: Option<usize>) -> Node {
+        Node {
+            all: None,
+            pre: 0,
+            suf: 0,
+            inner: 0,
+            newline,
+            max,
+            exact: None,
+            starts: vec![Vec::new()],
+            ends: vec![Vec::new()],
+            covered: false,
+        }
+    }
+
+    /// Derives `covered` from the string sets.
+    fn settle(&mut self, cx: &Cx<'_>) {
+        let every = |set: &[Vec<u8>]| set.iter().all(|s| has_keyword(s, cx.kws));
+        self.covered |=
+            self.exact.as_deref().is_some_and(every) || every(&self.starts) || every(&self.ends);
+    }
+}
+
+fn has_keyword(s: &[u8], kws: &[&[u8]]) -> bool {
+    kws.iter().any(|k| s.windows(k.len()).any(|w| w == *k))
+}
+
+/// Token runs of one string: at its start, at its end, longest inside.
+fn runs(s: &[u8]) -> (usize, usize, usize) {
+    let pre = s.iter().take_while(|b| is_token(**b)).count();
+    let suf = s.iter().rev().take_while(|b| is_token(**b)).count();
+    (pre, suf, longest_run(s))
+}
+
+fn node(h: &Hir, cx: &Cx<'_>) -> Node {
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => Node::exact(vec![Vec::new()], cx),
+        HirKind::Literal(lit) => {
+            if lit.0.len() > MAX_STR {
+                let mut n = Node::unknown(lit.0.contains(&b'\n'), Some(lit.0.len()));
+                let (p, x, i) = runs(&lit.0);
+                if x == lit.0.len() {
+                    n.all = Some(x);
+                }
+                (n.pre, n.suf, n.inner) = (p, x, i);
+                n.covered = has_keyword(&lower(&lit.0), cx.kws);
+                return n;
+            }
+            Node::exact(vec![lower(&lit.0)], cx)
+        }
+        HirKind::Class(c) => class(c, cx),
+        HirKind::Capture(c) => node(&c.sub, cx),
+        HirKind::Repetition(r) => {
+            let sub = node(&r.sub, cx);
+            let min = r.min as usize;
+            // Whitespace never repeats where spaces are single.
+            let spaces = cx.single_space
+                && sub.exact.as_deref().is_some_and(|set| {
+                    set.iter()
+                        .all(|s| matches!(s[..], [b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r']))
+                });
+            let rmax = match r.max {
+                _ if spaces && min > 1 => 0,
+                Some(m) if spaces => m.min(1),
+                None if spaces => 1,
+                Some(m) => m,
+                None => u32::MAX,
+            };
+            if rmax == 0 {
+                return Node::exact(vec![Vec::new()], cx);
+            }
+            // A fixed count or an optional part of a known set stays known.
+            if let Some(set) = &sub.exact {
+                if rmax == r.min {
+                    let mut acc = vec![Vec::new()];
+                    let mut ok = true;
+                    for _ in 0..min {
+                        match product(&acc, set) {
+                            Some(p) => acc = p,
+                            None => {
+                                ok = false;
+                                break;
+                            }
+                        }
+                    }
+                    if ok {
+                        return Node::exact(acc, cx);
+                    }
+                } else if min == 0 && rmax == 1 {
+                    let mut u = set.clone();
+                    u.push(Vec::new());
+                    if let Some(u) = dedup(u) {
+                        return Node::exact(u, cx);
+                    }
+                }
+            }
+            let max = match rmax {
+                u32::MAX => None,
+                k => sub.max.and_then(|m| m.checked_mul(k as usize)),
+            };
+            let mut n = Node::unknown(sub.newline, max);
+            if let Some(a) = sub.all {
+                n.all = Some(a.saturating_mul(min));
+            } else if min >= 1 {
+                n.pre = sub.pre;
+                n.suf = sub.suf;
+                n.inner = sub.best().max(if min >= 2 { sub.suf + sub.pre } else { 0 });
+            }
+            if min >= 1 {
+                n.starts = sub.starts.clone();
+                n.ends = sub.ends.clone();
+                n.covered = sub.covered;
+            }
+            n.settle(cx);
+            n
+        }
+        HirKind::Concat(subs) => {
+            let mut it = subs.iter().map(|s| node(s, cx));
+            let Some(first) = it.next() else {
+                return Node::exact(vec![Vec::new()], cx);
+            };
+            it.fold(first, |a, b| concat(a, b, cx))
+        }
+        HirKind::Alternation(subs) => {
+            let ns: Vec<Node> = subs.iter().map(|s| node(s, cx)).collect();
+            if ns.is_empty() {
+                return Node::unknown(false, None);
+            }
+            if ns.iter().all(|n| n.exact.is_some()) {
+                let u: Vec<Vec<u8>> = ns
+                    .iter()
+                    .flat_map(|n| n.exact.clone().unwrap_or_default())
+                    .collect();
+                if let Some(u) = dedup(u) {
+                    return Node::exact(u, cx);
+                }
+            }
+            let max = ns.iter().try_fold(0, |a: usize, n| n.max.map(|m| a.max(m)));
+            let mut n = Node::unknown(ns.iter().any(|n| n.newline), max);
+            if ns.iter().all(|n| n.all.is_some()) {
+                n.all = ns.iter().filter_map(|n| n.all).min();
+            } else {
+                n.pre = ns.iter().map(Node::pre).min().unwrap_or(0);
+                n.suf = ns.iter().map(Node::suf).min().unwrap_or(0);
+                n.inner = ns.iter().map(Node::best).min().unwrap_or(0);
+            }
+            n.starts = dedup(ns.iter().flat_map(|n| n.starts.clone()).collect())
+                .unwrap_or_else(|| vec![Vec::new()]);
+            n.ends = dedup(ns.iter().flat_map(|n| n.ends.clone()).collect())
+                .unwrap_or_else(|| vec![Vec::new()]);
+            n.covered = ns.iter().all(|n| n.covered);
+            n.settle(cx);
+            n
+        }
+    }
+}
+
+fn class(c: &Class, cx: &Cx<'_>) -> Node {
+    // Members as code points; bytes above ASCII count as themselves.
+    let ranges: Vec<(u32, u32)> = match c {
+        Class::Unicode(u) => u
+            .ranges()
+            .iter()
+            .map(|r| (r.start() as u32, r.end() as u32))
+            .collect(),
+        Class::Bytes(b) => b
+            .ranges()
+            .iter()
+            .map(|r| (r.start() as u32, r.end() as u32))
+            .collect(),
+    };
+    let newline = ranges.iter().any(|&(s, e)| s <= 0x0A && 0x0A <= e);
+    let size: u64 = ranges.iter().map(|&(s, e)| u64::from(e - s) + 1).sum();
+    let unicode = matches!(c, Class::Unicode(_));
+    // One character: up to four bytes of UTF-8 in a Unicode class.
+    let width = if unicode {
+        ranges
+            .iter()
+            .map(|&(_, e)| char::from_u32(e).map_or(4, char::len_utf8))
+            .max()
+            .unwrap_or(1)
+    } else {
+        1
+    };
+    if size == 0 {
+        return Node::unknown(false, None);
+    }
+    // A few members: known, as single characters, ASCII case folded.
+    if size <= 16 {
+        let mut set: Vec<Vec<u8>> = Vec::new();
+        for &(s, e) in &ranges {
+            for cp in s..=e {
+                let bytes = if unicode || cp < 0x80 {
+                    match char::from_u32(cp) {
+                        Some(ch) => ch.to_string().into_bytes(),
+                        None => return Node::unknown(newline, Some(width)),
+                    }
+                } else {
+                    vec![cp as u8]
+                };
+                set.push(lower(&bytes));
+            }
+        }
+        if let Some(set) = dedup(set) {
+            return Node::exact(set, cx);
+        }
+    }
+    let token = ranges
+        .iter()
+        .all(|&(s, e)| e < 0x80 && (s..=e).all(|b| is_token(b as u8)));
+    let mut n = Node::unknown(newline, Some(width));
+    if token {
+        n.all = Some(1);
+    }
+    n
+}
+
+fn concat(a: Node, b: Node, cx: &Cx<'_>) -> Node {
+    let max = a.max.zip(b.max).and_then(|(x, y)| x.checked_add(y));
+    let mut n = Node::unknown(a.newline || b.newline, max);
+    match (a.all, b.all) {
+        (Some(x), Some(y)) => n.all = Some(x.saturating_add(y)),
+        _ => {
+            n.pre = match a.all {
+                Some(x) => x.saturating_add(b.pre()),
+                None => a.pre,
+            };
+            n.suf = match b.all {
+                Some(y) => y.saturating_add(a.suf()),
+                None => b.suf,
+            };
+            n.inner = a.best().max(b.best()).max(a.suf() + b.pre());
+        }
+    }
+    if let (Some(x), Some(y)) = (&a.exact, &b.exact) {
+        if let Some(p) = product(x, y) {
+            let mut e = Node::exact(p, cx);
+            e.covered |= a.covered || b.covered;
+            return e;
+        }
+    }
+    // Keywords that straddle the two parts: the end of every `a` match
+    // followed by the start of every `b` match.
+    let seam = product(&a.ends, &b.starts);
+    n.covered = a.covered
+        || b.covered
+        || seam
+            .as_deref()
+            .is_some_and(|s| s.iter().all(|x| has_keyword(x, cx.kws)));
+    n.starts = match &a.exact {
+        Some(x) => product(x, &b.starts).unwrap_or_else(|| a.starts.clone()),
+        None => a.starts.clone(),
+    };
+    n.ends = match &b.exact {
+        Some(y) => product(&a.ends, y).unwrap_or_else(|| b.ends.clone()),
+        None => b.ends.clone(),
+    };
+    n.settle(cx);
+    n
+}
+
+/// Every `x + y`, or `None` past the size caps.
+fn product(xs: &[Vec<u8>], ys: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    if xs.len().saturating_mul(ys.len()) > MAX_SET {
+        return None;
+    }
+    let mut out = Vec::with_capacity(xs.len() * ys.len());
+    for x in xs {
+        for y in ys {
+            if x.len() + y.len() > MAX_STR {
+                return None;
+            }
+            let mut s = x.clone();
+            s.extend_from_slice(y);
+            out.push(s);
+        }
+    }
+    dedup(out)
+}
+
+fn dedup(mut v: Vec<Vec<u8>>) -> Option<Vec<Vec<u8>>> {
+    v.sort_unstable();
+    v.dedup();
+    (v.len() <= MAX_SET).then_some(v)
+}
+
+fn lower(b: &[u8]) -> Vec<u8> {
+    b.to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(pattern: &str, keywords: &[&str]) -> Facts {
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .case_insensitive(true)
+            .build()
+            .parse(pattern)
+            .unwrap();
+        let kws: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
+        facts(&hir, &kws, false)
+    }
+
+    fn folded(pattern: &str, keywords: &[&str]) -> Facts {
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .case_insensitive(true)
+            .build()
+            .parse(pattern)
+            .unwrap();
+        let kws: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
+        facts(&hir, &kws, true)
+    }
+
+    #[test]
+    fn token_runs() {
+        assert_eq!(of(r"[A-Za-z0-9/+_-]{32,64}", &[]).min_run, 32);
+        assert_eq!(of(r"ghp_[A-Za-z0-9]{36}", &[]).min_run, 40);
+        // A separator outside the token bytes breaks the run.
+        assert_eq!(of(r"[a-z]{10}:[a-z]{20}", &[]).min_run, 20);
+        assert_eq!(
+            of(
+                r"(?:^|[^a-z])x[a-z]{23,27}\.[a-z]{6}\.[a-z]{27}(?:[^a-z]|$)",
+                &[]
+            )
+            .min_run,
+            59
+        );
+        // Alternatives: the weakest branch counts.
+        assert_eq!(of(r"(?:[a-z]{30}|[0-9]{12})", &[]).min_run, 12);
+        // Optional parts add nothing.
+        assert_eq!(of(r"[a-z]{5}(?:[0-9]{40})?", &[]).min_run, 5);
+        // Anything at all: no run is needed.
+        assert_eq!(of(r".+", &[]).min_run, 0);
+        assert_eq!(longest_run(b"an api key: sk-abc.def/ghi and"), 14);
+    }
+
+    #[test]
+    fn run_search_agrees_with_the_longest_run() {
+        let texts: [&[u8]; 6] = [
+            b"",
+            b"abc",
+            b"an api key: sk-abc.def/ghi and more words here",
+            b"x y z aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            b"aaaa bbbbbbbb cccccccccccccccc dddddddd",
+            b"\xff\xfe0123456789\xff",
+        ];
+        for t in texts {
+            let longest = longest_run(t);
+            for m in 0..=t.len() + 1 {
+                assert_eq!(has_run(t, m), m <= longest, "{t:?} {m}");
+            }
+        }
+    }
+
+    #[test]
+    fn lines_and_lengths() {
+        let f = of(
+            r"(?m)^[ \t]*[^\sa-z0-9#]{2,}[ \t]*(?:end|begin)[^\n]{0,60}$",
+            &[],
+        );
+        assert!(f.one_line);
+        assert_eq!(f.max_len, None);
+        assert!(!of(r"\[\s*prompt\s*\]", &[]).one_line);
+        assert!(of(r"a.b", &[]).one_line);
+        assert_eq!(of(r"a.b", &[]).max_len, Some(3));
+        assert_eq!(of(r"\[ ?prompt ?\]", &[]).max_len, Some(10));
+        // Where whitespace is single, `\s*` and `\s+` are one byte at most.
+        assert_eq!(of(r"\[\s*prompt\s+here\]", &[]).max_len, None);
+        assert_eq!(folded(r"\[\s*prompt\s+here\]", &[]).max_len, Some(14));
+        assert_eq!(folded(r"(?:a|bc)[ \t]{0,8}(?:x\s)+", &[]).max_len, None);
+        assert_eq!(
+            folded(r"(?:a|bc)[ \t]{0,8}(?:x\s){3}", &[]).max_len,
+            Some(9)
+        );
+        // `\s{2}` cannot match there at all.
+        assert_eq!(folded(r"a\s{2}b", &[]).max_len, Some(2));
+    }
+
+    #[test]
+    fn keywords_inside_every_match() {
+        let kws = &["end", "begin", "stop"];
+        assert!(
+            of(
+                r"(?m)^[^\sa-z0-9]{2,}[ \t]*(?:end|begin|stop)\b[^\n]{0,60}$",
+                kws
+            )
+            .covered
+        );
+        // One branch without a keyword: not covered.
+        assert!(!of(r"(?:end|halt) of it", kws).covered);
+        // Keywords across a seam of two parts.
+        assert!(of(r"[0-9]+ig(?:nore|nite)\s+x", &["ignore", "ignite"]).covered);
+        assert!(!of(r"[0-9]+ig(?:nore|nite)\s+x", &["ignore"]).covered);
+        assert!(
+            of(
+                r"[\[{<(]\s*(?:insert|enter)\s+(?:your\s+)?prompt\s*[\]}>)]",
+                &["prompt"]
+            )
+            .covered
+        );
+        assert!(
+            !of(
+                r"[\[{<(]\s*(?:insert|enter)\s+(?:your\s+)?prompt\s*[\]}>)]",
+                &["query"]
+            )
+            .covered
+        );
+        // An optional keyword proves nothing.
+        assert!(!of(r"x(?:end)?y", kws).covered);
+        // Repeated at least once: covered.
+        assert!(of(r"(?:stop)+", kws).covered);
+        assert!(!of(r"(?:stop)*", kws).covered);
+        // Case-insensitive parse: classes of one letter are that letter.
+        assert!(of(r"END", kws).covered);
+    }
+}

@@ -1,0 +1,141 @@
+//! A keyword-gated regex whose every match contains a keyword is searched
+//! only around the keywords (on their line, or within its longest match).
+//! That must find exactly what searching the whole text finds: each rule
+//! here has a twin without keywords (always searched whole), and both must
+//! report the same spans on any text.
+
+use palisade::{Guard, Mode, Policy};
+use proptest::prelude::*;
+
+/// (regex, keywords, case_sensitive): line-bound on the case-preserving
+/// view, length-bound on the folded view (where `\s*` is one byte at
+/// most) and on the case-preserving one.
+const RULES: &[(&str, &str, bool)] = &[
+    (
+        r"(?im)^[ \t]*[^\sA-Za-z0-9#]{2,}[ \t]*(?:end|begin)(?-u:\b)[^\n]{0,20}$",
+        r#"["end", "begin"]"#,
+        true,
+    ),
+    (
+        r"[\[{<(]\s*(?:(?:insert|enter)\s+(?:your\s+)?(?:prompt|query)(?:\s+here)?|(?:prompt|query)\s+here)\s*[\]}>)]",
+        r#"["prompt", "query"]"#,
+        false,
+    ),
+    (r"key[ \t]{0,3}[:=][ \t]{0,3}\S{1,12}", r#"["key"]"#, true),
+    (
+        r"(?:end|begin)\s+of\s+\w{1,8}",
+        r#"["end", "begin"]"#,
+        false,
+    ),
+];
+
+fn policy() -> Policy {
+    let mut toml = String::from(
+        "packs = []\n[limits]\nmax_findings = 10000\n[categories.injection]\nthreshold = 1.0\n",
+    );
+    for (i, (re, kws, cs)) in RULES.iter().enumerate() {
+        for (name, kw) in [("win", *kws), ("all", "[]")] {
+            toml.push_str(&format!(
+                "[[rules]]\nid = \"t.{name}.{i}\"\ncategory = \"injection\"\nseverity = \"low\"\nregex = '{re}'\nkeywords = {kw}\ncase_sensitive = {cs}\n"
+            ));
+        }
+    }
+    Policy::from_toml(&toml).unwrap()
+}
+
+fn guard() -> &'static Guard {
+    static GUARD: std::sync::OnceLock<Guard> = std::sync::OnceLock::new();
+    GUARD.get_or_init(|| Guard::new(&policy()).unwrap())
+}
+
+fn spans(guard: &Guard, text: &str, rule: &str) -> Vec<(usize, usize)> {
+    guard
+        .inspect(Mode::Prompt, text.as_bytes())
+        .findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| (f.start, f.end))
+        .collect()
+}
+
+const PIECES: &[&str] = &[
+    "end",
+    "begin",
+    "END",
+    "Begin",
+    "%%",
+    "===",
+    "--",
+    " ",
+    "  ",
+    "\n",
+    "\t",
+    "[",
+    "]",
+    "(",
+    ")",
+    "<",
+    ">",
+    "{",
+    "}",
+    "prompt",
+    "query",
+    "insert",
+    "enter",
+    "your",
+    "here",
+    "of",
+    "the",
+    "key",
+    "Key",
+    ":",
+    "=",
+    "x",
+    "abc",
+    "é",
+    "\u{200b}",
+    "ＥＮＤ",
+    "#",
+    ".",
+];
+
+fn text() -> impl Strategy<Value = String> {
+    proptest::collection::vec(proptest::sample::select(PIECES), 0..60).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn searched_around_keywords_equals_searched_whole(t in text()) {
+        let guard = guard();
+        for i in 0..RULES.len() {
+            prop_assert_eq!(
+                spans(guard, &t, &format!("t.win.{i}")),
+                spans(guard, &t, &format!("t.all.{i}")),
+                "rule {}", i
+            );
+        }
+    }
+}
+
+#[test]
+fn handwritten_cases_agree() {
+    let guard = guard();
+    for t in [
+        "intro\n%%% END of the rules %%%\nmore",
+        "== begin\nx\n-- end here",
+        "please [ insert your prompt here ] and (query here)",
+        "a key: abc and key=x\nkey : y",
+        "the end of days and the begin of it",
+        "%% end\n%% begin",
+    ] {
+        for i in 0..RULES.len() {
+            let w = spans(guard, t, &format!("t.win.{i}"));
+            assert_eq!(w, spans(guard, t, &format!("t.all.{i}")), "{t:?} rule {i}");
+        }
+    }
+    // The cases above do find something.
+    assert!(!spans(guard, "intro\n%%% END of the rules %%%\nmore", "t.win.0").is_empty());
+    assert!(!spans(guard, "please [ insert your prompt here ]", "t.win.1").is_empty());
+}
