@@ -1,6 +1,6 @@
 //! A fixed workload for instruction-count profiling:
-//! `valgrind --tool=callgrind --toggle-collect=profile::run target/release/profile [KIND] [N]` inspects
-//! N different 2 KB prompts of family KIND (benign_ascii, attack_ascii,
+//! `valgrind --tool=callgrind --toggle-collect=profile::run target/release/profile [KIND] [N] [BYTES]`
+//! inspects N different prompts of BYTES (default 2048) of family KIND (benign_ascii, attack_ascii,
 //! benign_multilingual, attack_multilingual; default benign_ascii, 200).
 
 use palisade::Guard;
@@ -14,7 +14,8 @@ fn main() {
         .find(|k| args.get(1).is_some_and(|a| a == k.name()))
         .unwrap_or(PromptKind::BenignAscii);
     let n = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(200);
-    let ps = prompts(kind, 2048, n, 7);
+    let size = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(2048);
+    let ps = prompts(kind, size, n, 7);
     let guard = Guard::default();
     let findings = run(&guard, &ps);
     println!("{} prompts, {findings} findings", ps.len());

@@ -571,36 +571,28 @@ impl Engine {
         ctx: &detectors::Context<'_>,
         hits: &mut Vec<Hit>,
     ) {
-        let mut triggered = vec![false; self.rules.len()];
+        let mut candidates: Vec<u32> = Vec::new();
         let mut keyword_hits: Vec<(u32, usize, usize)> = Vec::new();
         let mut windows: Vec<(usize, usize)> = Vec::new();
         for src in sources {
-            triggered.iter_mut().for_each(|t| *t = false);
             keyword_hits.clear();
             let top = src.label == ViewKind::Raw || src.label == ViewKind::Clean;
             // Folded view: phrases, sequence terms and keywords.
             let label = if top { ViewKind::Folded } else { src.label };
-            self.scan_folded(
-                mode,
-                &src.folded,
-                label,
-                Some(&mut keyword_hits),
-                &mut triggered,
-                hits,
-            );
+            self.scan_folded(mode, &src.folded, label, Some(&mut keyword_hits), hits);
             // Hits from the gated views count only where the gate's test
             // passes on their own text (`views::local_gate`): they do not
             // depend on text elsewhere, as streams need.
             if let Some(d) = &src.despaced {
                 let label = if top { ViewKind::Squashed } else { src.label };
                 let n = hits.len();
-                self.scan_folded(mode, d, label, None, &mut triggered, hits);
+                self.scan_folded(mode, d, label, None, hits);
                 keep_local(hits, n, &src.folded, views::Gate::Despace);
             }
             if let Some(d) = &src.deleet {
                 let label = if top { ViewKind::Deleet } else { src.label };
                 let n = hits.len();
-                self.scan_folded(mode, d, label, None, &mut triggered, hits);
+                self.scan_folded(mode, d, label, None, hits);
                 keep_local(hits, n, &src.folded, views::Gate::Deleet);
             }
             if let (Some(sq), Some(ac)) = (&src.squashed, &self.squashed_ac) {
@@ -627,11 +619,17 @@ impl Engine {
                     }
                 });
             }
-            // Regexes whose keywords were seen, and those that always run.
+            // Regexes whose keywords were seen, and those that always run,
+            // in rule order.
+            candidates.clear();
+            candidates.extend(&self.always);
+            candidates.extend(keyword_hits.iter().map(|k| k.0));
+            candidates.sort_unstable();
+            candidates.dedup();
             let mut digits: Option<usize> = None;
-            for (i, rule) in self.rules.iter().enumerate() {
-                let want = triggered[i] || self.always.binary_search(&(i as u32)).is_ok();
-                if !want || !rule.applies(mode) {
+            for &i in &candidates {
+                let rule = &self.rules[i as usize];
+                if !rule.applies(mode) {
                     continue;
                 }
                 if rule.min_digits > 0
@@ -675,7 +673,7 @@ impl Engine {
                     if *reach == Reach::Whole || !same_text {
                         windows.push((0, text.len()));
                     } else {
-                        for &(_, s, e) in keyword_hits.iter().filter(|k| k.0 == i as u32) {
+                        for &(_, s, e) in keyword_hits.iter().filter(|k| k.0 == i) {
                             let (s, e) = if *case_sensitive {
                                 src.folded.span(s, e)
                             } else {
@@ -700,7 +698,7 @@ impl Engine {
                             view,
                             (lo, hi),
                             label,
-                            i as u32,
+                            i,
                             hits,
                         );
                     }
@@ -731,14 +729,12 @@ impl Engine {
         view: &View<'_>,
         label: ViewKind,
         keyword_hits: Option<&mut Vec<(u32, usize, usize)>>,
-        triggered: &mut [bool],
         hits: &mut Vec<Hit>,
     ) {
         let text = view.text.as_bytes();
         if let (Some(found), Some(ac)) = (keyword_hits, &self.keyword_ac) {
             ac.each(text, 0, text.len(), |owners, s, e| {
                 for pat in owners {
-                    triggered[pat.rule as usize] = true;
                     found.push((pat.rule, s, e));
                 }
             });
