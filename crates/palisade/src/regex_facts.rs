@@ -117,7 +117,8 @@ struct Node {
     /// Every string the node matches.
     exact: Set,
     /// Every match starts with one of these strings, and ends with one of
-    /// those (`[""]` when nothing is known).
+    /// those (`[""]` when nothing is known). Read through `starts()` and
+    /// `ends()`: an exact node keeps its set in `exact` only.
     starts: Vec<Vec<u8>>,
     ends: Vec<Vec<u8>>,
     /// Every match contains a keyword.
@@ -125,6 +126,14 @@ struct Node {
 }
 
 impl Node {
+    fn starts(&self) -> &[Vec<u8>] {
+        self.exact.as_deref().unwrap_or(&self.starts)
+    }
+
+    fn ends(&self) -> &[Vec<u8>] {
+        self.exact.as_deref().unwrap_or(&self.ends)
+    }
+
     fn best(&self) -> usize {
         self.all.unwrap_or(self.inner.max(self.pre).max(self.suf))
     }
@@ -166,8 +175,8 @@ impl Node {
             newline,
             max,
             exact: None,
-            starts: set.clone(),
-            ends: set.clone(),
+            starts: Vec::new(),
+            ends: Vec::new(),
             covered: false,
         };
         n.exact = Some(set);
@@ -196,7 +205,7 @@ impl Node {
     fn settle(&mut self, cx: &Cx<'_>) {
         let every = |set: &[Vec<u8>]| set.iter().all(|s| has_keyword(s, cx.kws));
         self.covered |=
-            self.exact.as_deref().is_some_and(every) || every(&self.starts) || every(&self.ends);
+            self.exact.as_deref().is_some_and(every) || every(self.starts()) || every(self.ends());
     }
 }
 
@@ -286,8 +295,8 @@ fn node(h: &Hir, cx: &Cx<'_>) -> Node {
                 n.inner = sub.best().max(if min >= 2 { sub.suf + sub.pre } else { 0 });
             }
             if min >= 1 {
-                n.starts = sub.starts.clone();
-                n.ends = sub.ends.clone();
+                n.starts = sub.starts().to_vec();
+                n.ends = sub.ends().to_vec();
                 n.covered = sub.covered;
             }
             n.settle(cx);
@@ -323,9 +332,9 @@ fn node(h: &Hir, cx: &Cx<'_>) -> Node {
                 n.suf = ns.iter().map(Node::suf).min().unwrap_or(0);
                 n.inner = ns.iter().map(Node::best).min().unwrap_or(0);
             }
-            n.starts = dedup(ns.iter().flat_map(|n| n.starts.clone()).collect())
+            n.starts = dedup(ns.iter().flat_map(|n| n.starts().to_vec()).collect())
                 .unwrap_or_else(|| vec![Vec::new()]);
-            n.ends = dedup(ns.iter().flat_map(|n| n.ends.clone()).collect())
+            n.ends = dedup(ns.iter().flat_map(|n| n.ends().to_vec()).collect())
                 .unwrap_or_else(|| vec![Vec::new()]);
             n.covered = ns.iter().all(|n| n.covered);
             n.settle(cx);
@@ -420,19 +429,19 @@ fn concat(a: Node, b: Node, cx: &Cx<'_>) -> Node {
     }
     // Keywords that straddle the two parts: the end of every `a` match
     // followed by the start of every `b` match.
-    let seam = product(&a.ends, &b.starts);
+    let seam = product(a.ends(), b.starts());
     n.covered = a.covered
         || b.covered
         || seam
             .as_deref()
             .is_some_and(|s| s.iter().all(|x| has_keyword(x, cx.kws)));
     n.starts = match &a.exact {
-        Some(x) => product(x, &b.starts).unwrap_or_else(|| a.starts.clone()),
-        None => a.starts.clone(),
+        Some(x) => product(x, b.starts()).unwrap_or_else(|| a.starts().to_vec()),
+        None => a.starts().to_vec(),
     };
     n.ends = match &b.exact {
-        Some(y) => product(&a.ends, y).unwrap_or_else(|| b.ends.clone()),
-        None => b.ends.clone(),
+        Some(y) => product(a.ends(), y).unwrap_or_else(|| b.ends().to_vec()),
+        None => b.ends().to_vec(),
     };
     n.settle(cx);
     n
