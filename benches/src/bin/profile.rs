@@ -18,7 +18,11 @@ fn main() {
     let ps = prompts(kind, size, n, 7);
     let guard = Guard::default();
     let findings = run(&guard, &ps);
-    println!("{} prompts, {findings} findings", ps.len());
+    let (automata, regexes) = palisade::internal::engine_memory(&guard);
+    println!(
+        "{} prompts, {findings} findings; guard: automata {automata} bytes, regexes {regexes} bytes",
+        ps.len()
+    );
 }
 
 /// The measured part, apart from building the guard: profile it with

@@ -156,8 +156,10 @@ pub(crate) struct Engine {
     /// Every sequence term: run only around anchors.
     terms_ascii: Option<Literals<Pat>>,
     terms_other: Option<Literals<Pat>>,
-    /// Regex keywords, run on the folded view of each source.
-    keyword_ac: Option<Literals<Pat>>,
+    /// Regex keywords, run on the folded view of each source: ASCII ones
+    /// in a DFA, the others in an NFA that runs only on non-ASCII text.
+    keywords_ascii: Option<Literals<Pat>>,
+    keywords_other: Option<Literals<Pat>>,
     /// The distinct regex keywords (folded), for the guard's warm-up.
     keywords: Vec<String>,
     squashed_ac: Option<Literals<u32>>,
@@ -514,14 +516,19 @@ impl Engine {
         let mut keyword_strings: Vec<String> = keywords.iter().map(|k| k.0.clone()).collect();
         keyword_strings.sort();
         keyword_strings.dedup();
-        let keyword_ac = Literals::build(keywords, true)?;
+        // Non-ASCII keywords (many scripts' words for "key", "password")
+        // would make most of the keyword DFA's states.
+        let (ascii, other): (Vec<_>, Vec<_>) = keywords.into_iter().partition(|p| p.0.is_ascii());
+        let keywords_ascii = Literals::build(ascii, true)?;
+        let keywords_other = Literals::build(other, true)?;
         Ok(Engine {
             rules,
             anchors_ascii,
             anchors_other,
             terms_ascii,
             terms_other,
-            keyword_ac,
+            keywords_ascii,
+            keywords_other,
             keywords: keyword_strings,
             squashed_ac,
             always,
@@ -541,7 +548,8 @@ impl Engine {
             &self.anchors_other,
             &self.terms_ascii,
             &self.terms_other,
-            &self.keyword_ac,
+            &self.keywords_ascii,
+            &self.keywords_other,
         ]
         .iter()
         .map(|a| a.as_ref().map_or(0, Literals::memory_usage))
@@ -732,14 +740,21 @@ impl Engine {
         hits: &mut Vec<Hit>,
     ) {
         let text = view.text.as_bytes();
-        if let (Some(found), Some(ac)) = (keyword_hits, &self.keyword_ac) {
-            ac.each(text, 0, text.len(), |owners, s, e| {
-                for pat in owners {
-                    found.push((pat.rule, s, e));
-                }
-            });
-        }
         let ascii = text.is_ascii();
+        if let Some(found) = keyword_hits {
+            let other = if ascii {
+                None
+            } else {
+                self.keywords_other.as_ref()
+            };
+            for ac in self.keywords_ascii.iter().chain(other) {
+                ac.each(text, 0, text.len(), |owners, s, e| {
+                    for pat in owners {
+                        found.push((pat.rule, s, e));
+                    }
+                });
+            }
+        }
         let pick = |a: &'a Option<Literals<Pat>>, o: &'a Option<Literals<Pat>>| {
             a.iter().chain(if ascii { None } else { o.as_ref() })
         };
@@ -1242,9 +1257,9 @@ fn compile_regex(pattern: &str, case_sensitive: bool) -> Result<Regex, String> {
         .configure(
             meta::Config::new()
                 .nfa_size_limit(Some(REGEX_NFA_LIMIT))
-                .onepass_size_limit(Some(REGEX_NFA_LIMIT))
                 .dfa_size_limit(Some(REGEX_NFA_LIMIT))
-                .hybrid_cache_capacity(REGEX_CACHE),
+                .hybrid_cache_capacity(REGEX_CACHE)
+                .onepass(false),
         )
         .syntax(syntax_config(case_sensitive))
         .build(pattern)
