@@ -761,6 +761,8 @@ impl Engine {
         // Pass one: phrases, and the anchor terms of sequence rules, whose
         // neighbourhoods pass two reads.
         let mut regions: Vec<(usize, usize)> = Vec::new();
+        // Sequence rules whose anchor occurs: the only ones that can match.
+        let mut anchored: Vec<u64> = Vec::new();
         for ac in pick(&self.anchors_ascii, &self.anchors_other) {
             ac.each(text, 0, text.len(), |owners, ms, me| {
                 for pat in owners {
@@ -783,6 +785,11 @@ impl Engine {
                             });
                         }
                         (PatKind::Term(_), Kind::Sequence { before, after, .. }) => {
+                            let (w, b) = (pat.rule as usize / 64, pat.rule % 64);
+                            if anchored.len() <= w {
+                                anchored.resize(w + 1, 0);
+                            }
+                            anchored[w] |= 1 << b;
                             regions.push((
                                 ms.saturating_sub(*before),
                                 me.saturating_add(*after).min(text.len()),
@@ -804,15 +811,24 @@ impl Engine {
                 _ => merged.push((s, e)),
             }
         }
-        // Pass two: every term around the anchors. Terms of a sequence lie
-        // within `before`/`after` of its anchor term, so no match is lost.
+        // Pass two: the terms around the anchors, of the rules whose anchor
+        // occurs. Terms of a sequence lie within `before`/`after` of its
+        // anchor term, so no match is lost. Most terms found are common
+        // words of rules whose anchor is not in the text: dropped unseen.
         let mut found: Vec<(usize, usize, u32, u8, bool, bool)> = Vec::new();
+        let is_anchored = |r: u32| {
+            anchored
+                .get(r as usize / 64)
+                .is_some_and(|w| w >> (r % 64) & 1 == 1)
+        };
         for ac in pick(&self.terms_ascii, &self.terms_other) {
             for &(lo, hi) in &merged {
                 ac.each(text, lo, hi, |owners, ms, me| {
                     for pat in owners {
                         if let PatKind::Term(slot) = pat.kind {
-                            found.push((me, ms, pat.rule, slot, pat.left, pat.right));
+                            if is_anchored(pat.rule) {
+                                found.push((me, ms, pat.rule, slot, pat.left, pat.right));
+                            }
                         }
                     }
                 });
