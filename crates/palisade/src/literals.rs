@@ -48,8 +48,12 @@ impl<T: Clone> Literals<T> {
                 format!("cannot build the phrase automaton: {e}"),
             )
         };
+        // No prefilter: `each` never uses one, and with one the automaton
+        // marks its start state special, which would send every return to
+        // the start state (most bytes of ordinary text) down the slow path.
         let nfa = noncontiguous::NFA::builder()
             .match_kind(MatchKind::Standard)
+            .prefilter(false)
             .build(&strings)
             .map_err(fail)?;
         let aut = if dfa {
