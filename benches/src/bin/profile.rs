@@ -1,7 +1,8 @@
 //! A fixed workload for instruction-count profiling:
 //! `valgrind --tool=callgrind --toggle-collect=profile::run target/release/profile [KIND] [N] [BYTES]`
 //! inspects N different prompts of BYTES (default 2048) of family KIND (benign_ascii, attack_ascii,
-//! benign_multilingual, attack_multilingual; default benign_ascii, 200).
+//! benign_multilingual, attack_multilingual; default benign_ascii, 200), or
+//! N texts of a throughput kind (code, json, english, multilingual).
 
 use palisade::Guard;
 use palisade_benches::{PromptKind, prompts};
@@ -15,7 +16,25 @@ fn main() {
         .unwrap_or(PromptKind::BenignAscii);
     let n = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(200);
     let size = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(2048);
-    let ps = prompts(kind, size, n, 7);
+    // Whole texts of one kind (`code`, `json`, `english`, `multilingual`)
+    // as N inputs of BYTES each, for the throughput figures.
+    let text_kind: Option<fn(usize, u64) -> String> = match args.get(1).map(String::as_str) {
+        Some("code") => Some(palisade_benches::code),
+        Some("json") => Some(palisade_benches::json_logs),
+        Some("english") => Some(palisade_benches::english),
+        Some("multilingual") => Some(palisade_benches::multilingual),
+        _ => None,
+    };
+    let ps = match text_kind {
+        Some(f) => (0..n as u64)
+            .map(|i| {
+                let mut t = f(size, i);
+                t.truncate(palisade_benches::floor(&t, size));
+                t
+            })
+            .collect(),
+        None => prompts(kind, size, n, 7),
+    };
     let guard = Guard::default();
     let findings = run(&guard, &ps);
     let (automata, regexes) = palisade::internal::engine_memory(&guard);
