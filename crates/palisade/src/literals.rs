@@ -125,21 +125,45 @@ fn run<A: Automaton, T>(
     let Ok(mut sid): Result<StateID, _> = a.start_state(Anchored::No) else {
         return;
     };
-    for (i, &b) in hay[lo..hi].iter().enumerate() {
-        sid = a.next_state(Anchored::No, sid, b);
-        if a.is_special(sid) {
-            if a.is_dead(sid) {
-                return;
-            }
-            if a.is_match(sid) {
-                let end = lo + i + 1;
-                for k in 0..a.match_len(sid) {
-                    let p = a.match_pattern(sid, k);
-                    f(&owners[p.as_usize()], end - a.pattern_len(p), end);
-                }
+    let hay = &hay[..hi];
+    let mut at = lo;
+    while at < hay.len() {
+        (at, sid) = to_special(a, hay, at, sid);
+        if !a.is_special(sid) {
+            break;
+        }
+        if a.is_dead(sid) {
+            return;
+        }
+        if a.is_match(sid) {
+            for k in 0..a.match_len(sid) {
+                let p = a.match_pattern(sid, k);
+                f(&owners[p.as_usize()], at - a.pattern_len(p), at);
             }
         }
     }
+}
+
+/// Steps from `sid` over `hay[at..]` until a special state (match or
+/// dead), returning the position after the byte that led there (or the
+/// end) and the state. Kept out of line so that the loop holds its state
+/// in registers: inlined into its caller, the callback's variables pushed
+/// the state out to the stack on every byte.
+#[inline(never)]
+fn to_special<A: Automaton>(
+    a: &A,
+    hay: &[u8],
+    mut at: usize,
+    mut sid: StateID,
+) -> (usize, StateID) {
+    while let Some(&b) = hay.get(at) {
+        sid = a.next_state(Anchored::No, sid, b);
+        at += 1;
+        if a.is_special(sid) {
+            break;
+        }
+    }
+    (at, sid)
 }
 
 #[cfg(test)]
