@@ -37,12 +37,9 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
     // Digits standing for letters (`5ur3`) are read as letters only when
     // the fold saw leet inside words: plain text keeps its digits.
     let leet = ctx.sources.first().is_some_and(|s| s.deleet.is_some());
-    if text
-        .bytes()
-        .filter(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}'))
-        .count()
-        < MIN_UNMATCHED as usize
-    {
+    // Every unmatched bracket is a bracket byte of its line: a line with
+    // fewer than two has no window to report.
+    if brackets(text.as_bytes(), MIN_UNMATCHED as usize) < MIN_UNMATCHED as usize {
         return Vec::new();
     }
     let mut out: Vec<(usize, usize, ViewKind)> = Vec::new();
@@ -51,7 +48,9 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
     for line in text.split('\n') {
         let base = line_start;
         line_start += line.len() + 1;
-        if line.len() < 12 {
+        if line.len() < 12
+            || brackets(line.as_bytes(), MIN_UNMATCHED as usize) < MIN_UNMATCHED as usize
+        {
             continue;
         }
         toks.clear();
@@ -129,6 +128,26 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
             (a, b, v)
         })
         .collect()
+}
+
+/// The number of bracket bytes (`()[]{}`) in `b`, counted up to `enough`
+/// (a larger count may stop there). Branch-free over blocks, so that the
+/// compiler turns it into vector compares: most texts have no brackets.
+fn brackets(b: &[u8], enough: usize) -> usize {
+    let mut n = 0usize;
+    for block in b.chunks(128) {
+        // At most 128 hits per block: a byte counter does not overflow.
+        let mut k = 0u8;
+        for &x in block {
+            // `(` and `)` differ in bit 0; `[`/`{` and `]`/`}` in bit 5.
+            k += u8::from(x | 1 == b')') + u8::from(x & 0xDF == b'[') + u8::from(x & 0xDF == b']');
+        }
+        n += usize::from(k);
+        if n >= enough {
+            break;
+        }
+    }
+    n
 }
 
 /// Tokens of `line`; when the line spaces its letters out (`S u r e ,]`),
@@ -390,9 +409,15 @@ const FLOOD_DISTINCT: usize = 4;
 pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     let view = ctx.clean();
     let text: &str = &view.text;
-    if text.len() < FLOOD_RUN * 2 || !may_flood(text) {
+    if text.len() < FLOOD_RUN * 2 || !flood_room(text.as_bytes()) || !may_flood(text) {
         return Vec::new();
     }
+    floods(view)
+}
+
+/// The floods of `view`, without the cheap checks that rule most texts out.
+fn floods<'a>(view: &'a crate::views::View<'a>) -> Vec<(usize, usize, ViewKind)> {
+    let text: &str = &view.text;
     let mut out = Vec::new();
     // Current run: start, end, length, distinct tokens seen.
     let mut run_start = 0usize;
@@ -444,6 +469,118 @@ pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     }
     flush(run_start, run_end, run_len, &mut out);
     out
+}
+
+/// Bytes a flood needs between two plain words: `FLOOD_RUN` tokens and
+/// the spaces between them, or one token long enough to repeat a unit.
+const FLOOD_ROOM: usize = 64;
+
+/// Byte classes for [`flood_room`]: ASCII whitespace, ASCII digit, ASCII
+/// letter, continuation byte, other non-ASCII byte, and lead bytes of the
+/// non-ASCII whitespace characters (U+0085, U+00A0, U+1680, U+2000-U+205F,
+/// U+3000).
+const SPACE: u8 = 1;
+const DIGIT: u8 = 2;
+const LETTER: u8 = 4;
+const CONT: u8 = 8;
+const HIGH: u8 = 16;
+const WIDE_SPACE: u8 = 32;
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = match c {
+            b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => SPACE,
+            b'0'..=b'9' => DIGIT,
+            b'a'..=b'z' | b'A'..=b'Z' => LETTER,
+            0x80..=0xBF => HIGH | CONT,
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => HIGH | WIDE_SPACE,
+            0xC0..=0xFF => HIGH,
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// A necessary condition for [`token_flood`] that reads only part of the
+/// text: some stretch of [`FLOOD_ROOM`] bytes holds no plain word. Every
+/// flood lies between two plain words (tokens that end a run of short
+/// tokens and repeat no unit), and a run of `FLOOD_RUN` short tokens or a
+/// repeating token takes [`FLOOD_ROOM`] bytes or more. So it looks for a
+/// plain word within [`FLOOD_ROOM`] bytes after the last one found,
+/// stepping back from the far end of that stretch, and ordinary prose
+/// gives one at the first try.
+fn flood_room(b: &[u8]) -> bool {
+    let class = |i: usize| CLASS[usize::from(b[i])];
+    // End of the last plain word found: `b[last]` is a space (or `last` is
+    // 0, the text's start).
+    let mut last = 0usize;
+    while b.len() - last >= FLOOD_ROOM {
+        // A plain word starting at or before `i`, after `last`.
+        let mut i = last + FLOOD_ROOM - 1;
+        loop {
+            while i > last && class(i) & SPACE != 0 {
+                i -= 1;
+            }
+            let mut seen = class(i);
+            if seen & SPACE != 0 {
+                // Only spaces between `last` and the far end.
+                return true;
+            }
+            // The token around `i`: its classes and continuation bytes.
+            let mut cont = usize::from(seen & CONT != 0);
+            let mut s = i;
+            while s > 0 {
+                let c = class(s - 1);
+                if c & SPACE != 0 {
+                    break;
+                }
+                seen |= c;
+                cont += usize::from(c & CONT != 0);
+                s -= 1;
+            }
+            let mut e = i + 1;
+            while e < b.len() {
+                let c = class(e);
+                if c & SPACE != 0 {
+                    break;
+                }
+                seen |= c;
+                cont += usize::from(c & CONT != 0);
+                e += 1;
+            }
+            if plain_word(&b[s..e], seen, e - s - cont) {
+                last = e;
+                break;
+            }
+            if s <= last {
+                return true;
+            }
+            i = s - 1;
+        }
+    }
+    false
+}
+
+/// Whether the whitespace-separated token `t` (its byte classes `seen`,
+/// `chars` characters) is one [`token_flood`] neither counts as short nor
+/// reads as a repeated unit: four characters or more, or a digit, with no
+/// Unicode space inside (which would split it further) and, from
+/// [`FLOOD_ROOM`] bytes on, no ASCII letter.
+fn plain_word(t: &[u8], seen: u8, chars: usize) -> bool {
+    if (chars < 4 && seen & DIGIT == 0) || (t.len() >= FLOOD_ROOM && seen & LETTER != 0) {
+        return false;
+    }
+    seen & WIDE_SPACE == 0
+        || !t.iter().enumerate().any(|(k, &c)| {
+            CLASS[usize::from(c)] & WIDE_SPACE != 0
+                && std::str::from_utf8(&t[k..t.len().min(k + if c == 0xC2 { 2 } else { 3 })])
+                    .ok()
+                    .and_then(|s| s.chars().next())
+                    .is_some_and(char::is_whitespace)
+        })
 }
 
 /// A cheap necessary condition for [`token_flood`]: `FLOOD_RUN` tokens in a
@@ -565,6 +702,105 @@ mod tests {
         assert_eq!(normalise_token("5ur3,].[", false), "5ur3,].[");
         assert_eq!(normalise_token("mp3", true), "mpe");
         assert_eq!(normalise_token("2024", true), "2024");
+    }
+
+    #[test]
+    fn bracket_count() {
+        let all: Vec<u8> = (0..=255u8).collect();
+        assert_eq!(brackets(&all, usize::MAX), 6);
+        let text = "a(b)c[d]e{f}g ".repeat(40);
+        assert_eq!(brackets(text.as_bytes(), usize::MAX), 240);
+        assert!(brackets(text.as_bytes(), 2) >= 2);
+        assert_eq!(brackets(b"(no) closing", 2), 2);
+        assert_eq!(
+            brackets("plain words, \u{ff08}wide\u{ff09} only".as_bytes(), 2),
+            0
+        );
+    }
+
+    #[test]
+    fn flood_room_prefilter() {
+        // Lets through: runs of short tokens, long tokens, Unicode spaces.
+        let prose = "Ordinary words separate every stretch here. ".repeat(3);
+        for t in [
+            format!("{prose}{}{prose}", "ö ".repeat(40)),
+            format!("{prose}{}{prose}", "a ".repeat(33)),
+            format!("{prose}{}{prose}", "abcd".repeat(16)),
+            format!("{prose}{}{prose}", "ab\u{3000}".repeat(20)),
+            format!("{prose}{}{prose}", " ".repeat(70)),
+        ] {
+            assert!(flood_room(t.as_bytes()), "{t}");
+        }
+        // Rejects: words of four letters or more, digits, long CJK runs.
+        for t in [
+            prose.clone(),
+            "I am at a loss for 12 of my 40 cats today, so do go on now. ".repeat(4),
+            "\u{6211}\u{4eec}\u{4eca}\u{5929}\u{5929}\u{6c14}".repeat(20),
+            format!("{prose}{}", "a b c d e f g h i j k l m n o p q r s"),
+        ] {
+            assert!(!flood_room(t.as_bytes()), "{t}");
+            assert_eq!(run(token_flood, &t), 0);
+        }
+    }
+
+    /// `flood_room` never rules out a text with a flood: checked on texts
+    /// drawn from short tokens, words, digits, symbols, Unicode spaces and
+    /// repeating units.
+    #[test]
+    fn flood_room_is_necessary() {
+        const PARTS: &[&str] = &[
+            "a",
+            "ö",
+            ")",
+            "] }",
+            "ab",
+            "abc",
+            "word",
+            "words",
+            "42",
+            "x1",
+            "- -",
+            "|",
+            "\u{3000}",
+            "\u{a0}",
+            "\u{2003}",
+            "\u{6211}\u{4eec}",
+            "\u{6211}\u{4eec}\u{4eca}\u{5929}",
+            "\n",
+            "  ",
+            "\t",
+            "\u{301}",
+            "abab",
+            "xyzxyzxyzxyz",
+            "é",
+            "\u{85}",
+            "\u{85}\u{6211}",
+            "\u{3000}\u{6211}\u{4eec}",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut found = 0;
+        for _ in 0..20_000 {
+            let mut t = String::new();
+            // Few parts per text make runs of the same tokens likely.
+            let pool: Vec<&str> = (0..1 + next(4)).map(|_| PARTS[next(PARTS.len())]).collect();
+            let words = next(160);
+            for _ in 0..words {
+                t.push_str(pool[next(pool.len())]);
+                t.push_str(if next(8) == 0 { "" } else { " " });
+            }
+            let raw = views::raw(t.as_bytes());
+            if !super::floods(&raw).is_empty() {
+                found += 1;
+                assert!(flood_room(t.as_bytes()), "{t:?}");
+            }
+        }
+        assert!(found > 1000, "{found}");
     }
 
     #[test]
