@@ -347,20 +347,25 @@ enum Opens {
 /// How `w` may open a request: as the word itself or, with `prefix`, as
 /// the start of a longer one.
 fn opener(w: &[u8], prefix: bool) -> Opens {
-    let is = |o: &&str| {
-        if prefix {
-            o.as_bytes().starts_with(w)
-        } else {
-            o.as_bytes() == w
-        }
-    };
-    if VERBS.iter().chain(&["please"]).any(is) {
-        Opens::Yes
-    } else if QUESTION.iter().any(is) {
-        Opens::Question
-    } else {
-        Opens::No
-    }
+    static SORTED: std::sync::OnceLock<Vec<(&'static [u8], Opens)>> = std::sync::OnceLock::new();
+    let sorted = SORTED.get_or_init(|| {
+        let mut v: Vec<(&[u8], Opens)> = VERBS
+            .iter()
+            .chain(&["please"])
+            .map(|o| (o.as_bytes(), Opens::Yes))
+            .chain(QUESTION.iter().map(|o| (o.as_bytes(), Opens::Question)))
+            .collect();
+        v.sort();
+        v
+    });
+    // The words starting with `w` follow one another from `w` on.
+    let from = sorted.partition_point(|&(o, _)| o < w);
+    sorted[from..]
+        .iter()
+        .take_while(|&&(o, _)| if prefix { o.starts_with(w) } else { o == w })
+        .map(|&(_, how)| how)
+        .max()
+        .unwrap_or(Opens::No)
 }
 
 /// Whether [`fold_line`] of `raw` ends with `?` once trailing whitespace
@@ -400,23 +405,29 @@ enum WordEnd {
     Foreign,
 }
 
-/// A necessary condition for [`is_request`] on [`fold_line`] of `raw`,
+/// A necessary condition for [`is_request`] on [`fold_line`] of a line,
 /// which reads a few characters, not the line: the folded line's first
 /// word is an opener (or `please`), and a question ends with `?`. The first word starts with the first
 /// folded character when that is a letter; its letters are the line's
 /// leading ASCII letters, or, if the line is spaced out and joined, those
 /// letters with single spaces skipped. A line starting otherwise (a space,
 /// a symbol, a digit) may be a request.
-fn may_open_request(raw: &str) -> bool {
+///
+/// `from` starts with the line and may go on past its end (`\n`), so
+/// that the line's end is looked for only when a question needs it.
+fn may_open_request(from: &str) -> bool {
     // The fold of the first characters, as `fold_chars` makes it.
     let mut buf = ['\0'; 2 * MAX_OPENER + 4];
     let mut len = 0usize;
-    let mut chars = raw.chars();
+    let mut chars = from.chars();
     let mut complete = false;
     'fill: while len < buf.len() {
-        let Some(c) = chars.next() else {
-            complete = true;
-            break;
+        let c = match chars.next() {
+            None | Some('\n') => {
+                complete = true;
+                break;
+            }
+            Some(c) => c,
         };
         if c.is_ascii() {
             buf[len] = c.to_ascii_lowercase();
@@ -505,7 +516,7 @@ fn may_open_request(raw: &str) -> bool {
     };
     match plain.max(verdict(&word[..n], joined_end)) {
         Opens::Yes => true,
-        Opens::Question => folds_to_question(raw),
+        Opens::Question => folds_to_question(from.split('\n').next().unwrap_or(from)),
         Opens::No => false,
     }
 }
@@ -527,6 +538,24 @@ fn related(line: &str, rest: &str) -> bool {
     content.any(|w| doc.contains(w))
 }
 
+/// The start of the line holding `b[end - 1]`: just after the last `\n`
+/// before `end`, or 0. Blocks without one are skipped with a branch-free
+/// test the compiler vectorises (the last line of a text may be long).
+fn line_start(b: &[u8], end: usize) -> usize {
+    let mut to = end;
+    while to >= 32 {
+        let block = &b[to - 32..to];
+        if block.iter().fold(0u8, |a, &c| a | u8::from(c == b'\n')) != 0 {
+            break;
+        }
+        to -= 32;
+    }
+    b[..to]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |n| n + 1)
+}
+
 /// Finds a request on the first or last line of a mail-like document.
 pub(crate) fn embedded_task(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     // First and last lines are those of a whole document.
@@ -535,22 +564,28 @@ pub(crate) fn embedded_task(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> 
     }
     let view = ctx.clean();
     let text: &str = &view.text;
-    // The first and last non-blank lines, found without splitting the rest.
+    // The first and last non-blank lines (those holding the first and
+    // last characters other than whitespace), found without splitting the
+    // text; the first line's end is looked for only if it may be a request.
     let blank = |l: &str| l.trim().is_empty();
-    let Some(head) = text.split('\n').find(|l| !blank(l)) else {
+    let Some(first) = text.find(|c: char| !c.is_whitespace()) else {
         return Vec::new();
     };
-    let tail = text.rsplit('\n').find(|l| !blank(l)).unwrap_or(head);
-    if head.as_ptr() == tail.as_ptr() {
+    let end = text.trim_end().len();
+    let head = text[..first].rfind('\n').map_or(0, |n| n + 1);
+    let tail = line_start(text.as_bytes(), end);
+    if tail <= first {
         return Vec::new();
     }
+    let line_at = |s: usize| text[s..].split('\n').next().unwrap_or("");
     // Most texts have no request on their first or last line: only then
     // is every line folded.
-    let candidate = |raw: &str| {
+    let candidate = |s: usize| {
         // The first word decides most lines: only openers are folded.
-        if !may_open_request(raw) {
+        if !may_open_request(&text[s..]) {
             return false;
         }
+        let raw = line_at(s);
         // An ASCII line folds to as many bytes as it has.
         if raw.is_ascii() && raw.len() > 2 * MAX_LINE + 1 {
             return false;
@@ -691,6 +726,20 @@ mod tests {
             assert!(!may_open_request(l), "{l}");
             assert!(!is_request(&fold_line(l)), "{l}");
         }
+    }
+
+    #[test]
+    fn opener_prefilter_stops_at_line_end() {
+        assert!(!may_open_request("The end\nDescribe the sea now"));
+        assert!(may_open_request("Describe\nthe sea"));
+        assert!(may_open_request("How do tides work?\nWell"));
+        assert!(!may_open_request("How do tides work\nWhy?"));
+        assert!(!may_open_request("Is\n"));
+        assert_eq!(line_start(b"ab\ncd", 5), 3);
+        assert_eq!(line_start(b"abcd", 4), 0);
+        let long = format!("{}\n{}", "x".repeat(100), "y".repeat(100));
+        assert_eq!(line_start(long.as_bytes(), long.len()), 101);
+        assert_eq!(line_start(long.as_bytes(), 100), 0);
     }
 
     /// The prefilter never rejects a line that folds to a request: checked

@@ -432,7 +432,7 @@ fn floods<'a>(view: &'a crate::views::View<'a>) -> Vec<(usize, usize, ViewKind)>
     };
     for (s, e) in token_spans(text) {
         let t = &text[s..e];
-        if let Some(unit) = repeated_unit(t) {
+        if let Some(unit) = repeated_unit(t.as_bytes()) {
             if t.len() / unit >= FLOOD_RUN / 2 {
                 let (a, b) = view.span(s, e);
                 out.push((a, b, ViewKind::Raw));
@@ -475,112 +475,154 @@ fn floods<'a>(view: &'a crate::views::View<'a>) -> Vec<(usize, usize, ViewKind)>
 /// the spaces between them, or one token long enough to repeat a unit.
 const FLOOD_ROOM: usize = 64;
 
-/// Byte classes for [`flood_room`]: ASCII whitespace, ASCII digit, ASCII
-/// letter, continuation byte, other non-ASCII byte, and lead bytes of the
-/// non-ASCII whitespace characters (U+0085, U+00A0, U+1680, U+2000-U+205F,
-/// U+3000).
-const SPACE: u8 = 1;
-const DIGIT: u8 = 2;
-const LETTER: u8 = 4;
-const CONT: u8 = 8;
-const HIGH: u8 = 16;
-const WIDE_SPACE: u8 = 32;
-const CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0usize;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = match c {
-            b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => SPACE,
-            b'0'..=b'9' => DIGIT,
-            b'a'..=b'z' | b'A'..=b'Z' => LETTER,
-            0x80..=0xBF => HIGH | CONT,
-            0xC2 | 0xE1 | 0xE2 | 0xE3 => HIGH | WIDE_SPACE,
-            0xC0..=0xFF => HIGH,
-            _ => 0,
-        };
-        b += 1;
-    }
-    t
-};
+/// The whitespace of `token_spans` below U+0080 (letters fail the first
+/// test).
+fn ascii_space(c: u8) -> bool {
+    c <= b' ' && matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
 
 /// A necessary condition for [`token_flood`] that reads only part of the
-/// text: some stretch of [`FLOOD_ROOM`] bytes holds no plain word. Every
-/// flood lies between two plain words (tokens that end a run of short
-/// tokens and repeat no unit), and a run of `FLOOD_RUN` short tokens or a
-/// repeating token takes [`FLOOD_ROOM`] bytes or more. So it looks for a
-/// plain word within [`FLOOD_ROOM`] bytes after the last one found,
-/// stepping back from the far end of that stretch, and ordinary prose
-/// gives one at the first try.
+/// text. Every flood lies between two plain words ([`plain_word`]: tokens
+/// that end a run of short tokens and repeat no unit): `FLOOD_RUN` short
+/// tokens or one long token with letters, which takes [`FLOOD_ROOM`] bytes
+/// or more. So it looks for a plain word within [`FLOOD_ROOM`] bytes after
+/// the last one found, stepping back from the far end of that stretch;
+/// ordinary prose gives one at the first try. A stretch without one (text
+/// in scripts with short words) is read token by token up to the next
+/// plain word.
 fn flood_room(b: &[u8]) -> bool {
-    let class = |i: usize| CLASS[usize::from(b[i])];
     // End of the last plain word found: `b[last]` is a space (or `last` is
     // 0, the text's start).
     let mut last = 0usize;
-    while b.len() - last >= FLOOD_ROOM {
+    'probe: while b.len() - last >= FLOOD_ROOM {
         // A plain word starting at or before `i`, after `last`.
         let mut i = last + FLOOD_ROOM - 1;
         loop {
-            while i > last && class(i) & SPACE != 0 {
+            while i > last && ascii_space(b[i]) {
                 i -= 1;
             }
-            let mut seen = class(i);
-            if seen & SPACE != 0 {
-                // Only spaces between `last` and the far end.
-                return true;
-            }
-            // The token around `i`: its classes and continuation bytes.
-            let mut cont = usize::from(seen & CONT != 0);
-            let mut s = i;
-            while s > 0 {
-                let c = class(s - 1);
-                if c & SPACE != 0 {
-                    break;
-                }
-                seen |= c;
-                cont += usize::from(c & CONT != 0);
-                s -= 1;
-            }
-            let mut e = i + 1;
-            while e < b.len() {
-                let c = class(e);
-                if c & SPACE != 0 {
-                    break;
-                }
-                seen |= c;
-                cont += usize::from(c & CONT != 0);
-                e += 1;
-            }
-            if plain_word(&b[s..e], seen, e - s - cont) {
-                last = e;
+            if ascii_space(b[i]) {
                 break;
             }
+            let (s, e, class) = token_at(b, i);
+            if plain_word(&b[s..e], class) == Some(true) {
+                last = e;
+                continue 'probe;
+            }
             if s <= last {
-                return true;
+                break;
             }
             i = s - 1;
+        }
+        // No plain word within reach: count the short tokens up to the next.
+        let mut short = 0usize;
+        let mut at = last;
+        loop {
+            let Some(i) = b[at..].iter().position(|&c| !ascii_space(c)) else {
+                return false;
+            };
+            let (s, e, class) = token_at(b, at + i);
+            match plain_word(&b[s..e], class) {
+                Some(true) => {
+                    last = e;
+                    break;
+                }
+                Some(false) => {
+                    short += 1;
+                    if short >= FLOOD_RUN {
+                        return true;
+                    }
+                }
+                // A long token with letters, or Unicode spaces inside.
+                None => return true,
+            }
+            at = e;
         }
     }
     false
 }
 
-/// Whether the whitespace-separated token `t` (its byte classes `seen`,
-/// `chars` characters) is one [`token_flood`] neither counts as short nor
-/// reads as a repeated unit: four characters or more, or a digit, with no
-/// Unicode space inside (which would split it further) and, from
-/// [`FLOOD_ROOM`] bytes on, no ASCII letter.
-fn plain_word(t: &[u8], seen: u8, chars: usize) -> bool {
-    if (chars < 4 && seen & DIGIT == 0) || (t.len() >= FLOOD_ROOM && seen & LETTER != 0) {
-        return false;
+/// The whitespace-separated token holding `b[i]` (not a space): its start,
+/// end and byte classes.
+#[inline]
+fn token_at(b: &[u8], i: usize) -> (usize, usize, u8) {
+    let mut class = 0u8;
+    let mut space = |c: u8| {
+        let k = CLASS[usize::from(c)];
+        class |= k;
+        k & SPACE != 0
+    };
+    let s = b[..i].iter().rposition(|&c| space(c)).map_or(0, |k| k + 1);
+    let e = b[i..]
+        .iter()
+        .position(|&c| space(c))
+        .map_or(b.len(), |k| i + k);
+    // The two spaces around the token were read too.
+    (s, e, class & !SPACE)
+}
+
+/// Byte classes for [`flood_room`]: ASCII whitespace, ASCII digit, ASCII
+/// letter, lead bytes of the non-ASCII whitespace characters, any byte
+/// outside ASCII.
+const SPACE: u8 = 1;
+const DIGIT: u8 = 2;
+const LETTER: u8 = 4;
+const WIDE: u8 = 8;
+const HIGH: u8 = 16;
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        t[c] = match c as u8 {
+            b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => SPACE,
+            b'0'..=b'9' => DIGIT,
+            b'a'..=b'z' | b'A'..=b'Z' => LETTER,
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => WIDE | HIGH,
+            0x80..=0xFF => HIGH,
+            _ => 0,
+        };
+        c += 1;
     }
-    seen & WIDE_SPACE == 0
-        || !t.iter().enumerate().any(|(k, &c)| {
-            CLASS[usize::from(c)] & WIDE_SPACE != 0
-                && std::str::from_utf8(&t[k..t.len().min(k + if c == 0xC2 { 2 } else { 3 })])
-                    .ok()
-                    .and_then(|s| s.chars().next())
-                    .is_some_and(char::is_whitespace)
-        })
+    t
+};
+
+/// How [`token_flood`] reads the whitespace-separated token `t` (with byte
+/// classes `class`): `Some(true)` for a plain word, which it neither counts
+/// as short nor reads as a repeated unit (four characters or more, or a
+/// digit, and no repeated unit); `Some(false)` for one short token (three
+/// characters at most, no digit); `None` for a token it may split further
+/// (at Unicode spaces) or read as a repeated unit.
+#[inline]
+fn plain_word(t: &[u8], class: u8) -> Option<bool> {
+    if class & WIDE != 0
+        && (0..t.len()).any(|i| CLASS[usize::from(t[i])] & WIDE != 0 && wide_space(&t[i..]))
+    {
+        return None;
+    }
+    if t.len() >= FLOOD_ROOM && class & LETTER != 0 {
+        return repeated_unit(t).is_none().then_some(true);
+    }
+    // Three characters take 12 bytes at most; an ASCII token has as many
+    // characters as bytes.
+    let chars = || t.iter().filter(|&&c| !(0x80..0xC0).contains(&c)).count();
+    Some(
+        t.len() > 12
+            || class & DIGIT != 0
+            || (class & HIGH == 0 && t.len() >= 4)
+            || (class & HIGH != 0 && chars() >= 4),
+    )
+}
+
+/// Whether UTF-8 `t` starts with a whitespace character outside ASCII:
+/// U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F,
+/// U+3000.
+fn wide_space(t: &[u8]) -> bool {
+    match *t {
+        [0xC2, 0x85 | 0xA0, ..] | [0xE1, 0x9A, 0x80, ..] | [0xE3, 0x80, 0x80, ..] => true,
+        [0xE2, 0x80, c, ..] => matches!(c, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF),
+        [0xE2, 0x81, 0x9F, ..] => true,
+        _ => false,
+    }
 }
 
 /// A cheap necessary condition for [`token_flood`]: `FLOOD_RUN` tokens in a
@@ -612,8 +654,7 @@ fn may_flood(text: &str) -> bool {
 
 /// The length of the unit a long token repeats (`abcabcabc` -> 3), if it
 /// is one unit of at most 24 bytes written over and over with letters in it.
-fn repeated_unit(t: &str) -> Option<usize> {
-    let b = t.as_bytes();
+fn repeated_unit(b: &[u8]) -> Option<usize> {
     if b.len() < 64 || !b.iter().any(|c| c.is_ascii_alphabetic()) {
         return None;
     }
@@ -719,15 +760,24 @@ mod tests {
     }
 
     #[test]
+    fn wide_spaces() {
+        for c in (0x80..=0x10FFFFu32).filter_map(char::from_u32) {
+            let mut buf = [0u8; 8];
+            let t = c.encode_utf8(&mut buf[..4]).len();
+            assert_eq!(wide_space(&buf[..t + 2]), c.is_whitespace(), "{c:?}");
+        }
+        assert!(!wide_space(&[0xE2, 0x80]));
+    }
+
+    #[test]
     fn flood_room_prefilter() {
         // Lets through: runs of short tokens, long tokens, Unicode spaces.
         let prose = "Ordinary words separate every stretch here. ".repeat(3);
         for t in [
             format!("{prose}{}{prose}", "ö ".repeat(40)),
-            format!("{prose}{}{prose}", "a ".repeat(33)),
-            format!("{prose}{}{prose}", "abcd".repeat(16)),
+            format!("{prose}{}{prose}", "a ".repeat(40)),
+            format!("{prose}{} {prose}", "abcd".repeat(16)),
             format!("{prose}{}{prose}", "ab\u{3000}".repeat(20)),
-            format!("{prose}{}{prose}", " ".repeat(70)),
         ] {
             assert!(flood_room(t.as_bytes()), "{t}");
         }
@@ -737,6 +787,15 @@ mod tests {
             "I am at a loss for 12 of my 40 cats today, so do go on now. ".repeat(4),
             "\u{6211}\u{4eec}\u{4eca}\u{5929}\u{5929}\u{6c14}".repeat(20),
             format!("{prose}{}", "a b c d e f g h i j k l m n o p q r s"),
+            format!("{prose}{}{prose}", "a ".repeat(39)),
+            format!("{prose}{}{prose}", " ".repeat(70)),
+            format!("{prose}{}{prose}", "abcd".repeat(16)),
+            format!("{prose}https://example.com/a/long/path/that/repeats/no/unit/at/all {prose}"),
+            format!(
+                "{} \u{627}\u{644}\u{637}\u{642}\u{633} ",
+                "\u{648} \u{645}\u{646} ".repeat(15)
+            )
+            .repeat(4),
         ] {
             assert!(!flood_room(t.as_bytes()), "{t}");
             assert_eq!(run(token_flood, &t), 0);
@@ -775,6 +834,8 @@ mod tests {
             "é",
             "\u{85}",
             "\u{85}\u{6211}",
+            "\u{1F600}\u{1F600}\u{1F600}",
+            "\u{1F600}",
             "\u{3000}\u{6211}\u{4eec}",
         ];
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
