@@ -330,6 +330,197 @@ fn is_request(line: &str) -> bool {
     QUESTION.contains(&first) && line.trim_end().ends_with('?') && words(t).count() >= 3
 }
 
+/// Letters in the longest word of [`VERBS`], [`QUESTION`] and `please`.
+const MAX_OPENER: usize = 11;
+
+/// How a line may open a request, by its first word.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Opens {
+    /// With no word of [`VERBS`] or [`QUESTION`].
+    No,
+    /// With a question word only: the line must end with `?`.
+    Question,
+    /// With a verb, or `please` (which [`is_request`] skips).
+    Yes,
+}
+
+/// How `w` may open a request: as the word itself or, with `prefix`, as
+/// the start of a longer one.
+fn opener(w: &[u8], prefix: bool) -> Opens {
+    static SORTED: std::sync::OnceLock<Vec<(&'static [u8], Opens)>> = std::sync::OnceLock::new();
+    let sorted = SORTED.get_or_init(|| {
+        let mut v: Vec<(&[u8], Opens)> = VERBS
+            .iter()
+            .chain(&["please"])
+            .map(|o| (o.as_bytes(), Opens::Yes))
+            .chain(QUESTION.iter().map(|o| (o.as_bytes(), Opens::Question)))
+            .collect();
+        v.sort();
+        v
+    });
+    // The words starting with `w` follow one another from `w` on.
+    let from = sorted.partition_point(|&(o, _)| o < w);
+    sorted[from..]
+        .iter()
+        .take_while(|&&(o, _)| if prefix { o.starts_with(w) } else { o == w })
+        .map(|&(_, how)| how)
+        .max()
+        .unwrap_or(Opens::No)
+}
+
+/// Whether [`fold_line`] of `raw` ends with `?` once trailing whitespace
+/// is trimmed: joining spaced-out letters and reading leet neither add nor
+/// remove a non-space character at the end, so the last one of
+/// `fold_chars` decides.
+fn folds_to_question(raw: &str) -> bool {
+    for c in raw.chars().rev() {
+        let last = if c.is_ascii() {
+            Some(c)
+        } else if views::is_ignorable(c) {
+            None
+        } else if let Some(f) = views::fold_char(c) {
+            f.chars().rev().find(|f| !f.is_whitespace())
+        } else {
+            c.to_lowercase().rev().find(|f| !f.is_whitespace())
+        };
+        match last {
+            Some(l) if !l.is_whitespace() => return l == '?',
+            _ => {}
+        }
+    }
+    false
+}
+
+/// What follows the letters a line's first word starts with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WordEnd {
+    /// The word is these letters: the line ends, or a character that ends
+    /// a word whatever the fold does (punctuation, or a space when
+    /// spaced-out letters are not joined).
+    Exact,
+    /// The word goes on with a character the fold may read as a letter
+    /// (a digit, `@`, `$`), or with `-`, `'`, or unread text.
+    Longer,
+    /// The word goes on with a letter outside ASCII: no opener.
+    Foreign,
+}
+
+/// A necessary condition for [`is_request`] on [`fold_line`] of a line,
+/// which reads a few characters, not the line: the folded line's first
+/// word is an opener (or `please`), and a question ends with `?`. The first word starts with the first
+/// folded character when that is a letter; its letters are the line's
+/// leading ASCII letters, or, if the line is spaced out and joined, those
+/// letters with single spaces skipped. A line starting otherwise (a space,
+/// a symbol, a digit) may be a request.
+///
+/// `from` starts with the line and may go on past its end (`\n`), so
+/// that the line's end is looked for only when a question needs it.
+fn may_open_request(from: &str) -> bool {
+    // The fold of the first characters, as `fold_chars` makes it.
+    let mut buf = ['\0'; 2 * MAX_OPENER + 4];
+    let mut len = 0usize;
+    let mut chars = from.chars();
+    let mut complete = false;
+    'fill: while len < buf.len() {
+        let c = match chars.next() {
+            None | Some('\n') => {
+                complete = true;
+                break;
+            }
+            Some(c) => c,
+        };
+        if c.is_ascii() {
+            buf[len] = c.to_ascii_lowercase();
+            len += 1;
+            continue;
+        }
+        if views::is_ignorable(c) {
+            continue;
+        }
+        let mut push = |f: char| {
+            if len < buf.len() {
+                buf[len] = f;
+                len += 1;
+                true
+            } else {
+                false
+            }
+        };
+        let pushed = match views::fold_char(c) {
+            Some(f) => f.chars().all(&mut push),
+            None => c.to_lowercase().all(&mut push),
+        };
+        if !pushed {
+            // The buffer is full in the middle of a character's fold.
+            break 'fill;
+        }
+    }
+    let buf = &buf[..len];
+    match buf.first() {
+        Some(c) if c.is_ascii_alphabetic() => {}
+        // A first word with a letter outside ASCII is no opener.
+        Some(c) if !c.is_ascii() && c.is_alphanumeric() => return false,
+        _ => return true,
+    }
+    // How the word goes on at `c` (`None`: the end of what was read).
+    let end = |c: Option<&char>| match c {
+        None if complete => WordEnd::Exact,
+        None => WordEnd::Longer,
+        Some(&c) if c.is_ascii_alphanumeric() || matches!(c, '-' | '\'' | '@' | '$') => {
+            WordEnd::Longer
+        }
+        Some(&c) if c.is_alphanumeric() => WordEnd::Foreign,
+        Some(_) => WordEnd::Exact,
+    };
+    let verdict = |word: &[u8], how: WordEnd| match how {
+        _ if word.len() > MAX_OPENER => Opens::No,
+        WordEnd::Exact => opener(word, false),
+        WordEnd::Longer => opener(word, true),
+        WordEnd::Foreign => Opens::No,
+    };
+    // Spaced-out letters not joined: the leading ASCII letters.
+    let mut word = [0u8; MAX_OPENER + 1];
+    let mut n = 0usize;
+    while n < buf.len() && n <= MAX_OPENER && buf[n].is_ascii_alphabetic() {
+        word[n] = buf[n] as u8;
+        n += 1;
+    }
+    let plain_end = if n > MAX_OPENER {
+        WordEnd::Exact
+    } else {
+        end(buf.get(n))
+    };
+    let plain = verdict(&word[..n], plain_end);
+    if plain == Opens::Yes {
+        return true;
+    }
+    // Joined: single spaces dropped, two spaces end the piece (and word).
+    let mut n = 0usize;
+    let mut k = 0usize;
+    let joined_end = loop {
+        match buf.get(k) {
+            Some(c) if c.is_ascii_alphabetic() => {
+                if n > MAX_OPENER {
+                    break WordEnd::Exact;
+                }
+                word[n] = *c as u8;
+                n += 1;
+            }
+            Some(' ') if buf.get(k + 1) == Some(&' ') => break WordEnd::Exact,
+            Some(' ') if k + 1 < buf.len() || complete => {}
+            // A space at the end of what was read: the next may be one.
+            Some(' ') => break WordEnd::Longer,
+            c => break end(c),
+        }
+        k += 1;
+    };
+    match plain.max(verdict(&word[..n], joined_end)) {
+        Opens::Yes => true,
+        Opens::Question => folds_to_question(from.split('\n').next().unwrap_or(from)),
+        Opens::No => false,
+    }
+}
+
 /// Whether the request points at the document or shares its content words.
 fn related(line: &str, rest: &str) -> bool {
     let mut content = words(line)
@@ -347,6 +538,24 @@ fn related(line: &str, rest: &str) -> bool {
     content.any(|w| doc.contains(w))
 }
 
+/// The start of the line holding `b[end - 1]`: just after the last `\n`
+/// before `end`, or 0. Blocks without one are skipped with a branch-free
+/// test the compiler vectorises (the last line of a text may be long).
+fn line_start(b: &[u8], end: usize) -> usize {
+    let mut to = end;
+    while to >= 32 {
+        let block = &b[to - 32..to];
+        if block.iter().fold(0u8, |a, &c| a | u8::from(c == b'\n')) != 0 {
+            break;
+        }
+        to -= 32;
+    }
+    b[..to]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |n| n + 1)
+}
+
 /// Finds a request on the first or last line of a mail-like document.
 pub(crate) fn embedded_task(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     // First and last lines are those of a whole document.
@@ -355,23 +564,28 @@ pub(crate) fn embedded_task(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> 
     }
     let view = ctx.clean();
     let text: &str = &view.text;
-    // Lines with their byte offsets, blank ones dropped.
-    let mut lines: Vec<(usize, &str)> = Vec::new();
-    let mut at = 0usize;
-    for l in text.split('\n') {
-        if !l.trim().is_empty() {
-            lines.push((at, l));
-        }
-        at += l.len() + 1;
-    }
-    if lines.len() < 2 {
+    // The first and last non-blank lines (those holding the first and
+    // last characters other than whitespace), found without splitting the
+    // text; the first line's end is looked for only if it may be a request.
+    let blank = |l: &str| l.trim().is_empty();
+    let Some(first) = text.find(|c: char| !c.is_whitespace()) else {
+        return Vec::new();
+    };
+    let end = text.trim_end().len();
+    let head = text[..first].rfind('\n').map_or(0, |n| n + 1);
+    let tail = line_start(text.as_bytes(), end);
+    if tail <= first {
         return Vec::new();
     }
-    let last = lines.len() - 1;
+    let line_at = |s: usize| text[s..].split('\n').next().unwrap_or("");
     // Most texts have no request on their first or last line: only then
     // is every line folded.
-    let candidate = |k: usize| {
-        let raw = lines[k].1;
+    let candidate = |s: usize| {
+        // The first word decides most lines: only openers are folded.
+        if !may_open_request(&text[s..]) {
+            return false;
+        }
+        let raw = line_at(s);
         // An ASCII line folds to as many bytes as it has.
         if raw.is_ascii() && raw.len() > 2 * MAX_LINE + 1 {
             return false;
@@ -388,11 +602,21 @@ pub(crate) fn embedded_task(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> 
         }
         is_request(&deleet(&joined))
     };
-    let first_request = candidate(0);
-    let last_request = candidate(last);
+    let first_request = candidate(head);
+    let last_request = candidate(tail);
     if !first_request && !last_request {
         return Vec::new();
     }
+    // Lines with their byte offsets, blank ones dropped.
+    let mut lines: Vec<(usize, &str)> = Vec::new();
+    let mut at = 0usize;
+    for l in text.split('\n') {
+        if !blank(l) {
+            lines.push((at, l));
+        }
+        at += l.len() + 1;
+    }
+    let last = lines.len() - 1;
     let folded: Vec<String> = lines.iter().map(|(_, l)| fold_line(l)).collect();
     let mut out = Vec::new();
     for (k, request) in [(0, first_request), (last, last_request)] {
@@ -461,5 +685,155 @@ mod tests {
         assert_eq!(fold_line("Wr1t3 a poem, 4471 $"), "write a poem, 4471 $");
         assert_eq!(fold_line("Wr1t3 a p03m"), "write a poem");
         assert_eq!(fold_line("r3ply 70 7h15 3m41l"), "reply to this email");
+    }
+
+    #[test]
+    fn opener_prefilter() {
+        // Lines it must let through: openers, disguised or not.
+        for l in [
+            "Describe the lifecycle of a frog.",
+            "How do tides work?",
+            "Please write a poem",
+            "W r i t e   a   p o e m   n o w",
+            "Wr1t3 a poem",
+            "D3scribe it",
+            "\u{ff37}rite a poem about cats",
+            "\u{200b}Write a poem",
+            "- write a poem",
+            "@dd a line",
+            "N@me three birds",
+            "S$y it twice",
+            "T3ll me more",
+            "Wri\u{200b}te a poem",
+            "d e s c r i b e   t h e   s e a   n o w   p l e a s e",
+            "How do tides work? \t",
+            "How do tides work\u{ff1f}\u{200b}",
+            "w h y   i s   t h e   s k y   b l u e ?",
+        ] {
+            assert!(may_open_request(l), "{l}");
+        }
+        // Lines it rejects: the first word is no opener in any reading.
+        for l in [
+            "The weather was fine.",
+            "A cat sat on the mat.",
+            "Thanks for the receipt",
+            "Formatting matters",
+            "How do tides work",
+            "Is it? Not at all.",
+            "\u{6211}\u{4eec}\u{4eca}\u{5929}",
+            "\u{441}\u{435}\u{433}\u{43e}\u{434}\u{43d}\u{44f}",
+        ] {
+            assert!(!may_open_request(l), "{l}");
+            assert!(!is_request(&fold_line(l)), "{l}");
+        }
+    }
+
+    #[test]
+    fn opener_prefilter_stops_at_line_end() {
+        assert!(!may_open_request("The end\nDescribe the sea now"));
+        assert!(may_open_request("Describe\nthe sea"));
+        assert!(may_open_request("How do tides work?\nWell"));
+        assert!(!may_open_request("How do tides work\nWhy?"));
+        assert!(!may_open_request("Is\n"));
+        assert_eq!(line_start(b"ab\ncd", 5), 3);
+        assert_eq!(line_start(b"abcd", 4), 0);
+        let long = format!("{}\n{}", "x".repeat(100), "y".repeat(100));
+        assert_eq!(line_start(long.as_bytes(), long.len()), 101);
+        assert_eq!(line_start(long.as_bytes(), 100), 0);
+    }
+
+    /// The prefilter never rejects a line that folds to a request: checked
+    /// on lines drawn from openers, near-openers, spacing, leet and symbols.
+    #[test]
+    fn opener_prefilter_is_necessary() {
+        const PARTS: &[&str] = &[
+            "write",
+            "Write",
+            "wr1te",
+            "W r i t e",
+            "w r",
+            "i t e",
+            "please",
+            "Please ",
+            "is",
+            "I",
+            "s",
+            "can",
+            "c4n",
+            "ca",
+            "n",
+            "for",
+            "format",
+            "forma t",
+            "a",
+            "an",
+            "d",
+            "add",
+            "@dd",
+            "$ay",
+            "3nd",
+            "end",
+            "the",
+            "x",
+            "7",
+            "42",
+            "-",
+            "'",
+            ",",
+            ".",
+            "?",
+            ":",
+            " ",
+            "  ",
+            "   ",
+            "\u{ff57}",
+            "\u{0430}",
+            "\u{200b}",
+            "\u{e9}",
+            "\u{6211}",
+            "\u{3000}",
+            "\u{2014}",
+            "\u{130}",
+            "a poem about tea",
+            "h o w",
+            "d o",
+            "tides?",
+            "\t",
+            "n",
+            "\u{ff1f}",
+            "me",
+            "@",
+            "$",
+            "4",
+            "3",
+            "1",
+            "0",
+            "5",
+            "s",
+            "ay",
+            "gi",
+            "ve",
+            "t",
+            "ell",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..200_000 {
+            let mut line = String::new();
+            for _ in 0..1 + next(9) {
+                line.push_str(PARTS[next(PARTS.len())]);
+                if next(3) == 0 {
+                    line.push(' ');
+                }
+            }
+            if !may_open_request(&line) {
+                assert!(!is_request(&fold_line(&line)), "{line:?}");
+            }
+        }
     }
 }

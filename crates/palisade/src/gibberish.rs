@@ -37,12 +37,9 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
     // Digits standing for letters (`5ur3`) are read as letters only when
     // the fold saw leet inside words: plain text keeps its digits.
     let leet = ctx.sources.first().is_some_and(|s| s.deleet.is_some());
-    if text
-        .bytes()
-        .filter(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}'))
-        .count()
-        < MIN_UNMATCHED as usize
-    {
+    // Every unmatched bracket is a bracket byte of its line: a line with
+    // fewer than two has no window to report.
+    if brackets(text.as_bytes(), MIN_UNMATCHED as usize) < MIN_UNMATCHED as usize {
         return Vec::new();
     }
     let mut out: Vec<(usize, usize, ViewKind)> = Vec::new();
@@ -51,7 +48,9 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
     for line in text.split('\n') {
         let base = line_start;
         line_start += line.len() + 1;
-        if line.len() < 12 {
+        if line.len() < 12
+            || brackets(line.as_bytes(), MIN_UNMATCHED as usize) < MIN_UNMATCHED as usize
+        {
             continue;
         }
         toks.clear();
@@ -129,6 +128,26 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
             (a, b, v)
         })
         .collect()
+}
+
+/// The number of bracket bytes (`()[]{}`) in `b`, counted up to `enough`
+/// (a larger count may stop there). Branch-free over blocks, so that the
+/// compiler turns it into vector compares: most texts have no brackets.
+fn brackets(b: &[u8], enough: usize) -> usize {
+    let mut n = 0usize;
+    for block in b.chunks(128) {
+        // At most 128 hits per block: a byte counter does not overflow.
+        let mut k = 0u8;
+        for &x in block {
+            // `(` and `)` differ in bit 0; `[`/`{` and `]`/`}` in bit 5.
+            k += u8::from(x | 1 == b')') + u8::from(x & 0xDF == b'[') + u8::from(x & 0xDF == b']');
+        }
+        n += usize::from(k);
+        if n >= enough {
+            break;
+        }
+    }
+    n
 }
 
 /// Tokens of `line`; when the line spaces its letters out (`S u r e ,]`),
@@ -390,9 +409,15 @@ const FLOOD_DISTINCT: usize = 4;
 pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     let view = ctx.clean();
     let text: &str = &view.text;
-    if text.len() < FLOOD_RUN * 2 || !may_flood(text) {
+    if text.len() < FLOOD_RUN * 2 || !flood_room(text.as_bytes()) || !may_flood(text) {
         return Vec::new();
     }
+    floods(view)
+}
+
+/// The floods of `view`, without the cheap checks that rule most texts out.
+fn floods<'a>(view: &'a crate::views::View<'a>) -> Vec<(usize, usize, ViewKind)> {
+    let text: &str = &view.text;
     let mut out = Vec::new();
     // Current run: start, end, length, distinct tokens seen.
     let mut run_start = 0usize;
@@ -407,7 +432,7 @@ pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     };
     for (s, e) in token_spans(text) {
         let t = &text[s..e];
-        if let Some(unit) = repeated_unit(t) {
+        if let Some(unit) = repeated_unit(t.as_bytes()) {
             if t.len() / unit >= FLOOD_RUN / 2 {
                 let (a, b) = view.span(s, e);
                 out.push((a, b, ViewKind::Raw));
@@ -446,6 +471,160 @@ pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     out
 }
 
+/// Bytes a flood needs between two plain words: `FLOOD_RUN` tokens and
+/// the spaces between them, or one token long enough to repeat a unit.
+const FLOOD_ROOM: usize = 64;
+
+/// The whitespace of `token_spans` below U+0080 (letters fail the first
+/// test).
+fn ascii_space(c: u8) -> bool {
+    c <= b' ' && matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// A necessary condition for [`token_flood`] that reads only part of the
+/// text. Every flood lies between two plain words ([`plain_word`]: tokens
+/// that end a run of short tokens and repeat no unit): `FLOOD_RUN` short
+/// tokens or one long token with letters, which takes [`FLOOD_ROOM`] bytes
+/// or more. So it looks for a plain word within [`FLOOD_ROOM`] bytes after
+/// the last one found, stepping back from the far end of that stretch;
+/// ordinary prose gives one at the first try. A stretch without one (text
+/// in scripts with short words) is read token by token up to the next
+/// plain word.
+fn flood_room(b: &[u8]) -> bool {
+    // End of the last plain word found: `b[last]` is a space (or `last` is
+    // 0, the text's start).
+    let mut last = 0usize;
+    'probe: while b.len() - last >= FLOOD_ROOM {
+        // A plain word starting at or before `i`, after `last`.
+        let mut i = last + FLOOD_ROOM - 1;
+        loop {
+            while i > last && ascii_space(b[i]) {
+                i -= 1;
+            }
+            if ascii_space(b[i]) {
+                break;
+            }
+            let (s, e, class) = token_at(b, i);
+            if plain_word(&b[s..e], class) == Some(true) {
+                last = e;
+                continue 'probe;
+            }
+            if s <= last {
+                break;
+            }
+            i = s - 1;
+        }
+        // No plain word within reach: count the short tokens up to the next.
+        let mut short = 0usize;
+        let mut at = last;
+        loop {
+            let Some(i) = b[at..].iter().position(|&c| !ascii_space(c)) else {
+                return false;
+            };
+            let (s, e, class) = token_at(b, at + i);
+            match plain_word(&b[s..e], class) {
+                Some(true) => {
+                    last = e;
+                    break;
+                }
+                Some(false) => {
+                    short += 1;
+                    if short >= FLOOD_RUN {
+                        return true;
+                    }
+                }
+                // A long token with letters, or Unicode spaces inside.
+                None => return true,
+            }
+            at = e;
+        }
+    }
+    false
+}
+
+/// The whitespace-separated token holding `b[i]` (not a space): its start,
+/// end and byte classes.
+#[inline]
+fn token_at(b: &[u8], i: usize) -> (usize, usize, u8) {
+    let mut class = 0u8;
+    let mut space = |c: u8| {
+        let k = CLASS[usize::from(c)];
+        class |= k;
+        k & SPACE != 0
+    };
+    let s = b[..i].iter().rposition(|&c| space(c)).map_or(0, |k| k + 1);
+    let e = b[i..]
+        .iter()
+        .position(|&c| space(c))
+        .map_or(b.len(), |k| i + k);
+    // The two spaces around the token were read too.
+    (s, e, class & !SPACE)
+}
+
+/// Byte classes for [`flood_room`]: ASCII whitespace, ASCII digit, ASCII
+/// letter, lead bytes of the non-ASCII whitespace characters, any byte
+/// outside ASCII.
+const SPACE: u8 = 1;
+const DIGIT: u8 = 2;
+const LETTER: u8 = 4;
+const WIDE: u8 = 8;
+const HIGH: u8 = 16;
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        t[c] = match c as u8 {
+            b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => SPACE,
+            b'0'..=b'9' => DIGIT,
+            b'a'..=b'z' | b'A'..=b'Z' => LETTER,
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => WIDE | HIGH,
+            0x80..=0xFF => HIGH,
+            _ => 0,
+        };
+        c += 1;
+    }
+    t
+};
+
+/// How [`token_flood`] reads the whitespace-separated token `t` (with byte
+/// classes `class`): `Some(true)` for a plain word, which it neither counts
+/// as short nor reads as a repeated unit (four characters or more, or a
+/// digit, and no repeated unit); `Some(false)` for one short token (three
+/// characters at most, no digit); `None` for a token it may split further
+/// (at Unicode spaces) or read as a repeated unit.
+#[inline]
+fn plain_word(t: &[u8], class: u8) -> Option<bool> {
+    if class & WIDE != 0
+        && (0..t.len()).any(|i| CLASS[usize::from(t[i])] & WIDE != 0 && wide_space(&t[i..]))
+    {
+        return None;
+    }
+    if t.len() >= FLOOD_ROOM && class & LETTER != 0 {
+        return repeated_unit(t).is_none().then_some(true);
+    }
+    // Three characters take 12 bytes at most; an ASCII token has as many
+    // characters as bytes.
+    let chars = || t.iter().filter(|&&c| !(0x80..0xC0).contains(&c)).count();
+    Some(
+        t.len() > 12
+            || class & DIGIT != 0
+            || (class & HIGH == 0 && t.len() >= 4)
+            || (class & HIGH != 0 && chars() >= 4),
+    )
+}
+
+/// Whether UTF-8 `t` starts with a whitespace character outside ASCII:
+/// U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F,
+/// U+3000.
+fn wide_space(t: &[u8]) -> bool {
+    match *t {
+        [0xC2, 0x85 | 0xA0, ..] | [0xE1, 0x9A, 0x80, ..] | [0xE3, 0x80, 0x80, ..] => true,
+        [0xE2, 0x80, c, ..] => matches!(c, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF),
+        [0xE2, 0x81, 0x9F, ..] => true,
+        _ => false,
+    }
+}
+
 /// A cheap necessary condition for [`token_flood`]: `FLOOD_RUN` tokens in a
 /// row of at most three characters, or one token long enough to repeat a
 /// unit. Ordinary prose fails it in one tight pass.
@@ -475,8 +654,7 @@ fn may_flood(text: &str) -> bool {
 
 /// The length of the unit a long token repeats (`abcabcabc` -> 3), if it
 /// is one unit of at most 24 bytes written over and over with letters in it.
-fn repeated_unit(t: &str) -> Option<usize> {
-    let b = t.as_bytes();
+fn repeated_unit(b: &[u8]) -> Option<usize> {
     if b.len() < 64 || !b.iter().any(|c| c.is_ascii_alphabetic()) {
         return None;
     }
@@ -565,6 +743,125 @@ mod tests {
         assert_eq!(normalise_token("5ur3,].[", false), "5ur3,].[");
         assert_eq!(normalise_token("mp3", true), "mpe");
         assert_eq!(normalise_token("2024", true), "2024");
+    }
+
+    #[test]
+    fn bracket_count() {
+        let all: Vec<u8> = (0..=255u8).collect();
+        assert_eq!(brackets(&all, usize::MAX), 6);
+        let text = "a(b)c[d]e{f}g ".repeat(40);
+        assert_eq!(brackets(text.as_bytes(), usize::MAX), 240);
+        assert!(brackets(text.as_bytes(), 2) >= 2);
+        assert_eq!(brackets(b"(no) closing", 2), 2);
+        assert_eq!(
+            brackets("plain words, \u{ff08}wide\u{ff09} only".as_bytes(), 2),
+            0
+        );
+    }
+
+    #[test]
+    fn wide_spaces() {
+        for c in (0x80..=0x10FFFFu32).filter_map(char::from_u32) {
+            let mut buf = [0u8; 8];
+            let t = c.encode_utf8(&mut buf[..4]).len();
+            assert_eq!(wide_space(&buf[..t + 2]), c.is_whitespace(), "{c:?}");
+        }
+        assert!(!wide_space(&[0xE2, 0x80]));
+    }
+
+    #[test]
+    fn flood_room_prefilter() {
+        // Lets through: runs of short tokens, long tokens, Unicode spaces.
+        let prose = "Ordinary words separate every stretch here. ".repeat(3);
+        for t in [
+            format!("{prose}{}{prose}", "ö ".repeat(40)),
+            format!("{prose}{}{prose}", "a ".repeat(40)),
+            format!("{prose}{} {prose}", "abcd".repeat(16)),
+            format!("{prose}{}{prose}", "ab\u{3000}".repeat(20)),
+        ] {
+            assert!(flood_room(t.as_bytes()), "{t}");
+        }
+        // Rejects: words of four letters or more, digits, long CJK runs.
+        for t in [
+            prose.clone(),
+            "I am at a loss for 12 of my 40 cats today, so do go on now. ".repeat(4),
+            "\u{6211}\u{4eec}\u{4eca}\u{5929}\u{5929}\u{6c14}".repeat(20),
+            format!("{prose}{}", "a b c d e f g h i j k l m n o p q r s"),
+            format!("{prose}{}{prose}", "a ".repeat(39)),
+            format!("{prose}{}{prose}", " ".repeat(70)),
+            format!("{prose}{}{prose}", "abcd".repeat(16)),
+            format!("{prose}https://example.com/a/long/path/that/repeats/no/unit/at/all {prose}"),
+            format!(
+                "{} \u{627}\u{644}\u{637}\u{642}\u{633} ",
+                "\u{648} \u{645}\u{646} ".repeat(15)
+            )
+            .repeat(4),
+        ] {
+            assert!(!flood_room(t.as_bytes()), "{t}");
+            assert_eq!(run(token_flood, &t), 0);
+        }
+    }
+
+    /// `flood_room` never rules out a text with a flood: checked on texts
+    /// drawn from short tokens, words, digits, symbols, Unicode spaces and
+    /// repeating units.
+    #[test]
+    fn flood_room_is_necessary() {
+        const PARTS: &[&str] = &[
+            "a",
+            "ö",
+            ")",
+            "] }",
+            "ab",
+            "abc",
+            "word",
+            "words",
+            "42",
+            "x1",
+            "- -",
+            "|",
+            "\u{3000}",
+            "\u{a0}",
+            "\u{2003}",
+            "\u{6211}\u{4eec}",
+            "\u{6211}\u{4eec}\u{4eca}\u{5929}",
+            "\n",
+            "  ",
+            "\t",
+            "\u{301}",
+            "abab",
+            "xyzxyzxyzxyz",
+            "é",
+            "\u{85}",
+            "\u{85}\u{6211}",
+            "\u{1F600}\u{1F600}\u{1F600}",
+            "\u{1F600}",
+            "\u{3000}\u{6211}\u{4eec}",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut found = 0;
+        for _ in 0..20_000 {
+            let mut t = String::new();
+            // Few parts per text make runs of the same tokens likely.
+            let pool: Vec<&str> = (0..1 + next(4)).map(|_| PARTS[next(PARTS.len())]).collect();
+            let words = next(160);
+            for _ in 0..words {
+                t.push_str(pool[next(pool.len())]);
+                t.push_str(if next(8) == 0 { "" } else { " " });
+            }
+            let raw = views::raw(t.as_bytes());
+            if !super::floods(&raw).is_empty() {
+                found += 1;
+                assert!(flood_room(t.as_bytes()), "{t:?}");
+            }
+        }
+        assert!(found > 1000, "{found}");
     }
 
     #[test]
