@@ -41,8 +41,8 @@ pub(crate) fn has_candidates(text: &str) -> bool {
 }
 
 /// Byte classes for [`has_candidates`]: one table look-up per byte.
-const B64: u8 = 1;
-const ESCAPE: u8 = 2;
+pub(crate) const B64: u8 = 1;
+pub(crate) const ESCAPE: u8 = 2;
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
@@ -58,7 +58,12 @@ static CLASS: [u8; 256] = {
     t
 };
 
-const MIN_B64: usize = 16;
+/// The class of byte `c` for [`has_candidates`] (`B64`, `ESCAPE` or 0).
+pub(crate) const fn byte_class(c: u8) -> u8 {
+    CLASS[c as usize]
+}
+
+pub(crate) const MIN_B64: usize = 16;
 const MIN_HEX: usize = 16;
 
 /// Peels `text` (whose byte `i` maps to the original through `span_of`).
