@@ -1318,6 +1318,10 @@ mod tests {
             "abcdefghijklmnop",
             "abcdefghijklmno",
             " abcdefg1ijklmnop ",
+            " abcdefghijklmn-- ",
+            " abcdefghijklmn_/ ",
+            " abcdefghijklm-+| ",
+            "a.b!c|d. e! f| ",
             " rot13 ",
             " rot 13",
             "50%",
@@ -1496,6 +1500,8 @@ mod props {
             "abcdefgh",
             "abcdefghijklmnop",
             "qwertyuiopasdfghjklz",
+            "--",
+            "_/",
             "0123456789abcdef",
             "\n",
             "\t",
@@ -1863,7 +1869,6 @@ const G_HIGH: u8 = 8;
 const G_LEET: u8 = 16;
 const G_B64: u8 = 32;
 const G_ESCAPE: u8 = 64;
-const G_LOWER: u8 = 128;
 static GATE_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
@@ -1876,9 +1881,6 @@ static GATE_CLASS: [u8; 256] = {
         }
         if sq & ALPHA != 0 {
             k |= G_ALPHA;
-        }
-        if c.is_ascii_lowercase() {
-            k |= G_LOWER;
         }
         if sq & JOINER != 0 {
             k |= G_JOINER;
@@ -1995,10 +1997,15 @@ fn gates_scan<const ASCII: bool>(b: &[u8]) -> Gates {
                 }
             }
             // One chunk: the plain bytes up to the first other one (or the
-            // end of the text).
+            // end of the text), counting the bytes that read as spaces.
             let x = load8_padded(b, i);
-            let (l, sp) = plain_masks::<ASCII>(x);
-            let other = !(l | sp) & HI;
+            let (l, mut sp) = plain_masks::<ASCII>(x);
+            let mut other = !(l | sp) & HI;
+            if other != 0 {
+                let like = space_like(b, i, other);
+                sp |= like;
+                other ^= like;
+            }
             if other == 0 {
                 s.chunk::<ASCII>(i, x, l, sp, prev, true);
                 prev = l;
@@ -2018,6 +2025,33 @@ fn gates_scan<const ASCII: bool>(b: &[u8]) -> Gates {
         }
     }
     s.finish()
+}
+
+/// The bytes of `other` (high bits for bytes `i..i + 8` of `b`), up to the
+/// first that is not, that every gate reads as it reads a space: ASCII
+/// punctuation and controls outside the base64 alphabet and the escapes
+/// (`,` `?` `"` ...), and the joiners and leet characters among them (`.`
+/// `!` ...) when no letter follows (what they join or disguise starts
+/// with a letter).
+#[inline]
+fn space_like(b: &[u8], i: usize, mut other: u64) -> u64 {
+    let mut like = 0;
+    while other != 0 {
+        let bit = other & other.wrapping_neg();
+        let q = i + (bit.trailing_zeros() / 8) as usize;
+        let Some(&c) = b.get(q) else { break };
+        let k = GATE_CLASS[c as usize];
+        if k & (G_ALNUM | G_HIGH | G_B64 | G_ESCAPE) != 0
+            || (k & (G_JOINER | G_LEET) != 0
+                && b.get(q + 1)
+                    .is_some_and(|&d| GATE_CLASS[d as usize] & G_ALPHA != 0))
+        {
+            break;
+        }
+        like |= bit;
+        other ^= bit;
+    }
+    like
 }
 
 /// For eight bytes: the high bit of each lowercase ASCII letter and of each
