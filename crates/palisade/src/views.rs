@@ -2055,7 +2055,7 @@ fn space_like(b: &[u8], i: usize, mut other: u64) -> u64 {
 }
 
 /// For eight bytes: the high bit of each lowercase ASCII letter and of each
-/// space. `ASCII`: no byte of `x` has its high bit set.
+/// space or non-ASCII byte. `ASCII`: no byte of `x` has its high bit set.
 #[inline(always)]
 fn plain_masks<const ASCII: bool>(x: u64) -> (u64, u64) {
     if ASCII {
@@ -2065,7 +2065,10 @@ fn plain_masks<const ASCII: bool>(x: u64) -> (u64, u64) {
     } else {
         let y = x & !HI;
         let lower = (y + 0x1F * LO) & !(y + 0x05 * LO) & !x & HI;
-        (lower, bytes_eq(x, b' '))
+        // A non-ASCII byte reads as a space too: it ends a token, a word
+        // and a base64 run, and a run of one-letter tokens cannot cross it
+        // (which `single_run` sees when it reads back).
+        (lower, bytes_eq(x, b' ') | (x & HI))
     }
 }
 
@@ -2148,8 +2151,12 @@ impl GateScan<'_> {
                 };
         }
         if !self.rot.plain_text {
-            self.words(i, s0);
-            self.words(i + 8, s1);
+            if s0 != 0 {
+                self.words(i, l0, s0, prev);
+            }
+            if s1 != 0 {
+                self.words(i + 8, l1, s1, l0);
+            }
         }
     }
 
@@ -2177,7 +2184,7 @@ impl GateScan<'_> {
                 self.g.candidates = b64_run(self.b, i, i + 8);
             }
         } else if !self.rot.plain_text {
-            self.words(i, space);
+            self.words(i, lower, space, prev);
         }
     }
 
@@ -2198,16 +2205,39 @@ impl GateScan<'_> {
         }
     }
 
-    /// The words ended by the spaces of bytes `i..i + 8` (mask `space`).
+    /// The words ended by the spaces (mask `space`, not 0) of plain bytes
+    /// `i..i + 8` with letter mask `lower`; `prev` as for
+    /// [`GateScan::chunk`].
+    #[inline(always)]
+    fn words(&mut self, i: usize, lower: u64, space: u64, prev: u64) {
+        // Spaces after a letter or digit: a word may end there (after a
+        // digit it is empty and skipped).
+        let ends = space & ((lower << 8) | (prev >> 56));
+        if ends != 0 {
+            self.word_ends(i, space, ends);
+        }
+        self.word = i + (63 - space.leading_zeros() as usize) / 8 + 1;
+    }
+
+    /// The words ending at the spaces `ends` (a subset of `space`) of bytes
+    /// `i..i + 8`.
     #[inline(never)]
-    fn words(&mut self, i: usize, mut space: u64) {
-        while space != 0 {
-            let at = i + (space.trailing_zeros() / 8) as usize;
-            if at > self.word {
-                self.rot.word(self.b, self.word, at);
+    fn word_ends(&mut self, i: usize, space: u64, mut ends: u64) {
+        while ends != 0 {
+            let bit = ends & ends.wrapping_neg();
+            let at = i + (bit.trailing_zeros() / 8) as usize;
+            // The word starts after the last space before it, if any in
+            // this chunk.
+            let before = space & (bit - 1);
+            let start = if before == 0 {
+                self.word
+            } else {
+                i + (63 - before.leading_zeros() as usize) / 8 + 1
+            };
+            if at > start {
+                self.rot.word(self.b, start, at);
             }
-            self.word = at + 1;
-            space &= space - 1;
+            ends ^= bit;
         }
     }
 
