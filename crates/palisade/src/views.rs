@@ -1363,7 +1363,7 @@ mod reference {
             squash: needs_squash(folded),
             deleet: needs_deleet(folded),
             rot13: looks_rot13(folded),
-            candidates: crate::decode::has_candidates(folded),
+            candidates: crate::decode::has_candidates_reference(folded),
         }
     }
 
@@ -1547,7 +1547,7 @@ mod props {
             if sig.invisible == 0 {
                 prop_assert_eq!(
                     gates(&f.text).candidates,
-                    crate::decode::has_candidates(&s),
+                    crate::decode::has_candidates_reference(&s),
                     "{:?}",
                     s
                 );
