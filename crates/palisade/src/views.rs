@@ -1342,6 +1342,31 @@ mod tests {
     }
 
     #[test]
+    fn common_words_hash_to_themselves() {
+        for w in COMMON {
+            let b = w.as_bytes();
+            assert!(is_common_key(word_key(b, 0, b.len())), "{w}");
+            let padded = format!("{w}        ");
+            assert!(
+                is_common_key(word_key(padded.as_bytes(), 0, b.len())),
+                "{w}"
+            );
+        }
+        for w in [
+            "them",
+            "thee",
+            "al",
+            "instruction",
+            "yours",
+            "systems",
+            "gur",
+        ] {
+            let b = w.as_bytes();
+            assert!(!is_common_key(word_key(b, 0, b.len())), "{w}");
+        }
+    }
+
+    #[test]
     fn squash_and_deleet() {
         let f = View::identity(ViewKind::Folded, "i g n o r e all");
         assert!(needs_squash(&f.text));
@@ -1781,15 +1806,29 @@ fn word_key(b: &[u8], s: usize, e: usize) -> (u64, u64) {
     (pack(&b[s..mid]), pack(&b[mid..e.min(s + 16)]))
 }
 
-/// Whether the word with key `k` ([`word_key`]) is one of [`COMMON`].
+/// Whether the word with key `k` ([`word_key`]) is one of [`COMMON`]: one
+/// probe of a collision-free hash table.
 #[inline]
 fn is_common_key(k: (u64, u64)) -> bool {
-    COMMON_KEYS.binary_search(&k).is_ok()
+    COMMON_TABLE.slots[common_slot(k, COMMON_TABLE.mul)] == k
 }
 
-/// The keys of the [`COMMON`] words ([`word_key`]), sorted.
-static COMMON_KEYS: [(u64, u64); COMMON.len()] = {
-    let mut t = [(0u64, 0u64); COMMON.len()];
+/// The slot of key `k` in a table of 128 for multiplier `mul`.
+#[inline]
+const fn common_slot(k: (u64, u64), mul: u64) -> usize {
+    ((k.0 ^ k.1.rotate_left(17)).wrapping_mul(mul) >> 57) as usize
+}
+
+/// The [`COMMON`] words' keys ([`word_key`]) by slot (empty slots hold
+/// `(0, 0)`, which no word's key is), and the multiplier that spreads them
+/// without collision.
+struct CommonTable {
+    slots: [(u64, u64); 128],
+    mul: u64,
+}
+
+static COMMON_TABLE: CommonTable = {
+    let mut keys = [(0u64, 0u64); COMMON.len()];
     let mut i = 0;
     while i < COMMON.len() {
         let w = COMMON[i].as_bytes();
@@ -1797,26 +1836,30 @@ static COMMON_KEYS: [(u64, u64); COMMON.len()] = {
         while j > 0 {
             j -= 1;
             if j < 8 {
-                t[i].0 = (t[i].0 << 8) | w[j] as u64;
+                keys[i].0 = (keys[i].0 << 8) | w[j] as u64;
             } else {
-                t[i].1 = (t[i].1 << 8) | w[j] as u64;
+                keys[i].1 = (keys[i].1 << 8) | w[j] as u64;
             }
         }
         i += 1;
     }
-    // Insertion sort.
-    let mut i = 1;
-    while i < t.len() {
-        let mut j = i;
-        while j > 0 && (t[j - 1].0 > t[j].0 || (t[j - 1].0 == t[j].0 && t[j - 1].1 > t[j].1)) {
-            let x = t[j];
-            t[j] = t[j - 1];
-            t[j - 1] = x;
-            j -= 1;
+    // Odd multipliers from a fixed start until one spreads the keys.
+    let mut mul = 0x9E37_79B9_7F4A_7C15u64;
+    loop {
+        let mut slots = [(0u64, 0u64); 128];
+        let mut ok = true;
+        let mut i = 0;
+        while i < keys.len() && ok {
+            let s = common_slot(keys[i], mul);
+            ok = slots[s].0 == 0;
+            slots[s] = keys[i];
+            i += 1;
         }
-        i += 1;
+        if ok {
+            break CommonTable { slots, mul };
+        }
+        mul = mul.wrapping_add(0x2545_F491_4F6C_DD1E);
     }
-    t
 };
 
 /// Whether some [`COMMON`] word has length `len` and first letter `first`.
@@ -2139,8 +2182,8 @@ impl GateScan<'_> {
         let one0 = singles(l0, s0, prev);
         let one1 = singles(l1, s1, l0);
         if cs0 | cs1 | one0 | one1 != 0 {
-            self.rare(i, cs0, one0);
-            self.rare(i + 8, cs1, one1);
+            let wide = |a: u64, b: u64| u128::from(a) | (u128::from(b) << 64);
+            self.rare(i, wide(cs0, cs1), wide(one0, one1));
         }
         if (s0 == 0 || s1 == 0) && !self.g.candidates {
             self.g.candidates = (s0 | s1) == 0
@@ -2177,7 +2220,7 @@ impl GateScan<'_> {
         let c = eq::<ASCII>(x, b'c') & lower;
         let one = singles(lower, space, prev);
         if c | one != 0 {
-            self.rare(i, c, one);
+            self.rare(i, c.into(), one.into());
         }
         if space == 0 {
             if full && !self.g.candidates {
@@ -2189,13 +2232,13 @@ impl GateScan<'_> {
     }
 
     /// A `c` (mask `c`) or a space after a one-letter token (mask `one`) in
-    /// bytes `i..i + 8`.
+    /// bytes `i..i + 16`.
     #[cold]
     #[inline(never)]
-    fn rare(&mut self, i: usize, mut c: u64, mut one: u64) {
+    fn rare(&mut self, i: usize, mut c: u128, mut one: u128) {
         while c != 0 && !self.names {
             let at = i + (c.trailing_zeros() / 8) as usize;
-            self.names = self.b[at..].starts_with(b"caesar");
+            self.names = self.b.get(at..at + 6) == Some(b"caesar");
             c &= c - 1;
         }
         while one != 0 && !self.g.squash {
