@@ -272,6 +272,51 @@ impl Builder {
         self.map_char(self.last, c.len_utf8(), s, e);
     }
 
+    /// Pushes printable ASCII `run`, lowercased, whose bytes come one for
+    /// one from original bytes `s..s + run.len()`: what pushing them one by
+    /// one gives (as many as the cap lets in), in one step.
+    fn push_ascii_run(&mut self, run: &[u8], s: usize) {
+        let fit = run.len().min(self.cap.saturating_sub(self.text.len()));
+        if fit < run.len() {
+            self.truncated = true;
+        }
+        if fit == 0 {
+            return;
+        }
+        let at = self.text.len();
+        self.text.extend(
+            run[..fit]
+                .iter()
+                .map(|&c| char::from(c.to_ascii_lowercase())),
+        );
+        self.last = self.text.len() - 1;
+        let (at32, s32, n) = (at as u32, s as u32, fit as u32);
+        if let Some(g) = self.segs.last_mut() {
+            if g.linear && g.end == s32 && g.start + (at32 - g.view) == s32 {
+                g.end = s32 + n;
+                return;
+            }
+        }
+        self.segs.push(Seg {
+            view: at32,
+            start: s32,
+            end: s32 + n,
+            linear: true,
+        });
+    }
+
+    /// [`Builder::push`] for a character given as its UTF-8 text `ch`.
+    #[inline]
+    fn push_str(&mut self, ch: &str, s: usize, e: usize) {
+        if self.text.len() + ch.len() > self.cap {
+            self.truncated = true;
+            return;
+        }
+        self.last = self.text.len();
+        self.text.push_str(ch);
+        self.map_char(self.last, ch.len(), s, e);
+    }
+
     /// Extends the span of the last character to `e` (absorbing dropped text).
     #[inline]
     fn absorb(&mut self, e: usize) {
@@ -347,13 +392,102 @@ fn is_mark(c: char) -> bool {
     (c as u32) >= 0x300 && in_ranges(tables::MARKS, c)
 }
 
+/// Whether the fold keeps non-ASCII `c` as it is, whatever surrounds it:
+/// not ignorable, not whitespace, not a combining mark, no fold of its own.
+/// One bit look-up for the Basic Multilingual Plane; `false` (ask the
+/// tables) beyond it.
+#[inline]
+fn kept_as_is(c: char) -> bool {
+    let c = c as u32;
+    c < 0x10000 && KEPT_BMP[(c >> 6) as usize] & (1 << (c & 63)) != 0
+}
+
+/// One bit per code point below U+10000: set when [`kept_as_is`].
+static KEPT_BMP: [u64; 1024] = {
+    const fn clear(t: &mut [u64; 1024], lo: u32, hi: u32) {
+        let mut c = lo;
+        while c <= hi && c < 0x10000 {
+            t[(c >> 6) as usize] &= !(1 << (c & 63));
+            c += 1;
+        }
+    }
+    let mut t = [!0u64; 1024];
+    // ASCII goes its own way; surrogates are no characters.
+    clear(&mut t, 0, 0x7F);
+    clear(&mut t, 0xD800, 0xDFFF);
+    let mut i = 0;
+    while i < tables::FOLD.len() {
+        let c = tables::FOLD[i].0;
+        clear(&mut t, c, c);
+        i += 1;
+    }
+    let mut i = 0;
+    while i < tables::IGNORABLE.len() {
+        clear(&mut t, tables::IGNORABLE[i].0, tables::IGNORABLE[i].1);
+        i += 1;
+    }
+    let mut i = 0;
+    while i < tables::MARKS.len() {
+        clear(&mut t, tables::MARKS[i].0, tables::MARKS[i].1);
+        i += 1;
+    }
+    // White_Space beyond ASCII (what `char::is_whitespace` says; a test
+    // checks every code point).
+    let spaces: [(u32, u32); 7] = [
+        (0x85, 0x85),
+        (0xA0, 0xA0),
+        (0x1680, 0x1680),
+        (0x2000, 0x200A),
+        (0x2028, 0x2029),
+        (0x202F, 0x202F),
+        (0x205F, 0x205F),
+    ];
+    let mut i = 0;
+    while i < spaces.len() {
+        clear(&mut t, spaces[i].0, spaces[i].1);
+        i += 1;
+    }
+    clear(&mut t, 0x3000, 0x3000);
+    t
+};
+
 /// The fold of one non-ASCII character, if it differs from the character.
 #[inline]
 pub(crate) fn fold_char(c: char) -> Option<&'static str> {
+    fold_index(c).map(|i| tables::FOLD[i].1)
+}
+
+/// The entry of non-ASCII `c` in [`tables::FOLD`], if it has one.
+#[inline]
+fn fold_index(c: char) -> Option<usize> {
     tables::FOLD
         .binary_search_by_key(&(c as u32), |&(k, _)| k)
         .ok()
-        .map(|i| tables::FOLD[i].1)
+}
+
+/// Whether entry `k` of [`tables::FOLD`] is a look-alike (Cyrillic а for
+/// a), not a compatibility form (full-width a): it folds to ASCII letters
+/// or digits, is no number, and NFKC alone leaves it as it is. Worked out
+/// on first use and remembered (the answer depends on the entry alone).
+#[inline]
+fn lookalike(k: usize) -> bool {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    /// Per entry: 0 not known yet, 1 look-alike, 2 not.
+    static KIND: [AtomicU8; tables::FOLD.len()] = [const { AtomicU8::new(0) }; tables::FOLD.len()];
+    match KIND[k].load(Ordering::Relaxed) {
+        1 => true,
+        2 => false,
+        _ => {
+            let (cp, rep) = tables::FOLD[k];
+            let c = char::from_u32(cp).unwrap_or('\u{FFFD}');
+            let yes = rep.bytes().all(|x| x.is_ascii_alphanumeric())
+                && !rep.is_empty()
+                && !c.is_numeric()
+                && std::iter::once(c).nfkc().eq(std::iter::once(c));
+            KIND[k].store(if yes { 1 } else { 2 }, Ordering::Relaxed);
+            yes
+        }
+    }
 }
 
 /// Latin letters with diacritics or extended forms (é, ø, ł, ỹ): spelling,
@@ -454,6 +588,8 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
     let mut i = 0;
     // Whether the last pushed character is a whitespace we may extend.
     let mut in_space = false;
+    // View byte `i` is original byte `i`.
+    let identity = source.map.is_none();
     while i < bytes.len() {
         if b.truncated {
             break;
@@ -474,6 +610,17 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
                     b.absorb(e);
                 }
                 sig.invisible += 1;
+            } else if identity {
+                // A run of printable ASCII, copied one for one: one
+                // segment, as byte-by-byte pushes would give.
+                let run = bytes[i..]
+                    .iter()
+                    .position(|&c| !(0x21..=0x7E).contains(&c))
+                    .map_or(bytes.len(), |k| i + k);
+                b.push_ascii_run(&bytes[i..run], i);
+                in_space = false;
+                i = run;
+                continue;
             } else {
                 b.push(byte.to_ascii_lowercase() as char, s, e);
                 in_space = false;
@@ -486,6 +633,13 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
         let n = c.len_utf8();
         let (s, e) = orig(source, i, i + n);
         i += n;
+        if kept_as_is(c) {
+            // What the tests below come to for most letters of most
+            // scripts, in one look-up.
+            b.push_str(&text[i - n..i], s, e);
+            in_space = false;
+            continue;
+        }
         if is_ignorable(c) {
             let cp = c as u32;
             if (0xE0000..=0xE007F).contains(&cp) {
@@ -524,23 +678,15 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
             b.absorb(e);
             continue;
         }
-        match fold_char(c) {
+        match fold_index(c) {
             None => {
                 b.push(c, s, e);
                 in_space = false;
             }
-            Some(rep) => {
-                if rep.bytes().all(|x| x.is_ascii_alphanumeric())
-                    && !rep.is_empty()
-                    && !c.is_numeric()
-                {
-                    // Distinguish look-alikes (Cyrillic а) from compatibility
-                    // forms (full-width a): NFKC alone changes the latter.
-                    if std::iter::once(c).nfkc().eq(std::iter::once(c)) {
-                        sig.confusables += 1;
-                    } else {
-                        sig.compat += 1;
-                    }
+            Some(k) => {
+                let rep = tables::FOLD[k].1;
+                if lookalike(k) {
+                    sig.confusables += 1;
                 } else {
                     sig.compat += 1;
                 }
@@ -1366,6 +1512,37 @@ mod tests {
         }
     }
 
+    /// The bitmap says what the tests it stands for say, for every code
+    /// point of the Basic Multilingual Plane.
+    #[test]
+    fn kept_as_is_matches_the_tables() {
+        for cp in 0x80..0x10000u32 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            let slow =
+                !is_ignorable(c) && !c.is_whitespace() && !is_mark(c) && fold_char(c).is_none();
+            assert_eq!(kept_as_is(c), slow, "U+{cp:04X}");
+        }
+        assert!(!kept_as_is('\u{1D41A}'));
+    }
+
+    /// The remembered answer is the answer, the first time and after.
+    #[test]
+    fn lookalikes_are_remembered() {
+        for (k, &(cp, rep)) in tables::FOLD.iter().enumerate() {
+            let c = char::from_u32(cp).unwrap_or('\u{FFFD}');
+            let want = rep.bytes().all(|x| x.is_ascii_alphanumeric())
+                && !rep.is_empty()
+                && !c.is_numeric()
+                && std::iter::once(c).nfkc().eq(std::iter::once(c));
+            assert_eq!(lookalike(k), want, "U+{cp:04X}");
+            assert_eq!(lookalike(k), want, "U+{cp:04X}");
+        }
+        assert!(lookalike(fold_index('\u{430}').unwrap()));
+        assert!(!lookalike(fold_index('\u{FF21}').unwrap()));
+    }
+
     #[test]
     fn squash_and_deleet() {
         let f = View::identity(ViewKind::Folded, "i g n o r e all");
@@ -1559,6 +1736,27 @@ mod props {
             prop_assert_eq!(gates(&s), reference::gates(&s), "{:?}", s);
             let (f, _) = fold_text(&s);
             prop_assert_eq!(gates(&f), reference::gates(&f), "{:?}", f);
+        }
+
+        /// Over an identity source the fold copies runs of printable ASCII
+        /// and characters it keeps in bulk: same text, signals and spans as
+        /// one character at a time (an explicit identity map), cap included.
+        #[test]
+        fn bulk_fold_matches_char_by_char(
+            s in "\\PC{0,40}|[a-zA-Z \u{e9}\u{4e2d}\u{430}\u{200b}\u{301}\u{a0}.,\t\n\x01]{0,60}",
+            cap in 0usize..90,
+        ) {
+            let raw = View::identity(ViewKind::Raw, &s);
+            let general = identity_mapped(ViewKind::Raw, &s);
+            for cap in [cap, usize::MAX] {
+                let (fast, fsig) = fold(&raw, ViewKind::Folded, cap);
+                let (slow, ssig) = fold(&general, ViewKind::Folded, cap);
+                prop_assert_eq!(&fast.text, &slow.text);
+                prop_assert_eq!(format!("{fsig:?}"), format!("{ssig:?}"));
+                for i in 0..fast.text.len() {
+                    prop_assert_eq!(fast.span(i, i + 1), slow.span(i, i + 1), "byte {}", i);
+                }
+            }
         }
 
         /// ASCII input without control characters: the folded text's
