@@ -20,8 +20,74 @@ pub(crate) struct Decoded {
     pub budget_exceeded: bool,
 }
 
-/// Cheap test: could `text` contain anything a decoder would take?
+/// Cheap test: could `text` contain anything a decoder would take? An
+/// escape character (`%`, `&`, `\`) or a run of [`MIN_B64`] bytes of the
+/// base64 alphabet.
+///
+/// Eight bytes at a time: a chunk is looked at closely only when it holds
+/// an escape character or could be all base64 (ASCII from `+` up, which no
+/// space, no punctuation below `+` and no non-ASCII byte is). A run of 16
+/// holds a whole chunk (the chunks tile the text from its start), which
+/// is then measured both ways.
 pub(crate) fn has_candidates(text: &str) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let x = u64::from_le_bytes(w);
+        let y = x & !HI;
+        // No sum carries: y's bytes are below 0x80.
+        let percent_amp = (y + (0x80 - 0x25) * LO) & !(y + (0x80 - 0x27) * LO);
+        let backslash = !((y ^ (0x5C * LO)) + 0x7F * LO);
+        let escape = (percent_amp | backslash) & !x & HI;
+        // Every byte ASCII and at least `+` (0x2B).
+        let maybe_b64 = x & HI == 0 && (x + (0x80 - 0x2B) * LO) & HI == HI;
+        if (escape != 0 || maybe_b64) && candidates_at(b, i) {
+            return true;
+        }
+        i += 8;
+    }
+    // A run reaching into the short last chunk holds the whole chunk
+    // before it, measured above.
+    b[i..].iter().any(|&c| CLASS[c as usize] & ESCAPE != 0)
+}
+
+/// Whether bytes `i..i + 8` of `b` hold an escape character, or are all
+/// of the base64 alphabet within a run of at least [`MIN_B64`].
+#[cold]
+fn candidates_at(b: &[u8], i: usize) -> bool {
+    let chunk = &b[i..i + 8];
+    chunk.iter().any(|&c| CLASS[c as usize] & ESCAPE != 0)
+        || (chunk.iter().all(|&c| CLASS[c as usize] & B64 != 0)
+            && b64_run_len(b, i, i + 8) >= MIN_B64)
+}
+
+/// The length of the run of base64 bytes holding `b[s..e]` (all base64),
+/// counted up to [`MIN_B64`].
+#[inline]
+fn b64_run_len(b: &[u8], s: usize, e: usize) -> usize {
+    let b64 = |j: usize| CLASS[b[j] as usize] & B64 != 0;
+    let mut len = e - s;
+    let mut j = s;
+    while len < MIN_B64 && j > 0 && b64(j - 1) {
+        j -= 1;
+        len += 1;
+    }
+    let mut j = e;
+    while len < MIN_B64 && j < b.len() && b64(j) {
+        j += 1;
+        len += 1;
+    }
+    len
+}
+
+/// [`has_candidates`] as first written, one byte at a time: the definition
+/// the tests compare with.
+#[cfg(test)]
+pub(crate) fn has_candidates_reference(text: &str) -> bool {
     let mut run = 0usize;
     for &c in text.as_bytes() {
         let k = CLASS[c as usize];
@@ -41,8 +107,8 @@ pub(crate) fn has_candidates(text: &str) -> bool {
 }
 
 /// Byte classes for [`has_candidates`]: one table look-up per byte.
-const B64: u8 = 1;
-const ESCAPE: u8 = 2;
+pub(crate) const B64: u8 = 1;
+pub(crate) const ESCAPE: u8 = 2;
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
@@ -58,7 +124,12 @@ static CLASS: [u8; 256] = {
     t
 };
 
-const MIN_B64: usize = 16;
+/// The class of byte `c` for [`has_candidates`] (`B64`, `ESCAPE` or 0).
+pub(crate) const fn byte_class(c: u8) -> u8 {
+    CLASS[c as usize]
+}
+
+pub(crate) const MIN_B64: usize = 16;
 const MIN_HEX: usize = 16;
 
 /// Peels `text` (whose byte `i` maps to the original through `span_of`).
@@ -325,6 +396,43 @@ pub(crate) fn rot13(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        /// The chunked test says what the byte-by-byte one says.
+        #[test]
+        fn candidates_agree_with_the_definition(
+            s in "[a-zA-Z0-9+/_ ]{0,60}|[a-f0-9 %&\\\\\u{e9}.-]{0,60}|\\PC{0,40}|[ -~]{0,60}"
+        ) {
+            prop_assert_eq!(has_candidates(&s), has_candidates_reference(&s), "{:?}", s);
+        }
+    }
+
+    /// Runs of 15 and 16 base64 bytes and escapes, at every offset from
+    /// the chunks, with text of every length after them.
+    #[test]
+    fn candidates_at_every_alignment() {
+        let patterns = [
+            "abcdefghijklmno",
+            "abcdefghijklmnop",
+            "abc-def_ghi/jk+lm",
+            "%",
+            "&",
+            "\\",
+        ];
+        for p in patterns {
+            for k in 0..20 {
+                for m in 0..20 {
+                    for fill in [" ", "a", "\u{e9}", "+"] {
+                        let s = format!("{}{}{}", fill.repeat(k), p, " x".repeat(m));
+                        assert_eq!(has_candidates(&s), has_candidates_reference(&s), "{s:?}");
+                    }
+                }
+            }
+        }
+    }
 
     fn dec(s: &str) -> Vec<String> {
         decode_all(s, &|a, b| (a, b), 4, 1 << 20)

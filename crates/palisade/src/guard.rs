@@ -349,10 +349,20 @@ impl Guard {
         } else {
             ViewKind::Raw
         };
-        let squashed = views::needs_squash(&folded.text).then(|| views::squash(&folded));
-        let deleet = views::needs_deleet(&folded.text).then(|| views::deleet(&folded));
+        // Which views the text calls for, in one pass over the folded text.
+        let gates = views::gates(&folded.text);
+        let squashed = gates.squash.then(|| views::squash(&folded));
+        let deleet = gates.deleet.then(|| views::deleet(&folded));
         let mut sources: Vec<Source<'_>> = Vec::with_capacity(3);
-        let decoded = if decode::has_candidates(&clean.text) {
+        // ASCII input without control characters is its own clean view,
+        // and its fold changed only case and whitespace runs: the folded
+        // text's answer is the input's.
+        let candidates = if !sig.non_ascii && sig.invisible == 0 && !sig.truncated {
+            gates.candidates
+        } else {
+            decode::has_candidates(&clean.text)
+        };
+        let decoded = if candidates {
             let budget = scanned_len
                 .saturating_mul(limits.max_decode_expansion)
                 .saturating_add(4096);
@@ -387,7 +397,7 @@ impl Guard {
         };
         // rot13 costs a pass, so it is read only when the text looks like
         // rot13 or names it.
-        let rot = views::looks_rot13(&folded.text).then(|| Source {
+        let rot = gates.rot13.then(|| Source {
             label: ViewKind::Decoded,
             clean: views::rot13(&clean),
             folded: views::rot13(&folded),
