@@ -2180,13 +2180,15 @@ fn bytes_eq(x: u64, c: u8) -> u64 {
 /// Every gate of the folded text in one pass ([`Gates`]).
 ///
 /// Runs of lowercase letters and spaces, most of ordinary text, go eight or
-/// sixteen bytes at a time, read off bit masks: a space ends a word for the
-/// rot13 test (counted only until the text is plainly English); eight
-/// letters in a row may belong to a base64 run, measured then; a
-/// one-letter token and a `c` (of `caesar`) are followed up apart. Each
-/// other byte is taken on its own and checked where it can start a
-/// disguise (leet characters, joiners, escapes, the `13` of `rot13`, base64
-/// runs through digits), reading its neighbours directly.
+/// sixteen bytes at a time, read off bit masks. What every gate reads as it
+/// reads a space counts as one: non-ASCII bytes, and punctuation outside
+/// the base64 alphabet and the escapes ([`space_like`]). In such a run a
+/// space ends a word for the rot13 test (counted only until the text is
+/// plainly English); eight letters in a row may belong to a base64 run,
+/// measured then; a one-letter token and a `c` (of `caesar`) are followed
+/// up apart. Each other byte is taken on its own and checked where it can
+/// start a disguise (leet characters, joiners, escapes, the `13` of
+/// `rot13`, base64 runs through digits), reading its neighbours directly.
 ///
 /// Why the base64 test may skip the spaces: a run of at least 16 letters
 /// holds eight that the scan reads as one full chunk without a space (the
