@@ -2,7 +2,8 @@
 //! `valgrind --tool=callgrind --toggle-collect=profile::run target/release/profile [KIND] [N] [BYTES]`
 //! inspects N different prompts of BYTES (default 2048) of family KIND (benign_ascii, attack_ascii,
 //! benign_multilingual, attack_multilingual; default benign_ascii, 200), or
-//! N texts of a throughput kind (code, json, english, multilingual).
+//! N texts of a throughput kind (code, json, english, multilingual,
+//! repeated, nested).
 
 use palisade::Guard;
 use palisade_benches::{PromptKind, prompts};
@@ -23,6 +24,8 @@ fn main() {
         Some("json") => Some(palisade_benches::json_logs),
         Some("english") => Some(palisade_benches::english),
         Some("multilingual") => Some(palisade_benches::multilingual),
+        Some("repeated") => Some(|n, _| palisade_benches::repeated_phrase(n)),
+        Some("nested") => Some(palisade_benches::nested_encodings),
         _ => None,
     };
     let ps = match text_kind {

@@ -629,6 +629,9 @@ impl Engine {
             }
             // Regexes whose keywords were seen, and those that always run,
             // in rule order.
+            // Keyword hits grouped by rule: each rule's are one slice
+            // (a text that repeats a keyword has thousands).
+            keyword_hits.sort_unstable();
             candidates.clear();
             candidates.extend(&self.always);
             candidates.extend(keyword_hits.iter().map(|k| k.0));
@@ -680,12 +683,22 @@ impl Engine {
                     if *reach == Reach::Whole || !same_text {
                         windows.push((0, text.len()));
                     } else {
-                        for &(_, s, e) in keyword_hits.iter().filter(|k| k.0 == i) {
+                        let from = keyword_hits.partition_point(|k| k.0 < i);
+                        let to = keyword_hits.partition_point(|k| k.0 <= i);
+                        for &(_, s, e) in &keyword_hits[from..to] {
                             let (s, e) = if *case_sensitive {
                                 src.folded.span(s, e)
                             } else {
                                 (s, e)
                             };
+                            // Hits come in order: one on the line already
+                            // taken adds nothing (and finding the line again
+                            // would read it once per hit).
+                            if *reach == Reach::Line
+                                && windows.last().is_some_and(|w| w.0 <= s && e <= w.1)
+                            {
+                                continue;
+                            }
                             windows.push(match *reach {
                                 Reach::Bytes(n) => {
                                     (e.saturating_sub(n), s.saturating_add(n).min(text.len()))
