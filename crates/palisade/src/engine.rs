@@ -748,70 +748,84 @@ impl Engine {
         mode: Mode,
         view: &View<'_>,
         label: ViewKind,
-        keyword_hits: Option<&mut Vec<(u32, usize, usize)>>,
+        mut keyword_hits: Option<&mut Vec<(u32, usize, usize)>>,
         hits: &mut Vec<Hit>,
     ) {
         let text = view.text.as_bytes();
         let ascii = text.is_ascii();
-        if let Some(found) = keyword_hits {
-            let other = if ascii {
-                None
-            } else {
-                self.keywords_other.as_ref()
-            };
-            for ac in self.keywords_ascii.iter().chain(other) {
-                ac.each(text, 0, text.len(), |owners, s, e| {
-                    for pat in owners {
-                        found.push((pat.rule, s, e));
-                    }
-                });
+        let with_keywords = keyword_hits.is_some();
+        let mut on_keyword = |owners: &[Pat], s: usize, e: usize| {
+            if let Some(found) = keyword_hits.as_deref_mut() {
+                for pat in owners {
+                    found.push((pat.rule, s, e));
+                }
             }
-        }
-        let pick = |a: &'a Option<Literals<Pat>>, o: &'a Option<Literals<Pat>>| {
-            a.iter().chain(if ascii { None } else { o.as_ref() })
         };
         // Pass one: phrases, and the anchor terms of sequence rules, whose
         // neighbourhoods pass two reads.
         let mut regions: Vec<(usize, usize)> = Vec::new();
         // Sequence rules whose anchor occurs: the only ones that can match.
         let mut anchored: Vec<u64> = Vec::new();
-        for ac in pick(&self.anchors_ascii, &self.anchors_other) {
-            ac.each(text, 0, text.len(), |owners, ms, me| {
-                for pat in owners {
-                    let rule = &self.rules[pat.rule as usize];
-                    if !rule.applies(mode)
-                        || !rule.reads(label)
-                        || (pat.left && ms > 0 && is_word_before(text, ms))
-                        || (pat.right && me < text.len() && is_word_after(text, me))
-                    {
-                        continue;
-                    }
-                    match (pat.kind, &rule.kind) {
-                        (PatKind::Phrase, _) => {
-                            let (s, e) = view.span(ms, me);
-                            hits.push(Hit {
-                                rule: pat.rule,
-                                start: s,
-                                end: e,
-                                view: label,
-                            });
-                        }
-                        (PatKind::Term(_), Kind::Sequence { before, after, .. }) => {
-                            let (w, b) = (pat.rule as usize / 64, pat.rule % 64);
-                            if anchored.len() <= w {
-                                anchored.resize(w + 1, 0);
-                            }
-                            anchored[w] |= 1 << b;
-                            regions.push((
-                                ms.saturating_sub(*before),
-                                me.saturating_add(*after).min(text.len()),
-                            ));
-                        }
-                        _ => {}
-                    }
+        let mut on_anchor = |owners: &[Pat], ms: usize, me: usize| {
+            for pat in owners {
+                let rule = &self.rules[pat.rule as usize];
+                if !rule.applies(mode)
+                    || !rule.reads(label)
+                    || (pat.left && ms > 0 && is_word_before(text, ms))
+                    || (pat.right && me < text.len() && is_word_after(text, me))
+                {
+                    continue;
                 }
-            });
+                match (pat.kind, &rule.kind) {
+                    (PatKind::Phrase, _) => {
+                        let (s, e) = view.span(ms, me);
+                        hits.push(Hit {
+                            rule: pat.rule,
+                            start: s,
+                            end: e,
+                            view: label,
+                        });
+                    }
+                    (PatKind::Term(_), Kind::Sequence { before, after, .. }) => {
+                        let (w, b) = (pat.rule as usize / 64, pat.rule % 64);
+                        if anchored.len() <= w {
+                            anchored.resize(w + 1, 0);
+                        }
+                        anchored[w] |= 1 << b;
+                        regions.push((
+                            ms.saturating_sub(*before),
+                            me.saturating_add(*after).min(text.len()),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        };
+        // The ASCII keyword and anchor DFAs read the text side by side.
+        match (&self.anchors_ascii, &self.keywords_ascii) {
+            (Some(an), Some(kw)) if with_keywords => {
+                an.each_with(kw, text, &mut on_anchor, &mut on_keyword);
+            }
+            _ => {
+                if let (Some(kw), true) = (&self.keywords_ascii, with_keywords) {
+                    kw.each(text, 0, text.len(), &mut on_keyword);
+                }
+                if let Some(an) = &self.anchors_ascii {
+                    an.each(text, 0, text.len(), &mut on_anchor);
+                }
+            }
         }
+        if !ascii {
+            if let (Some(kw), true) = (&self.keywords_other, with_keywords) {
+                kw.each(text, 0, text.len(), &mut on_keyword);
+            }
+            if let Some(an) = &self.anchors_other {
+                an.each(text, 0, text.len(), &mut on_anchor);
+            }
+        }
+        let pick = |a: &'a Option<Literals<Pat>>, o: &'a Option<Literals<Pat>>| {
+            a.iter().chain(if ascii { None } else { o.as_ref() })
+        };
         if regions.is_empty() {
             return;
         }

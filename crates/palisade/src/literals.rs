@@ -111,6 +111,62 @@ impl<T> Literals<T> {
             Aut::Noncontiguous(a) => run(a, &self.owners, hay, lo, hi, f),
         }
     }
+
+    /// [`each`](Self::each) over the whole of `hay` for `self` with `f` and
+    /// for `other` with `g`, in one pass when both are DFAs: the two state
+    /// chains then advance side by side, so the CPU overlaps their table
+    /// look-ups. Each automaton's matches come in order of their end; the
+    /// two kinds interleave.
+    pub fn each_with<U>(
+        &self,
+        other: &Literals<U>,
+        hay: &[u8],
+        mut f: impl FnMut(&[T], usize, usize),
+        mut g: impl FnMut(&[U], usize, usize),
+    ) {
+        let (Aut::Dfa(a), Aut::Dfa(b)) = (&self.aut, &other.aut) else {
+            self.each(hay, 0, hay.len(), f);
+            other.each(hay, 0, hay.len(), g);
+            return;
+        };
+        let (Ok(mut sa), Ok(mut sb)) = (a.start_state(Anchored::No), b.start_state(Anchored::No))
+        else {
+            return;
+        };
+        let mut at = 0;
+        while at < hay.len() {
+            (at, sa, sb) = to_special_pair(a, b, hay, at, sa, sb);
+            if a.is_special(sa) {
+                if a.is_dead(sa) {
+                    return run_from(b, &other.owners, hay, at, sb, g);
+                }
+                report(a, &self.owners, sa, at, &mut f);
+            }
+            if b.is_special(sb) {
+                if b.is_dead(sb) {
+                    return run_from(a, &self.owners, hay, at, sa, f);
+                }
+                report(b, &other.owners, sb, at, &mut g);
+            }
+        }
+    }
+}
+
+/// Calls `f` for the matches of special state `sid`, ending at `end`.
+#[inline(always)]
+fn report<A: Automaton, T>(
+    a: &A,
+    owners: &[Vec<T>],
+    sid: StateID,
+    end: usize,
+    f: &mut impl FnMut(&[T], usize, usize),
+) {
+    if a.is_match(sid) {
+        for k in 0..a.match_len(sid) {
+            let p = a.match_pattern(sid, k);
+            f(&owners[p.as_usize()], end - a.pattern_len(p), end);
+        }
+    }
 }
 
 #[inline(always)]
@@ -120,27 +176,30 @@ fn run<A: Automaton, T>(
     hay: &[u8],
     lo: usize,
     hi: usize,
-    mut f: impl FnMut(&[T], usize, usize),
+    f: impl FnMut(&[T], usize, usize),
 ) {
-    let Ok(mut sid): Result<StateID, _> = a.start_state(Anchored::No) else {
+    let Ok(sid): Result<StateID, _> = a.start_state(Anchored::No) else {
         return;
     };
-    let hay = &hay[..hi];
-    let mut at = lo;
+    run_from(a, owners, &hay[..hi], lo, sid, f);
+}
+
+/// Searches `hay[at..]` from state `sid`.
+#[inline(always)]
+fn run_from<A: Automaton, T>(
+    a: &A,
+    owners: &[Vec<T>],
+    hay: &[u8],
+    mut at: usize,
+    mut sid: StateID,
+    mut f: impl FnMut(&[T], usize, usize),
+) {
     while at < hay.len() {
         (at, sid) = to_special(a, hay, at, sid);
-        if !a.is_special(sid) {
-            break;
-        }
-        if a.is_dead(sid) {
+        if !a.is_special(sid) || a.is_dead(sid) {
             return;
         }
-        if a.is_match(sid) {
-            for k in 0..a.match_len(sid) {
-                let p = a.match_pattern(sid, k);
-                f(&owners[p.as_usize()], at - a.pattern_len(p), at);
-            }
-        }
+        report(a, owners, sid, at, &mut f);
     }
 }
 
@@ -166,6 +225,28 @@ fn to_special<A: Automaton>(
     (at, sid)
 }
 
+/// [`to_special`] for two DFAs at once: stops when either reaches a
+/// special state.
+#[inline(never)]
+fn to_special_pair(
+    a: &dfa::DFA,
+    b: &dfa::DFA,
+    hay: &[u8],
+    mut at: usize,
+    mut sa: StateID,
+    mut sb: StateID,
+) -> (usize, StateID, StateID) {
+    while let Some(&x) = hay.get(at) {
+        sa = a.next_state(Anchored::No, sa, x);
+        sb = b.next_state(Anchored::No, sb, x);
+        at += 1;
+        if a.is_special(sa) || b.is_special(sb) {
+            break;
+        }
+    }
+    (at, sa, sb)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +268,34 @@ mod tests {
                 got,
                 vec![(vec![2], 1, 4), (vec![1, 4], 2, 4), (vec![3], 2, 6)]
             );
+            // Two automata in one pass find what each finds alone.
+            let other = Literals::build(
+                vec![
+                    ("sh".to_string(), 7),
+                    ("rs".to_string(), 8),
+                    ("u".to_string(), 9),
+                ],
+                dfa,
+            )
+            .unwrap()
+            .unwrap();
+            for hay in [&b"ushers"[..], b"", b"shushers rs", b"h"] {
+                let (mut one, mut two) = (Vec::new(), Vec::new());
+                l.each_with(
+                    &other,
+                    hay,
+                    |o, s, e| one.push((o.to_vec(), s, e)),
+                    |o, s, e| two.push((o.to_vec(), s, e)),
+                );
+                let (mut one_alone, mut two_alone) = (Vec::new(), Vec::new());
+                l.each(hay, 0, hay.len(), |o, s, e| {
+                    one_alone.push((o.to_vec(), s, e))
+                });
+                other.each(hay, 0, hay.len(), |o, s, e| {
+                    two_alone.push((o.to_vec(), s, e))
+                });
+                assert_eq!((one, two), (one_alone, two_alone), "{hay:?}");
+            }
             // A range sees only what lies inside it.
             let mut got = Vec::new();
             l.each(b"ushers", 2, 5, |o, s, e| got.push((o.to_vec(), s, e)));
