@@ -676,8 +676,10 @@ impl Engine {
                     windows.clear();
                     // Keywords are found in the folded view. The clean view
                     // shares the original's offsets when it is the raw
-                    // input; in ASCII, a keyword in a match stays whole and
-                    // in place when folded.
+                    // input; in ASCII, the keyword in a match folds to an
+                    // occurrence whose span starts at the keyword's first
+                    // byte and covers it (and any control characters after
+                    // it, which the fold absorbs).
                     let same_text =
                         !*case_sensitive || (src.label == ViewKind::Raw && text.is_ascii());
                     if *reach == Reach::Whole || !same_text {
@@ -685,11 +687,11 @@ impl Engine {
                     } else {
                         let from = keyword_hits.partition_point(|k| k.0 < i);
                         let to = keyword_hits.partition_point(|k| k.0 <= i);
-                        for &(_, s, e) in &keyword_hits[from..to] {
+                        for &(_, fs, fe) in &keyword_hits[from..to] {
                             let (s, e) = if *case_sensitive {
-                                src.folded.span(s, e)
+                                src.folded.span(fs, fe)
                             } else {
-                                (s, e)
+                                (fs, fe)
                             };
                             // Hits come in order: one on the line already
                             // taken adds nothing (and finding the line again
@@ -699,12 +701,20 @@ impl Engine {
                             {
                                 continue;
                             }
-                            windows.push(match *reach {
+                            let w = match *reach {
                                 Reach::Bytes(n) => {
-                                    (e.saturating_sub(n), s.saturating_add(n).min(text.len()))
+                                    // The keyword itself ends `fe - fs`
+                                    // bytes after its start. A keyword longer
+                                    // than any match leaves no room: none
+                                    // contains this occurrence.
+                                    let end = s + (fe - fs);
+                                    (end.saturating_sub(n), s.saturating_add(n).min(text.len()))
                                 }
                                 _ => line_around(text, s, e),
-                            });
+                            };
+                            if w.0 < w.1 {
+                                windows.push(w);
+                            }
                         }
                         merge_ranges(&mut windows);
                     }
