@@ -197,11 +197,7 @@ fn fold_chars(s: &str) -> String {
 /// Joins letters spaced one apart when most of the line is written so;
 /// wider gaps are the word breaks.
 fn despace(line: &str) -> Cow<'_, str> {
-    let (mut toks, mut single) = (0usize, 0usize);
-    for t in line.split(' ').filter(|t| !t.is_empty()) {
-        toks += 1;
-        single += usize::from(t.chars().nth(1).is_none());
-    }
+    let (toks, single) = token_counts(line.as_bytes());
     if toks < 8 || single * 10 < toks * 7 {
         return Cow::Borrowed(line);
     }
@@ -214,17 +210,63 @@ fn despace(line: &str) -> Cow<'_, str> {
     )
 }
 
+/// The tokens of a line (runs of bytes other than ` `), and how many of
+/// them are one character long.
+fn token_counts(b: &[u8]) -> (usize, usize) {
+    if !b.is_ascii() || b.len() < 3 {
+        // One character: one byte that is not a UTF-8 continuation byte.
+        let (mut toks, mut single) = (0usize, 0usize);
+        for t in b.split(|&c| c == b' ').filter(|t| !t.is_empty()) {
+            toks += 1;
+            single += usize::from(t.iter().filter(|&&c| c & 0xC0 != 0x80).count() == 1);
+        }
+        return (toks, single);
+    }
+    // ASCII: a token starts where a byte follows a space (or the start),
+    // and is one byte long if a space (or the end) follows too. Counted
+    // over blocks without branches, so that the compiler vectorises it.
+    let n = b.len();
+    let first = b[0] != b' ';
+    let last = b[n - 1] != b' ' && b[n - 2] == b' ';
+    let mut toks = usize::from(first) + usize::from(last);
+    let mut single = usize::from(first && b[1] == b' ') + usize::from(last);
+    let (before, at, after) = (&b[..n - 2], &b[1..n - 1], &b[2..]);
+    for k in (0..n - 2).step_by(128) {
+        let end = (k + 128).min(n - 2);
+        let (mut t, mut one) = (0u8, 0u8);
+        for i in k..end {
+            let starts = (at[i] != b' ') & (before[i] == b' ');
+            t += u8::from(starts);
+            one += u8::from(starts & (after[i] == b' '));
+        }
+        toks += usize::from(t);
+        single += usize::from(one);
+    }
+    (toks, single)
+}
+
 /// The characters [`deleet`] reads as letters (all ASCII, so bytes tell
 /// them, and letters, apart).
 fn is_leet(b: u8) -> bool {
     matches!(b, b'0' | b'1' | b'3' | b'4' | b'5' | b'7' | b'@' | b'$')
 }
 
+/// Whether `b` holds a character [`deleet`] reads, tested over blocks
+/// without branches (the compiler vectorises it): most lines hold none.
+fn any_leet(b: &[u8]) -> bool {
+    b.chunks(64).any(|block| {
+        block.iter().fold(0u8, |a, &c| {
+            let digit = c.wrapping_sub(b'0') < 8 && c != b'2' && c != b'6';
+            a | u8::from(digit | (c == b'@') | (c == b'$'))
+        }) != 0
+    })
+}
+
 /// Reads digits and `@`/`$` as letters inside words that mix them with
 /// letters, and in all-digit words too once two mixed words show the line
 /// is written so (`70` is `to` there, a number elsewhere).
 fn deleet(line: &str) -> Cow<'_, str> {
-    if !line.bytes().any(is_leet) {
+    if !any_leet(line.as_bytes()) {
         return Cow::Borrowed(line);
     }
     let mixed = |w: &str| w.bytes().any(|b| b.is_ascii_alphabetic()) && w.bytes().any(is_leet);
@@ -914,6 +956,42 @@ mod tests {
             }
             assert_eq!(fold_line(&line), fold_line_reference(&line), "{line:?}");
         }
+    }
+
+    #[test]
+    fn token_and_leet_counts() {
+        let reference = |s: &str| {
+            let toks: Vec<&str> = s.split(' ').filter(|t| !t.is_empty()).collect();
+            let one = toks.iter().filter(|t| t.chars().count() == 1).count();
+            (toks.len(), one)
+        };
+        for s in [
+            "",
+            "a",
+            " a",
+            "a ",
+            "ab",
+            "a b",
+            " a b ",
+            "ab c  d",
+            "w r i t e   a   p o e m",
+            "x y",
+            "  x",
+            "the cat sat",
+            "\u{e9} \u{e9}t\u{e9} x",
+            "a\u{3000}b c",
+        ] {
+            assert_eq!(token_counts(s.as_bytes()), reference(s), "{s:?}");
+        }
+        let long = "a b cd ".repeat(100);
+        assert_eq!(token_counts(long.as_bytes()), reference(&long));
+        for c in 0..=255u8 {
+            let block = [b'x'; 100];
+            let mut with = block;
+            with[77] = c;
+            assert_eq!(any_leet(&with), is_leet(c), "{c}");
+        }
+        assert!(!any_leet(b""));
     }
 
     #[test]
