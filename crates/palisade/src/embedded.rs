@@ -476,11 +476,12 @@ enum WordEnd {
 
 /// A necessary condition for [`is_request`] on [`fold_line`] of a line,
 /// which reads a few characters, not the line: the folded line's first
-/// word is an opener (or `please`), and a question ends with `?`. The first word starts with the first
-/// folded character when that is a letter; its letters are the line's
-/// leading ASCII letters, or, if the line is spaced out and joined, those
-/// letters with single spaces skipped. A line starting otherwise (a space,
-/// a symbol, a digit) may be a request.
+/// word is an opener (or `please`), and a question ends with `?`. The
+/// first word starts with the first folded character when that is a
+/// letter; its letters are the line's leading ASCII letters, or, if the
+/// line is spaced out and joined, those letters with single spaces
+/// skipped. A line starting otherwise (a space, a symbol, a digit) may be
+/// a request.
 ///
 /// `from` starts with the line and may go on past its end (`\n`), so
 /// that the line's end is looked for only when a question needs it.

@@ -409,7 +409,7 @@ const FLOOD_DISTINCT: usize = 4;
 pub(crate) fn token_flood(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     let view = ctx.clean();
     let text: &str = &view.text;
-    if text.len() < FLOOD_RUN * 2 || !flood_room(text.as_bytes()) || !may_flood(text) {
+    if text.len() < FLOOD_RUN * 2 || !flood_room(text.as_bytes()) {
         return Vec::new();
     }
     floods(view)
@@ -625,33 +625,6 @@ fn wide_space(t: &[u8]) -> bool {
     }
 }
 
-/// A cheap necessary condition for [`token_flood`]: `FLOOD_RUN` tokens in a
-/// row of at most three characters, or one token long enough to repeat a
-/// unit. Ordinary prose fails it in one tight pass.
-fn may_flood(text: &str) -> bool {
-    let mut run = 0usize;
-    let space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
-    for tok in text.as_bytes().split(space) {
-        if tok.is_empty() {
-            continue;
-        }
-        if tok.len() >= 64 {
-            return true;
-        }
-        // A token with non-ASCII bytes may hold Unicode spaces: it counts
-        // as short.
-        if tok.len() <= 3 || !tok.is_ascii() {
-            run += 1;
-            if run >= FLOOD_RUN {
-                return true;
-            }
-        } else {
-            run = 0;
-        }
-    }
-    false
-}
-
 /// The length of the unit a long token repeats (`abcabcabc` -> 3), if it
 /// is one unit of at most 24 bytes written over and over with letters in it.
 fn repeated_unit(b: &[u8]) -> Option<usize> {
@@ -862,6 +835,23 @@ mod tests {
             }
         }
         assert!(found > 1000, "{found}");
+    }
+
+    #[test]
+    fn floods_between_unicode_spaces() {
+        // Short tokens split by both ASCII and Unicode spaces: fewer than
+        // FLOOD_RUN tokens between ASCII spaces, each under 64 bytes, but
+        // a flood of fifty one-letter tokens.
+        let t = format!(
+            "Hello there friend. {} and more words",
+            "ö\u{3000}ö ".repeat(25)
+        );
+        assert_eq!(run(token_flood, &t), 1);
+        let t = format!(
+            "Hello there friend. {} and more words",
+            "x\u{a0}y ".repeat(25)
+        );
+        assert_eq!(run(token_flood, &t), 1);
     }
 
     #[test]
