@@ -480,7 +480,10 @@ fn lower(b: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    fn of(pattern: &str, keywords: &[&str]) -> Facts {
+    /// Facts of `pattern` (parsed as the engine does, case-insensitive) on
+    /// text whose whitespace runs may be long (`of`) or are single
+    /// (`folded`).
+    fn analyse(pattern: &str, keywords: &[&str], single_space: bool) -> Facts {
         let hir = regex_syntax::ParserBuilder::new()
             .unicode(false)
             .utf8(false)
@@ -489,19 +492,15 @@ mod tests {
             .parse(pattern)
             .unwrap();
         let kws: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
-        facts(&hir, &kws, false)
+        facts(&hir, &kws, single_space)
+    }
+
+    fn of(pattern: &str, keywords: &[&str]) -> Facts {
+        analyse(pattern, keywords, false)
     }
 
     fn folded(pattern: &str, keywords: &[&str]) -> Facts {
-        let hir = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .case_insensitive(true)
-            .build()
-            .parse(pattern)
-            .unwrap();
-        let kws: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
-        facts(&hir, &kws, true)
+        analyse(pattern, keywords, true)
     }
 
     #[test]
