@@ -1,8 +1,10 @@
 //! The compiled rule engine. On each folded view: one Aho-Corasick DFA for
 //! phrases and the anchor terms of sequence rules (non-ASCII ones in an NFA
 //! that runs only on non-ASCII text), the other sequence terms searched
-//! only around anchors, one automaton for regex keywords; one automaton for
-//! squashed phrases; regexes gated by their keywords, validators and
+//! only around anchors, one automaton for regex keywords (its ASCII DFA
+//! reads the text in the same pass as the anchor DFA); one automaton for
+//! squashed phrases; regexes gated by their keywords and by what their
+//! syntax proves about every match (`regex_facts`), validators and
 //! built-in detectors.
 
 use crate::detectors::{self, Detector};
@@ -108,8 +110,8 @@ struct Pat {
     anchor: bool,
 }
 
-/// Which part of a folded view a keyword-gated regex must search to find
-/// every match the whole view holds. `Line` and `Bytes` need every match
+/// Which part of its view a keyword-gated regex must search to find every
+/// match the whole view holds. `Line` and `Bytes` need every match
 /// to contain one of the rule's keywords (`regex_facts::Facts::covered`):
 /// then a match lies on the line of a keyword occurrence (when no match
 /// spans lines) or within `n` bytes of it (when no match is longer).
@@ -157,7 +159,8 @@ pub(crate) struct Engine {
     terms_ascii: Option<Literals<Pat>>,
     terms_other: Option<Literals<Pat>>,
     /// Regex keywords, run on the folded view of each source: ASCII ones
-    /// in a DFA, the others in an NFA that runs only on non-ASCII text.
+    /// in a DFA, the others in a second DFA that runs only on non-ASCII
+    /// text.
     keywords_ascii: Option<Literals<Pat>>,
     keywords_other: Option<Literals<Pat>>,
     /// The distinct regex keywords (folded), for the guard's warm-up.
