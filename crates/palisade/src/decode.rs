@@ -61,14 +61,14 @@ pub(crate) fn has_candidates(text: &str) -> bool {
 fn candidates_at(b: &[u8], i: usize) -> bool {
     let chunk = &b[i..i + 8];
     chunk.iter().any(|&c| CLASS[c as usize] & ESCAPE != 0)
-        || (chunk.iter().all(|&c| CLASS[c as usize] & B64 != 0)
-            && b64_run_len(b, i, i + 8) >= MIN_B64)
+        || (chunk.iter().all(|&c| CLASS[c as usize] & B64 != 0) && b64_run(b, i, i + 8))
 }
 
-/// The length of the run of base64 bytes holding `b[s..e]` (all base64),
-/// counted up to [`MIN_B64`].
+/// Whether the bytes `b[s..e]` (all of the base64 alphabet) belong to a
+/// run of at least [`MIN_B64`] such bytes. Reads at most that many bytes
+/// on each side.
 #[inline]
-fn b64_run_len(b: &[u8], s: usize, e: usize) -> usize {
+pub(crate) fn b64_run(b: &[u8], s: usize, e: usize) -> bool {
     let b64 = |j: usize| CLASS[b[j] as usize] & B64 != 0;
     let mut len = e - s;
     let mut j = s;
@@ -81,7 +81,7 @@ fn b64_run_len(b: &[u8], s: usize, e: usize) -> usize {
         j += 1;
         len += 1;
     }
-    len
+    len >= MIN_B64
 }
 
 /// [`has_candidates`] as first written, one byte at a time: the definition

@@ -2554,23 +2554,11 @@ fn singles(lower: u64, space: u64, prev: u64) -> u64 {
     space & ((lower << 8) | (prev >> 56)) & !((lower << 16) | (prev >> 48))
 }
 
-/// Whether the bytes `s..e` of the base64 alphabet belong to a run of at
-/// least [`MIN_B64`] such bytes. Reads at most that many bytes on each side.
+/// [`crate::decode::b64_run`], kept out of line: the gate pass calls it
+/// only on chunks that are all base64.
 #[inline(never)]
 fn b64_run(b: &[u8], s: usize, e: usize) -> bool {
-    let b64 = |j: usize| GATE_CLASS[b[j] as usize] & G_B64 != 0;
-    let mut len = e - s;
-    let mut j = s;
-    while len < MIN_B64 && j > 0 && b64(j - 1) {
-        j -= 1;
-        len += 1;
-    }
-    let mut j = e;
-    while len < MIN_B64 && j < b.len() && b64(j) {
-        j += 1;
-        len += 1;
-    }
-    len >= MIN_B64
+    crate::decode::b64_run(b, s, e)
 }
 
 /// Whether a token (run of ASCII letters and digits) of one byte ends at
@@ -2612,9 +2600,6 @@ fn single_run(b: &[u8], i: usize) -> bool {
     }
     true
 }
-
-/// The base64 run [`crate::decode::has_candidates`] looks for.
-const MIN_B64: usize = crate::decode::MIN_B64;
 
 /// Whether the `1` at `i` starts the `13` of `rot13`, `rot-13` or `rot 13`.
 #[inline]
