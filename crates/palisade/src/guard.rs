@@ -473,44 +473,47 @@ impl Guard {
     ) -> Verdict {
         let inner = &*self.inner;
         let merged = merge_hits(hits);
-        let mut findings: Vec<Finding> = Vec::with_capacity(merged.len() + limit_findings.len());
-        let mut keys: Vec<(usize, u32)> = Vec::with_capacity(merged.len());
-        for h in &merged {
-            if let Some(f) = self.finding(h, input) {
-                findings.push(f);
-                keys.push((findings.len() - 1, h.rule));
-            }
-        }
+        // Each hit is weighed first; its strings (ids, evidence) are made
+        // only for the findings reported or redacted. A text of one attack
+        // phrase repeated has thousands of hits and keeps `max_findings`.
+        let weighed: Vec<(&Hit, Weighed)> = merged
+            .iter()
+            .filter_map(|h| Some((h, self.weigh(h, input)?)))
+            .collect();
         let max = inner.policy.limits.max_findings;
         let mut limit_findings = limit_findings;
         // Past `max_findings` the weakest findings leave the report, not
         // the redaction: a secret is redacted however many others there
         // are (and a stream, which redacts each finding as it comes, gives
         // the same text).
+        let mut findings: Vec<Finding>;
         let mut dropped: Vec<Finding> = Vec::new();
-        if findings.len() > max {
+        if weighed.len() <= max {
+            findings = Vec::with_capacity(weighed.len() + limit_findings.len());
+            findings.extend(weighed.iter().map(|(h, w)| self.make_finding(h, w, input)));
+        } else {
             // Keep the heaviest; ties go to the earliest, then the rule
             // listed first (the order `merge_hits` leaves them in).
-            let mut order: Vec<(usize, u32)> = keys;
-            order.sort_by(|a, b| {
-                findings[b.0]
-                    .weight
-                    .total_cmp(&findings[a.0].weight)
-                    .then(findings[a.0].start.cmp(&findings[b.0].start))
-                    .then(a.1.cmp(&b.1))
+            let mut order: Vec<usize> = (0..weighed.len()).collect();
+            order.sort_by(|&a, &b| {
+                let ((ha, wa), (hb, wb)) = (&weighed[a], &weighed[b]);
+                wb.weight
+                    .total_cmp(&wa.weight)
+                    .then(ha.start.cmp(&hb.start))
+                    .then(ha.rule.cmp(&hb.rule))
             });
-            let keep: std::collections::HashSet<usize> =
-                order.iter().take(max).map(|k| k.0).collect();
-            let (kept, gone): (Vec<_>, Vec<_>) = findings
-                .into_iter()
-                .enumerate()
-                .partition(|(i, _)| keep.contains(i));
-            findings = kept.into_iter().map(|(_, f)| f).collect();
-            dropped = gone
-                .into_iter()
-                .map(|(_, f)| f)
-                .filter(|f| self.redaction(f) != Redaction::None)
-                .collect();
+            let mut keep = vec![false; weighed.len()];
+            for &i in order.iter().take(max) {
+                keep[i] = true;
+            }
+            findings = Vec::with_capacity(max + limit_findings.len() + 1);
+            for ((h, w), kept) in weighed.iter().zip(keep) {
+                if kept {
+                    findings.push(self.make_finding(h, w, input));
+                } else if self.rule_redaction(h.rule) != Redaction::None {
+                    dropped.push(self.make_finding(h, w, input));
+                }
+            }
             limit_findings.push(limit_finding(
                 "limits.findings",
                 0,
@@ -554,6 +557,13 @@ impl Guard {
     /// The finding for one merged hit over `input` (which holds the hit's
     /// span), or `None` when an allow-listed value drops it.
     pub(crate) fn finding(&self, h: &Hit, input: &[u8]) -> Option<Finding> {
+        let w = self.weigh(h, input)?;
+        Some(self.make_finding(h, &w, input))
+    }
+
+    /// What `finding` decides about `h` before it makes any string:
+    /// `None` for an allowed or documented example value.
+    fn weigh(&self, h: &Hit, input: &[u8]) -> Option<Weighed> {
         let inner = &*self.inner;
         let rule = &inner.engine.rules[h.rule as usize];
         let slice = &input[h.start.min(input.len())..h.end.min(input.len())];
@@ -592,6 +602,18 @@ impl Guard {
         if rule.monitor_only {
             weight = 0.0;
         }
+        Some(Weighed {
+            view,
+            weight,
+            obfuscated,
+        })
+    }
+
+    /// The finding of `h`, weighed as `w`.
+    fn make_finding(&self, h: &Hit, w: &Weighed, input: &[u8]) -> Finding {
+        let rule = &self.inner.engine.rules[h.rule as usize];
+        let slice = &input[h.start.min(input.len())..h.end.min(input.len())];
+        let sensitive = matches!(rule.category, Category::Secret | Category::Pii);
         let evidence = if sensitive {
             let n = String::from_utf8_lossy(slice).chars().count();
             format!(
@@ -602,7 +624,7 @@ impl Guard {
         } else {
             evidence(slice)
         };
-        Some(Finding {
+        Finding {
             rule: rule.id.clone(),
             category: rule.category,
             family: rule.family.clone(),
@@ -612,11 +634,11 @@ impl Guard {
             atlas: rule.atlas.clone(),
             start: h.start,
             end: h.end,
-            view,
-            weight,
-            obfuscated,
+            view: w.view,
+            weight: w.weight,
+            obfuscated: w.obfuscated,
             evidence,
-        })
+        }
     }
 
     /// Scores per category and the action they call for.
@@ -658,12 +680,21 @@ impl Guard {
     /// How a finding's span is rewritten: its entity kind's style if the
     /// policy sets one, else its category's.
     pub(crate) fn redaction(&self, f: &Finding) -> Redaction {
+        self.redaction_of(f.entity.as_deref(), f.category)
+    }
+
+    /// [`redaction`](Self::redaction) of the findings of rule `rule`.
+    fn rule_redaction(&self, rule: u32) -> Redaction {
+        let rule = &self.inner.engine.rules[rule as usize];
+        self.redaction_of(rule.entity.as_deref(), rule.category)
+    }
+
+    fn redaction_of(&self, entity: Option<&str>, category: Category) -> Redaction {
         let inner = &*self.inner;
-        f.entity
-            .as_ref()
+        entity
             .and_then(|e| inner.policy.redaction.entities.get(e))
             .copied()
-            .unwrap_or(inner.settings[f.category as usize].redaction)
+            .unwrap_or(inner.settings[category as usize].redaction)
     }
 
     /// The findings of `text` inspected as `mode` (for [`crate::pseudo`]).
@@ -731,6 +762,13 @@ impl Guard {
 
 /// One finding per rule and overlapping span, keeping the plainest view
 /// that saw it. The result is ordered by rule, then start.
+/// A hit's view label, weight and disguise, as its finding will have them.
+struct Weighed {
+    view: ViewKind,
+    weight: f64,
+    obfuscated: bool,
+}
+
 pub(crate) fn merge_hits(mut hits: Vec<Hit>) -> Vec<Hit> {
     hits.sort_by_key(|h| (h.rule, h.start, h.view, h.end));
     let mut merged: Vec<Hit> = Vec::with_capacity(hits.len());
