@@ -819,10 +819,20 @@ impl Engine {
                             anchored.resize(w + 1, 0);
                         }
                         anchored[w] |= 1 << b;
-                        regions.push((
+                        let (s, e) = (
                             ms.saturating_sub(*before),
                             me.saturating_add(*after).min(text.len()),
-                        ));
+                        );
+                        // Anchors come in order of their end, so most
+                        // regions overlap the last one: it takes them in
+                        // (a repeated phrase gives one per occurrence and
+                        // rule; sorting them all cost more than the search).
+                        match regions.last_mut() {
+                            Some(last) if s <= last.1 && e >= last.0 => {
+                                *last = (last.0.min(s), last.1.max(e));
+                            }
+                            _ => regions.push((s, e)),
+                        }
                     }
                     _ => {}
                 }
@@ -869,7 +879,9 @@ impl Engine {
                 .get(r as usize / 64)
                 .is_some_and(|w| w >> (r % 64) & 1 == 1)
         };
+        let mut automata = 0;
         for ac in pick(&self.terms_ascii, &self.terms_other) {
+            automata += 1;
             for &(lo, hi) in &merged {
                 ac.each(text, lo, hi, |owners, ms, me| {
                     for pat in owners {
@@ -882,9 +894,23 @@ impl Engine {
                 });
             }
         }
-        // In order of their end (the ASCII and other automata each report
-        // in that order, not together).
-        found.sort_unstable();
+        // In order of their end, then start, rule and slot. One automaton
+        // reports in order of end (the regions come in order and do not
+        // overlap), and the owners of one literal are in rule and slot
+        // order already: only the matches that end at the same byte need
+        // sorting (a text of one phrase repeated has tens of thousands of
+        // terms). The ASCII and other automata each report in order, not
+        // together.
+        if automata == 1 {
+            for run in found.chunk_by_mut(|a, b| a.0 == b.0) {
+                if run.len() > 1 {
+                    run.sort_unstable();
+                }
+            }
+            debug_assert!(found.is_sorted());
+        } else {
+            found.sort_unstable();
+        }
         // Sequence terms seen: (rule, slot, start, end) in view bytes.
         let mut terms: Vec<(u32, u8, usize, usize)> = Vec::new();
         // Per sequence rule, how many leading slots have a term so far.
@@ -912,7 +938,16 @@ impl Engine {
         if terms.is_empty() {
             return;
         }
-        terms.sort_unstable();
+        // Sorted by rule, slot, start, end. The terms came in order of end
+        // (then start): a stable sort by rule and slot keeps that order in
+        // each group, which is then the order of start too unless one term
+        // of a slot lies inside another; those groups are sorted again.
+        terms.sort_by_key(|t| (t.0, t.1));
+        for g in terms.chunk_by_mut(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            if !g.is_sorted() {
+                g.sort_unstable();
+            }
+        }
         for group in terms.chunk_by(|a, b| a.0 == b.0) {
             let rule = group[0].0;
             let Kind::Sequence { slots, window, .. } = self.rules[rule as usize].kind else {
