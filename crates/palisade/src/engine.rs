@@ -16,9 +16,9 @@ use crate::regex_facts;
 use crate::types::{Category, Mode, Severity, ViewKind};
 use crate::validators::{self, Validator};
 use crate::views::{self, View};
-use regex_automata::Input;
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
+use regex_automata::{Input, PatternID, PatternSet};
 
 /// Most strings one phrase template may expand to.
 const MAX_EXPANSIONS: usize = 4096;
@@ -174,6 +174,11 @@ pub(crate) struct Engine {
     squashed_ac: Option<Literals<u32>>,
     /// Regex rules without keywords: always run.
     always: Vec<u32>,
+    /// The always-run regexes as one set per case sensitivity (folded
+    /// view, then clean view): one pass says which can match at all.
+    always_sets: [Option<Regex>; 2],
+    /// Per rule, its pattern in `always_sets[case_sensitive]`.
+    always_pattern: Vec<Option<u32>>,
     detectors: Vec<u32>,
     /// Length of the longest phrase or keyword, in folded bytes.
     #[allow(dead_code)] // for the streaming inspector (overlap between chunks)
@@ -192,6 +197,8 @@ impl Engine {
         let mut keywords: Vec<(String, Pat)> = Vec::new();
         let mut squashed: Vec<(String, u32)> = Vec::new();
         let mut always = Vec::new();
+        let mut always_pats: [Vec<String>; 2] = [Vec::new(), Vec::new()];
+        let mut always_pattern: Vec<Option<u32>> = Vec::with_capacity(specs.len());
         let mut dets = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for spec in specs {
@@ -397,6 +404,9 @@ impl Engine {
                 };
                 if spec.keywords.is_empty() {
                     always.push(idx);
+                    let set = &mut always_pats[usize::from(case_sensitive)];
+                    always_pattern.push(Some(set.len() as u32));
+                    set.push(pattern.clone());
                 }
                 for kw in &spec.keywords {
                     let f = fold_str(kw);
@@ -484,7 +494,13 @@ impl Engine {
                 views,
                 kind,
             });
+            // `None` unless the regex branch set it for this rule.
+            always_pattern.resize(rules.len(), None);
         }
+        let always_sets = [
+            compile_set(&always_pats[0], false)?,
+            compile_set(&always_pats[1], true)?,
+        ];
         let longest_literal = folded
             .iter()
             .map(|p| p.0.len())
@@ -550,6 +566,8 @@ impl Engine {
             keywords: keyword_strings,
             squashed_ac,
             always,
+            always_sets,
+            always_pattern,
             detectors: dets,
             longest_literal,
             #[cfg(feature = "internal-checks")]
@@ -580,6 +598,7 @@ impl Engine {
                 Kind::Regex { re, .. } => re.memory_usage(),
                 _ => 0,
             })
+            .chain(self.always_sets.iter().flatten().map(Regex::memory_usage))
             .sum();
         (automata, regexes)
     }
@@ -656,6 +675,8 @@ impl Engine {
             candidates.sort_unstable();
             candidates.dedup();
             let mut digits: Option<usize> = None;
+            // Per always-run set, the patterns with a match in this source.
+            let mut present: [Option<PatternSet>; 2] = [None, None];
             for &i in &candidates {
                 let rule = &self.rules[i as usize];
                 if !rule.applies(mode) {
@@ -691,6 +712,23 @@ impl Engine {
                         continue;
                     }
                     let text = view.text.as_bytes();
+                    // An always-run regex runs only when its set's one pass
+                    // over the view saw it match (number-shaped PII
+                    // regexes otherwise each read every text with digits).
+                    if let (Some(p), Some(set)) = (
+                        self.always_pattern[i as usize],
+                        &self.always_sets[usize::from(*case_sensitive)],
+                    ) {
+                        let found =
+                            present[usize::from(*case_sensitive)].get_or_insert_with(|| {
+                                let mut found = PatternSet::new(set.pattern_len());
+                                set.which_overlapping_matches(&Input::new(text), &mut found);
+                                found
+                            });
+                        if !found.contains(PatternID::must(p as usize)) {
+                            continue;
+                        }
+                    }
                     windows.clear();
                     // Keywords are found in the folded view. The clean view
                     // shares the original's offsets when it is the raw
@@ -1382,6 +1420,27 @@ fn compile_regex(pattern: &str, case_sensitive: bool) -> Result<Regex, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The regexes `pats` as one set that reports every pattern with a match
+/// anywhere (`MatchKind::All`, overlapping search); `None` for none.
+fn compile_set(pats: &[String], case_sensitive: bool) -> Result<Option<Regex>, Error> {
+    if pats.is_empty() {
+        return Ok(None);
+    }
+    Regex::builder()
+        .configure(
+            meta::Config::new()
+                .match_kind(regex_automata::MatchKind::All)
+                .nfa_size_limit(Some(REGEX_NFA_LIMIT))
+                .dfa_size_limit(Some(REGEX_NFA_LIMIT))
+                .hybrid_cache_capacity(REGEX_CACHE)
+                .onepass(false),
+        )
+        .syntax(syntax_config(case_sensitive))
+        .build_many(pats)
+        .map(Some)
+        .map_err(|e| Error::rule("<regexes>", format!("cannot build the regex set: {e}")))
+}
+
 fn syntax_config(case_sensitive: bool) -> syntax::Config {
     syntax::Config::new()
         .unicode(false)
@@ -1495,6 +1554,42 @@ mod tests {
             folded + squashed < 12 << 20,
             "folded {folded} + squashed {squashed} bytes"
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 1000,
+            ..Default::default()
+        })]
+        /// The always-run sets say a pattern matches exactly when its own
+        /// regex finds a match: the gate never skips a regex with one.
+        #[test]
+        fn always_sets_agree_with_each_regex(
+            text in "([0-9]{1,6}|[A-Za-z]{1,4}|[ .\\-/_+()\n]|bc1|ES|GB|[MNO][a-z0-9]{24}\\.){0,40}"
+        ) {
+            static GUARD: std::sync::LazyLock<crate::Guard> =
+                std::sync::LazyLock::new(crate::Guard::default);
+            let e = GUARD.engine();
+            let folded = fold_str(&text);
+            for &i in &e.always {
+                let (Kind::Regex { re, case_sensitive, .. }, Some(p)) =
+                    (&e.rules[i as usize].kind, e.always_pattern[i as usize])
+                else {
+                    panic!("always-run rule {i} is not in a set");
+                };
+                let t = if *case_sensitive { text.as_str() } else { folded.as_str() };
+                let set = e.always_sets[usize::from(*case_sensitive)].as_ref().unwrap();
+                let mut found = PatternSet::new(set.pattern_len());
+                set.which_overlapping_matches(&Input::new(t), &mut found);
+                proptest::prop_assert_eq!(
+                    found.contains(PatternID::must(p as usize)),
+                    re.is_match(t),
+                    "{} on {:?}",
+                    e.rules[i as usize].id,
+                    t
+                );
+            }
+        }
     }
 
     #[test]
