@@ -305,6 +305,42 @@ impl Builder {
         });
     }
 
+    /// Pushes bytes `a..z` of `view` (ASCII, not upper case), each with
+    /// the span `view.span(j, j + 1)` gives: what pushing them one by one
+    /// gives, taken a map segment at a time.
+    fn push_view_run(&mut self, view: &View<'_>, a: usize, z: usize) {
+        let bytes = view.text.as_bytes();
+        let Some(m) = &view.map else {
+            return self.push_ascii_run(&bytes[a..z], a);
+        };
+        let mut j = a;
+        while j < z {
+            let k = m.seg_of(j as u32);
+            let g = m.segs[k];
+            let seg_end = m.segs.get(k + 1).map_or(m.len, |n| n.view) as usize;
+            let to = z.min(seg_end);
+            if g.linear {
+                // One for one, but for the segment's last byte, whose span
+                // may reach further (it absorbed dropped text).
+                let ends_seg = to == seg_end;
+                let run_to = if ends_seg { to - 1 } else { to };
+                if run_to > j {
+                    let s = g.start as usize + (j - g.view as usize);
+                    self.push_ascii_run(&bytes[j..run_to], s);
+                }
+                if ends_seg {
+                    let s = g.start as usize + (to - 1 - g.view as usize);
+                    self.push(char::from(bytes[to - 1]), s, g.end as usize);
+                }
+            } else {
+                for &c in &bytes[j..to] {
+                    self.push(char::from(c), g.start as usize, g.end as usize);
+                }
+            }
+            j = to;
+        }
+    }
+
     /// [`Builder::push`] for a character given as its UTF-8 text `ch`.
     #[inline]
     fn push_str(&mut self, ch: &str, s: usize, e: usize) {
@@ -1034,17 +1070,37 @@ static SQUASH_CLASS: [u8; 256] = {
 };
 
 /// The `squashed` view: `folded` keeping only letters and digits.
+///
+/// Separators are dropped without being absorbed into the letter before
+/// them: a match spans its first to its last letter (the separators
+/// between them included), so its end does not depend on what follows it.
+/// Runs of ASCII letters and digits are copied with their spans a map
+/// segment at a time (code and logs, which call for this view, are mostly
+/// such runs); the result is what pushing each character gives
+/// (`reference::squash`).
 pub(crate) fn squash<'a>(folded: &View<'_>) -> View<'a> {
-    let text: &str = &folded.text;
+    let text = folded.text.as_bytes();
     let mut b = Builder::new(text.len(), usize::MAX);
-    for (i, c) in text.char_indices() {
-        let (s, e) = folded.span(i, i + c.len_utf8());
-        // Separators are dropped without being absorbed into the letter
-        // before them: a match spans its first to its last letter (the
-        // separators between them included), so its end does not depend
-        // on what follows it.
-        if c.is_alphanumeric() {
-            b.push(c, s, e);
+    let mut i = 0;
+    while i < text.len() {
+        if text[i].is_ascii_alphanumeric() {
+            let st = i;
+            while i < text.len() && text[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            b.push_view_run(folded, st, i);
+        } else if text[i] < 0x80 {
+            i += 1;
+        } else {
+            // `i` starts a character: every byte before it was ASCII or
+            // skipped as part of a whole character.
+            let c = folded.text[i..].chars().next().unwrap_or('\u{FFFD}');
+            let n = c.len_utf8();
+            if c.is_alphanumeric() {
+                let (s, e) = folded.span(i, i + n);
+                b.push(c, s, e);
+            }
+            i += n;
         }
     }
     b.finish(ViewKind::Squashed)
@@ -1560,6 +1616,19 @@ mod tests {
 mod reference {
     use super::*;
 
+    /// The squashed view one character at a time.
+    pub fn squash<'a>(folded: &View<'_>) -> View<'a> {
+        let text: &str = &folded.text;
+        let mut b = Builder::new(text.len(), usize::MAX);
+        for (i, c) in text.char_indices() {
+            let (s, e) = folded.span(i, i + c.len_utf8());
+            if c.is_alphanumeric() {
+                b.push(c, s, e);
+            }
+        }
+        b.finish(ViewKind::Squashed)
+    }
+
     pub fn gates(folded: &str) -> Gates {
         Gates {
             squash: needs_squash(folded),
@@ -1736,6 +1805,30 @@ mod props {
             prop_assert_eq!(gates(&s), reference::gates(&s), "{:?}", s);
             let (f, _) = fold_text(&s);
             prop_assert_eq!(gates(&f), reference::gates(&f), "{:?}", f);
+        }
+
+        /// The squashed view, built a run at a time, is the one built a
+        /// character at a time: text, byte spans and map segments.
+        #[test]
+        fn squash_matches_char_by_char(
+            s in prop_oneof![
+                2 => gate_text(),
+                1 => "[a-c0-2 _.\t\n\u{200b}\u{301}\u{e9}\u{430}\u{4e2d}\u{ff21}\u{fb01}]{0,80}",
+                1 => "\\PC{0,40}",
+            ]
+        ) {
+            let raw = View::identity(ViewKind::Raw, &s);
+            let mapped = identity_mapped(ViewKind::Raw, &s);
+            for src in [&raw, &mapped] {
+                let (f, _) = fold(src, ViewKind::Folded, usize::MAX);
+                let (fast, slow) = (squash(&f), reference::squash(&f));
+                prop_assert_eq!(&fast.text, &slow.text);
+                let segs = |v: &View<'_>| v.map.as_ref().map_or(0, |m| m.segs.len());
+                prop_assert_eq!(segs(&fast), segs(&slow), "{:?}", s);
+                for i in 0..fast.text.len() {
+                    prop_assert_eq!(fast.span(i, i + 1), slow.span(i, i + 1), "byte {}", i);
+                }
+            }
         }
 
         /// Over an identity source the fold copies runs of printable ASCII
