@@ -180,6 +180,8 @@ pub(crate) struct Engine {
     /// Per rule, its pattern in `always_sets[case_sensitive]`.
     always_pattern: Vec<Option<u32>>,
     detectors: Vec<u32>,
+    /// The most slots of any sequence rule.
+    max_slots: usize,
     /// Length of the longest phrase or keyword, in folded bytes.
     #[allow(dead_code)] // for the streaming inspector (overlap between chunks)
     pub longest_literal: usize,
@@ -497,6 +499,7 @@ impl Engine {
             // `None` unless the regex branch set it for this rule.
             always_pattern.resize(rules.len(), None);
         }
+        let max_slots = specs.iter().map(|s| s.sequence.len()).max().unwrap_or(0);
         let always_sets = [
             compile_set(&always_pats[0], false)?,
             compile_set(&always_pats[1], true)?,
@@ -568,6 +571,7 @@ impl Engine {
             always,
             always_sets,
             always_pattern,
+            max_slots,
             detectors: dets,
             longest_literal,
             #[cfg(feature = "internal-checks")]
@@ -980,7 +984,16 @@ impl Engine {
         // (then start): a stable sort by rule and slot keeps that order in
         // each group, which is then the order of start too unless one term
         // of a slot lies inside another; those groups are sorted again.
-        terms.sort_by_key(|t| (t.0, t.1));
+        // A text of one phrase repeated has tens of thousands of terms of
+        // a few rules: those are grouped by counting.
+        let slots = self.max_slots;
+        if terms.len() > 256 {
+            counting_sort(&mut terms, self.rules.len() * slots, |t| {
+                t.0 as usize * slots + usize::from(t.1)
+            });
+        } else {
+            terms.sort_by_key(|t| (t.0, t.1));
+        }
         for g in terms.chunk_by_mut(|a, b| (a.0, a.1) == (b.0, b.1)) {
             if !g.is_sorted() {
                 g.sort_unstable();
@@ -1009,6 +1022,24 @@ impl Engine {
             }
         }
     }
+}
+
+/// Sorts `v` stably by `key`, which is below `keys`.
+fn counting_sort<T: Copy>(v: &mut Vec<T>, keys: usize, key: impl Fn(&T) -> usize) {
+    let mut at = vec![0usize; keys + 1];
+    for t in v.iter() {
+        at[key(t) + 1] += 1;
+    }
+    for k in 0..keys {
+        at[k + 1] += at[k];
+    }
+    let mut out = v.clone();
+    for t in v.iter() {
+        let k = key(t);
+        out[at[k]] = *t;
+        at[k] += 1;
+    }
+    *v = out;
 }
 
 /// Drops the hits from `hits[n..]` whose text fails `gate` locally.
@@ -1589,6 +1620,18 @@ mod tests {
                     t
                 );
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The counting sort is the standard library's stable sort.
+        #[test]
+        fn counting_sort_is_a_stable_sort(v in proptest::collection::vec((0u8..6, 0u16..1000), 0..300)) {
+            let mut want = v.clone();
+            want.sort_by_key(|t| t.0);
+            let mut got = v;
+            counting_sort(&mut got, 6, |t| usize::from(t.0));
+            proptest::prop_assert_eq!(got, want);
         }
     }
 
