@@ -199,6 +199,22 @@ impl Guard {
             sample.push_str(k);
             sample.push(' ');
         }
+        // Words of every length up to 40, in both cases, with digits,
+        // separators and sentence punctuation.
+        let letters = "TheQuickBrownFoxJumpsOverTheLazyDogWhileSixZebrasVexAJaggedQuilt";
+        for n in 1..=40 {
+            let w = &letters[n % 7..n % 7 + n];
+            sample.push_str(w);
+            sample.push_str(match n % 5 {
+                0 => ". ",
+                1 => ", ",
+                2 => " - ",
+                3 => "\n",
+                _ => " ",
+            });
+            sample.push_str(&w.to_ascii_lowercase());
+            sample.push_str(if n % 2 == 0 { " 7 " } else { "_x9 " });
+        }
         let _ = self.inspect(Mode::Prompt, &sample);
         let _ = self.inspect(Mode::Response, &sample);
     }
