@@ -99,6 +99,9 @@ enum PatKind {
     Term(u8),
 
     Keyword,
+    /// A word that is a common English word once rotated
+    /// (`views::rot13_words`): counted, whole, on a source's folded view.
+    Rot13Word,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -147,6 +150,9 @@ pub(crate) struct Source<'a> {
     /// Spaced-out letters joined into words (see `views::despace`).
     pub despaced: Option<View<'a>>,
     pub deleet: Option<View<'a>>,
+    /// A test every hit from this source must pass on the first source's
+    /// folded view, around the hit (see `views::local_gate`).
+    pub local: Option<views::Gate>,
 }
 
 #[derive(Debug)]
@@ -504,6 +510,18 @@ impl Engine {
             compile_set(&always_pats[0], false)?,
             compile_set(&always_pats[1], true)?,
         ];
+        for w in views::rot13_words() {
+            folded.push((
+                w,
+                Pat {
+                    rule: 0,
+                    kind: PatKind::Rot13Word,
+                    left: false,
+                    right: false,
+                    anchor: false,
+                },
+            ));
+        }
         let longest_literal = folded
             .iter()
             .map(|p| p.0.len())
@@ -529,7 +547,7 @@ impl Engine {
         // match elsewhere).
         let anchors: Vec<(String, Pat)> = folded
             .iter()
-            .filter(|p| matches!(p.1.kind, PatKind::Phrase) || p.1.anchor)
+            .filter(|p| matches!(p.1.kind, PatKind::Phrase | PatKind::Rot13Word) || p.1.anchor)
             .cloned()
             .collect();
         let terms: Vec<(String, Pat)> = folded
@@ -613,35 +631,53 @@ impl Engine {
     }
 
     /// Runs every rule on every view of `sources`; detectors get `ctx`.
+    /// Runs every rule on every view of `sources`; a source's `local` test
+    /// reads `base` (the input's folded view). With `rot_words`, counts the
+    /// whole words of the first source's folded view that are common
+    /// English words once rotated.
     pub fn scan(
         &self,
         mode: Mode,
         sources: &[Source<'_>],
-        ctx: &detectors::Context<'_>,
+        base: &View<'_>,
+        mut rot_words: Option<&mut usize>,
         hits: &mut Vec<Hit>,
     ) {
         let mut candidates: Vec<u32> = Vec::new();
         let mut keyword_hits: Vec<(u32, usize, usize)> = Vec::new();
         let mut windows: Vec<(usize, usize)> = Vec::new();
-        for src in sources {
+        for (k, src) in sources.iter().enumerate() {
+            let first_hit = hits.len();
             keyword_hits.clear();
             let top = src.label == ViewKind::Raw || src.label == ViewKind::Clean;
             // Folded view: phrases, sequence terms and keywords.
             let label = if top { ViewKind::Folded } else { src.label };
-            self.scan_folded(mode, &src.folded, label, Some(&mut keyword_hits), hits);
+            let count = if k == 0 {
+                rot_words.as_deref_mut()
+            } else {
+                None
+            };
+            self.scan_folded(
+                mode,
+                &src.folded,
+                label,
+                Some(&mut keyword_hits),
+                count,
+                hits,
+            );
             // Hits from the gated views count only where the gate's test
             // passes on their own text (`views::local_gate`): they do not
             // depend on text elsewhere, as streams need.
             if let Some(d) = &src.despaced {
                 let label = if top { ViewKind::Squashed } else { src.label };
                 let n = hits.len();
-                self.scan_folded(mode, d, label, None, hits);
+                self.scan_folded(mode, d, label, None, None, hits);
                 keep_local(hits, n, &src.folded, views::Gate::Despace);
             }
             if let Some(d) = &src.deleet {
                 let label = if top { ViewKind::Deleet } else { src.label };
                 let n = hits.len();
-                self.scan_folded(mode, d, label, None, hits);
+                self.scan_folded(mode, d, label, None, None, hits);
                 keep_local(hits, n, &src.folded, views::Gate::Deleet);
             }
             if let (Some(sq), Some(ac)) = (&src.squashed, &self.squashed_ac) {
@@ -794,7 +830,14 @@ impl Engine {
                     }
                 }
             }
+            if let Some(gate) = src.local {
+                keep_local(hits, first_hit, base, gate);
+            }
         }
+    }
+
+    /// Runs the built-in detectors on `ctx`.
+    pub fn detect(&self, mode: Mode, ctx: &detectors::Context<'_>, hits: &mut Vec<Hit>) {
         for &d in &self.detectors {
             let rule = &self.rules[d as usize];
             if !rule.applies(mode) {
@@ -819,6 +862,7 @@ impl Engine {
         view: &View<'_>,
         label: ViewKind,
         mut keyword_hits: Option<&mut Vec<(u32, usize, usize)>>,
+        mut rot_words: Option<&mut usize>,
         hits: &mut Vec<Hit>,
     ) {
         let text = view.text.as_bytes();
@@ -834,6 +878,17 @@ impl Engine {
                 if let PatKind::Keyword = pat.kind {
                     if let Some(found) = keyword_hits.as_deref_mut() {
                         found.push((pat.rule, ms, me));
+                    }
+                    continue;
+                }
+                if let PatKind::Rot13Word = pat.kind {
+                    // Whole words as the local rot13 test reads them: runs
+                    // of ASCII letters.
+                    if let Some(n) = rot_words.as_deref_mut() {
+                        let alpha = |i: usize| text.get(i).is_some_and(u8::is_ascii_alphabetic);
+                        if (ms == 0 || !alpha(ms - 1)) && !alpha(me) {
+                            *n += 1;
+                        }
                     }
                     continue;
                 }

@@ -411,16 +411,11 @@ impl Guard {
         } else {
             None
         };
-        // rot13 costs a pass, so it is read only when the text looks like
-        // rot13 or names it.
-        let rot = gates.rot13.then(|| Source {
-            label: ViewKind::Decoded,
-            clean: views::rot13(&clean),
-            folded: views::rot13(&folded),
-            squashed: None,
-            despaced: None,
-            deleet: None,
-        });
+        // rot13 costs a pass, so it is read only when the text may hold
+        // rot13 or names it; its hits count only where the text before
+        // them passes the same test (`views::Gate::Rot13`), so that they do
+        // not depend on text elsewhere (streams see windows).
+        let named_rot13 = gates.rot13;
         // Spaced-out letters: only worth joining when the squash test saw
         // runs of single letters.
         let despaced = squashed.as_ref().and_then(|_| views::despace(&folded));
@@ -431,8 +426,8 @@ impl Guard {
             squashed,
             despaced,
             deleet,
+            local: None,
         });
-        sources.extend(rot);
         if sig.tags > 0 || sig.variation_selectors >= 2 {
             if let Some(h) = views::hidden(&raw) {
                 let (hf, _) = views::fold(&h, ViewKind::Hidden, cap);
@@ -444,6 +439,7 @@ impl Guard {
                     squashed: sq,
                     despaced: None,
                     deleet: None,
+                    local: None,
                 });
             }
         }
@@ -457,9 +453,32 @@ impl Guard {
                 squashed: sq,
                 despaced: None,
                 deleet: None,
+                local: None,
             });
         }
+        // The input first: its pass counts the rotated common words that,
+        // with the cipher named, call for the rot13 view.
         let mut hits: Vec<Hit> = Vec::new();
+        let mut rot_words = 0usize;
+        let base = &sources[0].folded;
+        inner
+            .engine
+            .scan(mode, &sources[..1], base, Some(&mut rot_words), &mut hits);
+        if named_rot13 || rot_words >= 2 {
+            let rot = Source {
+                label: ViewKind::Decoded,
+                clean: views::rot13(&sources[0].clean),
+                folded: views::rot13(&sources[0].folded),
+                squashed: None,
+                despaced: None,
+                deleet: None,
+                local: Some(views::Gate::Rot13),
+            };
+            sources.insert(1, rot);
+        }
+        inner
+            .engine
+            .scan(mode, &sources[1..], &sources[0].folded, None, &mut hits);
         let contexts: Vec<&Compiled> = self
             .context
             .as_deref()
@@ -475,7 +494,7 @@ impl Guard {
             env: &env,
             document,
         };
-        inner.engine.scan(mode, &sources, &ctx, &mut hits);
+        inner.engine.detect(mode, &ctx, &mut hits);
         hits
     }
 

@@ -62,10 +62,28 @@ fn renderings<'s, 'a>(
         )
 }
 
-/// Pushes the hit unless its view's gate fails on the hit's own text.
-fn push_gated(out: &mut Out, src: &Source<'_>, gate: Option<Gate>, hit: (usize, usize, ViewKind)) {
-    if gate.is_none_or(|g| views::local_gate(&src.folded, g, hit.0, hit.1)) {
+/// Pushes the hit unless its view's gate fails on the hit's own text, or
+/// its source's test on the text around it (see [`source_keeps`]).
+fn push_gated(
+    out: &mut Out,
+    ctx: &Context<'_>,
+    src: &Source<'_>,
+    gate: Option<Gate>,
+    hit: (usize, usize, ViewKind),
+) {
+    if gate.is_none_or(|g| views::local_gate(&src.folded, g, hit.0, hit.1))
+        && source_keeps(ctx, src, hit)
+    {
         out.push(hit);
+    }
+}
+
+/// Whether `src`'s own test (the rot13 source's) passes around `hit` on
+/// the input's folded view, as the rules' hits from it must.
+fn source_keeps(ctx: &Context<'_>, src: &Source<'_>, hit: (usize, usize, ViewKind)) -> bool {
+    match (src.local, ctx.sources.first()) {
+        (Some(g), Some(base)) => views::local_gate(&base.folded, g, hit.0, hit.1),
+        _ => true,
     }
 }
 
@@ -107,7 +125,7 @@ fn leak(ctx: &Context<'_>, kind: TextKind) -> Out {
                     if let Some(s) = roll.push(h) {
                         if set.contains(&s) {
                             let (a, b) = view.span(ws[i + 1 - n].0, ws[i].1);
-                            push_gated(&mut out, src, gate, (a, b, label));
+                            push_gated(&mut out, ctx, src, gate, (a, b, label));
                         }
                     }
                 }
@@ -116,7 +134,7 @@ fn leak(ctx: &Context<'_>, kind: TextKind) -> Out {
                 if wanted(*k) {
                     for (i, m) in text.match_indices(lit.as_str()) {
                         let (a, b) = view.span(i, i + m.len());
-                        push_gated(&mut out, src, gate, (a, b, label));
+                        push_gated(&mut out, ctx, src, gate, (a, b, label));
                     }
                 }
             }
@@ -173,7 +191,7 @@ fn pieces(ctx: &Context<'_>, kind: TextKind) -> Out {
                     }
                     if ok {
                         let (a, b) = view.span(ws[i].0, ws[at].1);
-                        push_gated(&mut out, src, gate, (a, b, label));
+                        push_gated(&mut out, ctx, src, gate, (a, b, label));
                     }
                 }
             }
@@ -243,7 +261,9 @@ pub(crate) fn canary(ctx: &Context<'_>) -> Out {
                     src.label
                 };
                 let (a, b) = view.span(s, e);
-                out.push((a, b, label));
+                if source_keeps(ctx, src, (a, b, label)) {
+                    out.push((a, b, label));
+                }
             }
         }
     }
@@ -299,7 +319,9 @@ fn url_hits(ctx: &Context<'_>, want: impl Fn(&Url, bool) -> bool) -> Out {
             let ok = !u.data_uri && allowed(&u.host, ctx.env.allow_domains);
             if want(u, ok) {
                 let (a, b) = src.clean.span(u.start, u.end);
-                out.push((a, b, src.label));
+                if source_keeps(ctx, src, (a, b, src.label)) {
+                    out.push((a, b, src.label));
+                }
             }
         }
     }

@@ -14,8 +14,10 @@
 //!
 //! Every rule decides from text near its match: the gated views
 //! (squashed, despaced, deleet) count a hit only where their whole-text
-//! test also passes on the hit's own text, sequence hits do not chain from
-//! the start of the text, and detector runs are merged like any other hits.
+//! test also passes on the hit's own text, the rot13 view only where the
+//! text just before the hit reads as rot13 (which implies the view is
+//! read), sequence hits do not chain from the start of the text, and
+//! detector runs are merged like any other hits.
 //!
 //! Hits go through the same merge as one-shot inspection (one finding per
 //! rule and overlapping span); a merged hit becomes a finding once no later
