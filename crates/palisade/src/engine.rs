@@ -1,7 +1,8 @@
 //! The compiled rule engine. On each folded view, pass one reads the text
-//! with two ASCII Aho-Corasick DFAs side by side: one for the phrases and
-//! sequence anchor terms made of letters and spaces, one for the regex
-//! keywords and the phrases and anchors with other bytes (non-ASCII
+//! with two Aho-Corasick DFAs side by side (`literals::Compact`): one for
+//! the phrases and sequence anchor terms made of letters and spaces (and
+//! the rotated common words that call for the rot13 view), one for the
+//! regex keywords and the phrases and anchors with other bytes (non-ASCII
 //! literals in automata that run only on non-ASCII text); pass two
 //! searches the other sequence terms only around anchors. One automaton for
 //! squashed phrases; regexes gated by their keywords and by what their
@@ -159,10 +160,9 @@ pub(crate) struct Source<'a> {
 pub(crate) struct Engine {
     pub rules: Vec<Rule>,
     /// Phrases and sequence anchor terms of ASCII letters and spaces:
-    /// every folded view goes through these. Their DFA's alphabet is the
-    /// 26 letters, the space and three ranges of other bytes (at most 32
-    /// byte classes), so its table rows are half as wide as they would be
-    /// with digits and punctuation.
+    /// every folded view goes through these. Their DFA has 28 byte classes
+    /// (the letters, the space, every other byte), so its rows take 32
+    /// slots, one cache line: half what digits and punctuation would need.
     words: Option<Literals<Pat>>,
     /// Regex keywords and the other ASCII phrases and anchor terms: the
     /// second DFA of pass one.
@@ -555,11 +555,10 @@ impl Engine {
             .filter(|p| matches!(p.1.kind, PatKind::Term(_)))
             .collect();
         let (ascii, other): (Vec<_>, Vec<_>) = anchors.into_iter().partition(|p| p.0.is_ascii());
-        // Anchors of letters and spaces have a DFA of their own: its
-        // byte classes (contiguous byte ranges) are the 26 letters, the
-        // space and three ranges between, so its rows take 32 slots, not
-        // the 64 that the punctuation of the others would need (10.4 MB ->
-        // 5.0 MB). The others join the keyword DFA, which has those bytes.
+        // Anchors of letters and spaces have a DFA of their own, whose
+        // rows take 32 slots, not the 64 that the punctuation and digits
+        // of the others would need. The others join the keyword DFA,
+        // which has those bytes.
         let (words, marked): (Vec<_>, Vec<_>) = ascii
             .into_iter()
             .partition(|p| p.0.bytes().all(|b| b.is_ascii_lowercase() || b == b' '));

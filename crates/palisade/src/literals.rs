@@ -1,8 +1,10 @@
-//! Literal search: Aho-Corasick automata (aho-corasick's DFA and NFAs)
-//! driven by a loop of our own. The crate's overlapping iterator keeps its
-//! position in a state struct and returns to the caller for every match;
-//! this loop keeps the state in a register and calls back in place, which
-//! takes several times fewer instructions per byte on the hot path.
+//! Literal search: Aho-Corasick DFAs of our own (`Compact`, built directly
+//! from the literals in a cache-friendly layout) and, for literal sets it
+//! does not fit, aho-corasick's DFA and NFAs, all driven by loops of our
+//! own. The crate's overlapping iterator keeps its position in a state
+//! struct and returns to the caller for every match; these loops keep the
+//! state in a register and call back in place, which takes several times
+//! fewer instructions per byte on the hot path.
 
 use crate::error::Error;
 use aho_corasick::automaton::{Automaton, StateID};
