@@ -44,6 +44,8 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
     }
     let mut out: Vec<(usize, usize, ViewKind)> = Vec::new();
     let mut toks: Vec<Tok> = Vec::new();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut stack: Vec<(u8, usize)> = Vec::new();
     let mut line_start = 0usize;
     for line in text.split('\n') {
         let base = line_start;
@@ -54,8 +56,9 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
             continue;
         }
         toks.clear();
-        let mut stack: Vec<(u8, usize)> = Vec::new();
-        for (s, e) in line_tokens(line) {
+        stack.clear();
+        line_tokens(line, &mut spans);
+        for &(s, e) in &spans {
             // Combining marks stacked on letters, the gaps of spaced-out
             // letters and leet digits do not change a token's shape.
             let norm = normalise_token(&line[s..e], leet);
@@ -150,17 +153,19 @@ fn brackets(b: &[u8], enough: usize) -> usize {
     n
 }
 
-/// Tokens of `line`; when the line spaces its letters out (`S u r e ,]`),
-/// the letters of each spaced word are joined into one token again.
-fn line_tokens(line: &str) -> Vec<(usize, usize)> {
-    let toks: Vec<(usize, usize)> = token_spans(line).collect();
+/// Tokens of `line` into `out` (a buffer reused line to line); when the
+/// line spaces its letters out (`S u r e ,]`), the letters of each spaced
+/// word are joined into one token again.
+fn line_tokens(line: &str, out: &mut Vec<(usize, usize)>) {
+    out.clear();
+    out.extend(token_spans(line));
     let single =
         |t: &(usize, usize)| t.1 - t.0 == 1 && line.as_bytes()[t.0].is_ascii_alphanumeric();
     // Spaced-out text: a run of single letters one space apart.
     let mut run = 0usize;
     let mut spaced = false;
-    for (k, t) in toks.iter().enumerate() {
-        if single(t) && (run == 0 || toks[k - 1].1 + 1 == t.0) {
+    for (k, t) in out.iter().enumerate() {
+        if single(t) && (run == 0 || out[k - 1].1 + 1 == t.0) {
             run += 1;
             if run >= 4 {
                 spaced = true;
@@ -171,30 +176,34 @@ fn line_tokens(line: &str) -> Vec<(usize, usize)> {
         }
     }
     if !spaced {
-        return toks;
+        return;
     }
     let b = line.as_bytes();
-    let mut out: Vec<(usize, usize)> = Vec::with_capacity(toks.len());
+    // Joined in place: `kept` tokens so far, never more than read.
+    let mut kept = 0usize;
     // Whether the last piece joined into the current token was one letter.
     let mut last_single = false;
-    for t in toks {
+    for k in 0..out.len() {
+        let t = out[k];
         let t_single = single(&t);
-        if let Some(cur) = out.last_mut() {
+        if kept > 0 {
+            let cur = out[kept - 1];
             let one_gap = cur.1 + 1 == t.0 && b[cur.1] == b' ';
             if one_gap
                 && b[cur.1 - 1].is_ascii_alphanumeric()
                 && b[t.0].is_ascii_alphanumeric()
                 && (last_single || t_single)
             {
-                cur.1 = t.1;
+                out[kept - 1].1 = t.1;
                 last_single = t_single;
                 continue;
             }
         }
-        out.push(t);
+        out[kept] = t;
+        kept += 1;
         last_single = t_single;
     }
-    out
+    out.truncate(kept);
 }
 
 /// A token as its statistics should see it: combining marks dropped, the
@@ -309,10 +318,16 @@ fn is_odd(t: &str) -> bool {
     let symbols = t.chars().filter(|&c| is_symbol(c)).count();
     let mut rare = [false; 16];
     let mut distinct_rare = 0;
-    let mut distinct_sym = std::collections::BTreeSet::new();
+    // Two distinct symbols or more: the first one seen, and whether
+    // another followed (no set to allocate per token).
+    let mut first_sym: Option<char> = None;
+    let mut two_syms = false;
     for c in t.chars() {
         if is_symbol(c) {
-            distinct_sym.insert(c);
+            match first_sym {
+                None => first_sym = Some(c),
+                Some(f) => two_syms |= f != c,
+            }
         }
         if is_rare_symbol(c) {
             let k = "[]{}<>`|\\^~=*$#@".find(c).unwrap_or(0) % 16;
@@ -325,11 +340,7 @@ fn is_odd(t: &str) -> bool {
     if letters > 0 && distinct_rare >= 1 && symbols >= 2 {
         return true;
     }
-    if letters == 0
-        && distinct_sym.len() >= 2
-        && t.chars().count() >= 2
-        && !t.chars().any(|c| c.is_numeric())
-    {
+    if letters == 0 && two_syms && t.chars().count() >= 2 && !t.chars().any(|c| c.is_numeric()) {
         return true;
     }
     // A lowercase run followed by a capital inside the token (`purelyJson`).
@@ -339,20 +350,24 @@ fn is_odd(t: &str) -> bool {
             '.' | ',' | ';' | ':' | '!' | '?' | '"' | '\'' | '(' | ')'
         )
     });
-    let cs: Vec<char> = inner.chars().collect();
-    for k in 2..cs.len() {
-        if cs[k].is_ascii_uppercase()
-            && cs[k - 1].is_ascii_lowercase()
-            && cs[k - 2].is_ascii_lowercase()
-        {
-            return true;
-        }
+    // Characters in threes, without collecting them.
+    let threes = || {
+        inner
+            .chars()
+            .zip(inner.chars().skip(1))
+            .zip(inner.chars().skip(2))
+            .map(|((a, b), c)| (a, b, c))
+    };
+    if threes()
+        .any(|(a, b, c)| c.is_ascii_uppercase() && b.is_ascii_lowercase() && a.is_ascii_lowercase())
+    {
+        return true;
     }
     // A letter, a bracket or quote, and a letter again (`Sure,].[`, `x](y`).
-    for k in 2..cs.len() {
-        if cs[k - 2].is_alphabetic()
+    for (a, b, c) in threes() {
+        if a.is_alphabetic()
             && matches!(
-                cs[k - 1],
+                b,
                 '[' | ']'
                     | '{'
                     | '}'
@@ -369,7 +384,7 @@ fn is_odd(t: &str) -> bool {
                     | '*'
                     | '"'
             )
-            && cs[k].is_alphabetic()
+            && c.is_alphabetic()
         {
             return true;
         }
@@ -704,14 +719,18 @@ mod tests {
     #[test]
     fn spaced_and_leet_tokens() {
         let line = "S u r e,].[   o k   f i n e";
-        let toks: Vec<String> = line_tokens(line)
+        let mut spans = Vec::new();
+        line_tokens(line, &mut spans);
+        let toks: Vec<String> = spans
             .into_iter()
             .map(|(s, e)| normalise_token(&line[s..e], false).into_owned())
             .collect();
         assert_eq!(toks, ["Sure,].[", "ok", "fine"]);
         // Ordinary text keeps its one-letter words apart.
         let line = "I am a cat";
-        assert_eq!(line_tokens(line).len(), 4);
+        let mut spans = Vec::new();
+        line_tokens(line, &mut spans);
+        assert_eq!(spans.len(), 4);
         assert_eq!(normalise_token("5ur3,].[", true), "sure,].[");
         assert_eq!(normalise_token("5ur3,].[", false), "5ur3,].[");
         assert_eq!(normalise_token("mp3", true), "mpe");
