@@ -1493,16 +1493,20 @@ fn floor_char_bytes(text: &[u8], at: usize) -> usize {
 
 fn compile_regex(pattern: &str, case_sensitive: bool) -> Result<Regex, String> {
     Regex::builder()
-        .configure(
-            meta::Config::new()
-                .nfa_size_limit(Some(REGEX_NFA_LIMIT))
-                .dfa_size_limit(Some(REGEX_NFA_LIMIT))
-                .hybrid_cache_capacity(REGEX_CACHE)
-                .onepass(false),
-        )
+        .configure(regex_config())
         .syntax(syntax_config(case_sensitive))
         .build(pattern)
         .map_err(|e| e.to_string())
+}
+
+/// Size limits and engines of every compiled regex: no one-pass DFA (the
+/// rare matches' capture groups come from the backtracker).
+fn regex_config() -> meta::Config {
+    meta::Config::new()
+        .nfa_size_limit(Some(REGEX_NFA_LIMIT))
+        .dfa_size_limit(Some(REGEX_NFA_LIMIT))
+        .hybrid_cache_capacity(REGEX_CACHE)
+        .onepass(false)
 }
 
 /// The regexes `pats` as one set that reports every pattern with a match
@@ -1512,14 +1516,7 @@ fn compile_set(pats: &[String], case_sensitive: bool) -> Result<Option<Regex>, E
         return Ok(None);
     }
     Regex::builder()
-        .configure(
-            meta::Config::new()
-                .match_kind(regex_automata::MatchKind::All)
-                .nfa_size_limit(Some(REGEX_NFA_LIMIT))
-                .dfa_size_limit(Some(REGEX_NFA_LIMIT))
-                .hybrid_cache_capacity(REGEX_CACHE)
-                .onepass(false),
-        )
+        .configure(regex_config().match_kind(regex_automata::MatchKind::All))
         .syntax(syntax_config(case_sensitive))
         .build_many(pats)
         .map(Some)
