@@ -307,22 +307,28 @@ impl Guard {
             input.len()
         };
         let document = scanned_len <= self.document_max();
+        // Checked once: the raw view and the verdict's copy of the text
+        // both need to know (20 instructions a byte on non-ASCII text).
+        let text = std::str::from_utf8(input).ok();
         let hits = self.hits(
             mode,
             &input[..scanned_len],
+            text.map(|t| &t[..scanned_len]),
             extra,
             document,
             &mut limit_findings,
         );
-        self.decide(mode, input, hits, limit_findings)
+        self.decide(mode, input, text, hits, limit_findings)
     }
 
     /// Runs every rule over `scanned` (already cut to the size limit);
     /// limit findings go to `limit_findings`.
+    /// `scanned_text`: `scanned` as text, when the caller has checked it.
     pub(crate) fn hits(
         &self,
         mode: Mode,
         scanned: &[u8],
+        scanned_text: Option<&str>,
         extra: Option<&Compiled>,
         document: bool,
         limit_findings: &mut Vec<Finding>,
@@ -330,7 +336,10 @@ impl Guard {
         let inner = &*self.inner;
         let limits = &inner.policy.limits;
         let scanned_len = scanned.len();
-        let raw = views::raw(scanned);
+        let raw = match scanned_text {
+            Some(t) => views::View::identity(ViewKind::Raw, t),
+            None => views::raw(scanned),
+        };
         let cap = scanned_len
             .saturating_mul(limits.max_view_expansion)
             .saturating_add(4096);
@@ -503,6 +512,7 @@ impl Guard {
         &self,
         mode: Mode,
         input: &[u8],
+        input_text: Option<&str>,
         hits: Vec<Hit>,
         limit_findings: Vec<Finding>,
     ) -> Verdict {
@@ -571,9 +581,9 @@ impl Guard {
         let text = if redacted.is_some() {
             String::new()
         } else {
-            match std::str::from_utf8(input) {
-                Ok(s) => s.to_owned(),
-                Err(_) => String::from_utf8_lossy(input).into_owned(),
+            match input_text {
+                Some(s) => s.to_owned(),
+                None => String::from_utf8_lossy(input).into_owned(),
             }
         };
         Verdict {

@@ -362,9 +362,14 @@ impl StreamInspector {
         // inspection reads it as one document too.
         let end = self.scan_end();
         let document = last && ws == 0 && we == end && end <= self.guard.document_max();
-        let hits = self
-            .guard
-            .hits(self.mode, bytes, self.extra.as_deref(), document, &mut lf);
+        let hits = self.guard.hits(
+            self.mode,
+            bytes,
+            None,
+            self.extra.as_deref(),
+            document,
+            &mut lf,
+        );
         for mut f in lf {
             if !self.limit_findings.iter().any(|g| g.rule == f.rule) {
                 f.start += ws;
