@@ -167,7 +167,8 @@ pub(crate) struct Engine {
     /// Regex keywords and the other ASCII phrases and anchor terms: the
     /// second DFA of pass one.
     marks: Option<Literals<Pat>>,
-    /// Non-ASCII phrases and anchor terms.
+    /// Non-ASCII phrases and anchor terms, in a DFA read side by side with
+    /// the non-ASCII keywords' on text with non-ASCII bytes.
     anchors_other: Option<Literals<Pat>>,
     /// Every sequence term: run only around anchors.
     terms_ascii: Option<Literals<Pat>>,
@@ -563,7 +564,7 @@ impl Engine {
             .into_iter()
             .partition(|p| p.0.bytes().all(|b| b.is_ascii_lowercase() || b == b' '));
         let words = Literals::build(words, true)?;
-        let anchors_other = Literals::build(other, false)?;
+        let anchors_other = Literals::build(other, true)?;
         let (ascii, other): (Vec<_>, Vec<_>) = terms.into_iter().partition(|p| p.0.is_ascii());
         let terms_ascii = Literals::build(ascii, true)?;
         let terms_other = Literals::build(other, false)?;
@@ -944,11 +945,16 @@ impl Engine {
             }
         }
         if !ascii {
-            if let (Some(kw), true) = (&self.keywords_other, with_keywords) {
-                kw.each(text, 0, text.len(), &mut on_literal);
-            }
-            if let Some(an) = &self.anchors_other {
-                an.each(text, 0, text.len(), &mut on_literal);
+            // The non-ASCII DFAs side by side too (keywords are read only
+            // where their hits are wanted).
+            let kw = self.keywords_other.as_ref().filter(|_| with_keywords);
+            match (&self.anchors_other, kw) {
+                (Some(an), Some(kw)) => an.each_with(kw, text, &mut on_literal),
+                (an, kw) => {
+                    for a in an.iter().chain(kw) {
+                        a.each(text, 0, text.len(), &mut on_literal);
+                    }
+                }
             }
         }
         let pick = |a: &'a Option<Literals<Pat>>, o: &'a Option<Literals<Pat>>| {
