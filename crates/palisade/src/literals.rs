@@ -266,17 +266,15 @@ impl Compact {
         // match lists.
         let mut order: Vec<usize> = Vec::with_capacity(states);
         let mut fail = vec![0usize; states];
-        let mut found_of: Vec<Vec<u32>> = vec![Vec::new(); states];
+        // Whether a state matches: its own literal, or its failure
+        // state's (shallower, so already known).
+        let mut matching = vec![false; states];
         order.push(0);
         let mut i = 0;
         while i < order.len() {
             let u = order[i];
             i += 1;
-            let mut own: Vec<u32> = ends[u].into_iter().collect();
-            if u != 0 {
-                own.extend_from_slice(&found_of[fail[u]]);
-            }
-            found_of[u] = own;
+            matching[u] = ends[u].is_some() || (u != 0 && matching[fail[u]]);
             for c in 0..n_classes {
                 let v = trie[u * width + c] as usize;
                 let via_fail = if u == 0 { 0 } else { trie[fail[u] * width + c] };
@@ -289,8 +287,7 @@ impl Compact {
             }
         }
         // Match states first, each group in breadth-first order.
-        let (mut m, mut rest): (Vec<usize>, Vec<usize>) =
-            order.iter().partition(|&&u| !found_of[u].is_empty());
+        let (mut m, mut rest): (Vec<usize>, Vec<usize>) = order.iter().partition(|&&u| matching[u]);
         let matches = m.len();
         m.append(&mut rest);
         let mut number = vec![0u16; states];
@@ -304,7 +301,12 @@ impl Compact {
                 trans[n * width + c] = number[trie[u * width + c] as usize];
             }
             if n < matches {
-                found.extend_from_slice(&found_of[u]);
+                // Its own literal, then those along its failure chain.
+                let mut x = u;
+                while x != 0 {
+                    found.extend(ends[x]);
+                    x = fail[x];
+                }
                 found_at.push(found.len() as u32);
             }
         }
