@@ -176,16 +176,20 @@ pub(crate) fn decode_all(
 /// Finds encoded segments in `text`: (start, end, decoded text).
 fn find_segments(text: &str, out: &mut Vec<(usize, usize, String)>) {
     let b = text.as_bytes();
+    let class = |i: usize| CLASS[usize::from(b[i])];
     let mut i = 0;
     while i < b.len() {
-        let c = b[i];
+        let k = class(i);
         // Runs of the base64/hex alphabet.
-        if c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'_' | b'-') {
+        if k & B64 != 0 {
             let st = i;
-            while i < b.len()
-                && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'+' | b'/' | b'_' | b'-'))
-            {
+            i += 1;
+            while i < b.len() && class(i) & B64 != 0 {
                 i += 1;
+            }
+            // Words and identifiers: too short to decode as either.
+            if i - st < MIN_B64.min(MIN_HEX) {
+                continue;
             }
             let mut en = i;
             while en < b.len() && b[en] == b'=' && en - i < 2 {
@@ -198,18 +202,15 @@ fn find_segments(text: &str, out: &mut Vec<(usize, usize, String)>) {
             }
             continue;
         }
-        match c {
-            b'%' | b'&' | b'\\' => {
-                let (en, d) = escape_run(text, i);
-                if let Some(d) = d {
-                    out.push((i, en, d));
-                    i = en;
-                } else {
-                    i += 1;
-                }
+        if k & ESCAPE != 0 {
+            let (en, d) = escape_run(text, i);
+            if let Some(d) = d {
+                out.push((i, en, d));
+                i = en;
+                continue;
             }
-            _ => i += 1,
         }
+        i += 1;
     }
 }
 
