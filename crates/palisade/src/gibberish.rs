@@ -55,75 +55,11 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
         {
             continue;
         }
-        toks.clear();
-        stack.clear();
         line_tokens(line, &mut spans);
-        for &(s, e) in &spans {
-            // Combining marks stacked on letters, the gaps of spaced-out
-            // letters and leet digits do not change a token's shape.
-            let norm = normalise_token(&line[s..e], leet);
-            let t: &str = &norm;
-            let ignored = is_emoticon_or_marker(t);
-            let idx = toks.len();
-            toks.push(Tok {
-                start: base + s,
-                end: base + e,
-                odd: !ignored && is_odd(t),
-                word: is_word(t),
-                unmatched: 0,
-            });
-            if ignored {
-                continue;
-            }
-            for b in t.bytes() {
-                match b {
-                    b'(' | b'[' | b'{' => stack.push((b, idx)),
-                    b')' | b']' | b'}' => {
-                        let open = match b {
-                            b')' => b'(',
-                            b']' => b'[',
-                            _ => b'{',
-                        };
-                        if let Some(pos) = stack.iter().rposition(|&(o, _)| o == open) {
-                            // Openers skipped over were never closed.
-                            for &(_, ti) in &stack[pos + 1..] {
-                                toks[ti].unmatched += 1;
-                            }
-                            stack.truncate(pos);
-                        } else {
-                            toks[idx].unmatched += 1;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-        for &(_, ti) in &stack {
-            toks[ti].unmatched += 1;
-        }
-        if toks.len() < 5 {
+        if line_quiet(line, &spans, leet, &mut stack) {
             continue;
         }
-        let w = WINDOW.min(toks.len());
-        let (mut odd, mut un, mut words) = (0u32, 0u32, 0u32);
-        for (i, t) in toks.iter().enumerate() {
-            odd += u32::from(t.odd);
-            un += t.unmatched;
-            words += u32::from(t.word);
-            if i >= w {
-                let old = toks[i - w];
-                odd -= u32::from(old.odd);
-                un -= old.unmatched;
-                words -= u32::from(old.word);
-            }
-            if i + 1 >= w && odd >= MIN_ODD && un >= MIN_UNMATCHED && words >= MIN_WORDS {
-                let (s, e) = (toks[i + 1 - w].start, t.end);
-                match out.last_mut() {
-                    Some(last) if s <= last.1 => last.1 = e,
-                    _ => out.push((s, e, ViewKind::Raw)),
-                }
-            }
-        }
+        line_windows(line, &spans, base, leet, &mut toks, &mut stack, &mut out);
     }
     out.into_iter()
         .map(|(s, e, v)| {
@@ -131,6 +67,133 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
             (a, b, v)
         })
         .collect()
+}
+
+/// Whether no window of `line` (tokens `spans`) can have two unmatched
+/// brackets, decided without the per-token statistics: when no token that
+/// holds a bracket is an emoticon or a list marker (whose brackets are not
+/// counted), the brackets counted are exactly the line's bracket bytes, in
+/// order, and fewer than two of them unmatched means no window fires.
+/// Code balances its brackets: most of its lines stop here.
+fn line_quiet(
+    line: &str,
+    spans: &[(usize, usize)],
+    leet: bool,
+    stack: &mut Vec<(u8, usize)>,
+) -> bool {
+    let b = line.as_bytes();
+    let is_bracket = |c: u8| matches!(c, b'(' | b')' | b'[' | b']' | b'{' | b'}');
+    for &(s, e) in spans {
+        if b[s..e].iter().any(|&c| is_bracket(c))
+            && is_emoticon_or_marker(&normalise_token(&line[s..e], leet))
+        {
+            return false;
+        }
+    }
+    stack.clear();
+    let mut unmatched = 0usize;
+    for &c in b {
+        match c {
+            b'(' | b'[' | b'{' => stack.push((c, 0)),
+            b')' | b']' | b'}' => {
+                let open = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                match stack.iter().rposition(|&(o, _)| o == open) {
+                    Some(pos) => {
+                        unmatched += stack.len() - pos - 1;
+                        stack.truncate(pos);
+                    }
+                    None => unmatched += 1,
+                }
+            }
+            _ => {}
+        }
+    }
+    unmatched + stack.len() < MIN_UNMATCHED as usize
+}
+
+/// The windows of `line` (tokens `spans`, starting at `base` in the text)
+/// that read as an optimiser's suffix, merged into `out`.
+fn line_windows(
+    line: &str,
+    spans: &[(usize, usize)],
+    base: usize,
+    leet: bool,
+    toks: &mut Vec<Tok>,
+    stack: &mut Vec<(u8, usize)>,
+    out: &mut Vec<(usize, usize, ViewKind)>,
+) {
+    toks.clear();
+    stack.clear();
+    for &(s, e) in spans {
+        // Combining marks stacked on letters, the gaps of spaced-out
+        // letters and leet digits do not change a token's shape.
+        let norm = normalise_token(&line[s..e], leet);
+        let t: &str = &norm;
+        let ignored = is_emoticon_or_marker(t);
+        let idx = toks.len();
+        toks.push(Tok {
+            start: base + s,
+            end: base + e,
+            odd: !ignored && is_odd(t),
+            word: is_word(t),
+            unmatched: 0,
+        });
+        if ignored {
+            continue;
+        }
+        for b in t.bytes() {
+            match b {
+                b'(' | b'[' | b'{' => stack.push((b, idx)),
+                b')' | b']' | b'}' => {
+                    let open = match b {
+                        b')' => b'(',
+                        b']' => b'[',
+                        _ => b'{',
+                    };
+                    if let Some(pos) = stack.iter().rposition(|&(o, _)| o == open) {
+                        // Openers skipped over were never closed.
+                        for &(_, ti) in &stack[pos + 1..] {
+                            toks[ti].unmatched += 1;
+                        }
+                        stack.truncate(pos);
+                    } else {
+                        toks[idx].unmatched += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for &(_, ti) in stack.iter() {
+        toks[ti].unmatched += 1;
+    }
+    if toks.len() < 5 {
+        return;
+    }
+    let w = WINDOW.min(toks.len());
+    let (mut odd, mut un, mut words) = (0u32, 0u32, 0u32);
+    for (i, t) in toks.iter().enumerate() {
+        odd += u32::from(t.odd);
+        un += t.unmatched;
+        words += u32::from(t.word);
+        if i >= w {
+            let old = toks[i - w];
+            odd -= u32::from(old.odd);
+            un -= old.unmatched;
+            words -= u32::from(old.word);
+        }
+        if i + 1 >= w && odd >= MIN_ODD && un >= MIN_UNMATCHED && words >= MIN_WORDS {
+            let (s, e) = (toks[i + 1 - w].start, t.end);
+            match out.last_mut() {
+                Some(last) if s <= last.1 => last.1 = e,
+                _ => out.push((s, e, ViewKind::Raw)),
+            }
+        }
+    }
 }
 
 /// The number of bracket bytes (`()[]{}`) in `b`, counted up to `enough`
@@ -653,6 +716,43 @@ fn repeated_unit(b: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::views;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 3000,
+            ..Default::default()
+        })]
+        /// A line the bracket pre-check lets go has no window: the full
+        /// per-token reading finds none either.
+        #[test]
+        fn quiet_lines_have_no_window(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "f(x)", "(a)", "1)", "(iv),", ":)", ";-(", "=]", "[[", "]]", "{", "}", "(", ")",
+                    "[", "]", "Sure,].[", "x](y", "({\\", "purelyJson", "describing", "the", "cats",
+                    "a", "b", "c", "5ur3", "h3llo", "x.y", "==", "**", "`{", "|", "caf\u{e9}(",
+                    "\u{301}]", "I", "am",
+                ]),
+                0..30,
+            ),
+            seps in proptest::collection::vec(proptest::sample::select(vec![" ", "  ", "", "\t"]), 30),
+            leet in proptest::bool::ANY,
+        ) {
+            let mut line = String::new();
+            for (p, sep) in pieces.iter().zip(&seps) {
+                line.push_str(p);
+                line.push_str(sep);
+            }
+            let mut spans = Vec::new();
+            line_tokens(&line, &mut spans);
+            let mut stack = Vec::new();
+            if line_quiet(&line, &spans, leet, &mut stack) {
+                let (mut toks, mut out) = (Vec::new(), Vec::new());
+                line_windows(&line, &spans, 0, leet, &mut toks, &mut stack, &mut out);
+                proptest::prop_assert!(out.is_empty(), "{:?}", line);
+            }
+        }
+    }
 
     fn run(f: fn(&Context<'_>) -> Vec<(usize, usize, ViewKind)>, s: &str) -> usize {
         let raw = views::raw(s.as_bytes());
