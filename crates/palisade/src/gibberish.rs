@@ -84,8 +84,15 @@ fn line_quiet(
     let b = line.as_bytes();
     let is_bracket = |c: u8| matches!(c, b'(' | b')' | b'[' | b']' | b'{' | b'}');
     for &(s, e) in spans {
-        if b[s..e].iter().any(|&c| is_bracket(c))
-            && is_emoticon_or_marker(&normalise_token(&line[s..e], leet))
+        let tok = &line[s..e];
+        // Emoticons take at most 4 bytes, markers 6 before their trailing
+        // full stops and commas; normalising an ASCII token without spaces
+        // keeps its length, so a longer one is neither.
+        let may_be_ignored =
+            !tok.is_ascii() || tok.contains(' ') || tok.trim_end_matches(['.', ',']).len() <= 6;
+        if may_be_ignored
+            && b[s..e].iter().any(|&c| is_bracket(c))
+            && is_emoticon_or_marker(&normalise_token(tok, leet))
         {
             return false;
         }
@@ -729,7 +736,8 @@ mod tests {
             pieces in proptest::collection::vec(
                 proptest::sample::select(vec![
                     "f(x)", "(a)", "1)", "(iv),", ":)", ";-(", "=]", "[[", "]]", "{", "}", "(", ")",
-                    "[", "]", "Sure,].[", "x](y", "({\\", "purelyJson", "describing", "the", "cats",
+                    "[", "]", "Sure,].[", "x](y", "({\\", "purelyJson", "describing", "the", "cats", "(a1b2)", "x3)", "(abcd).,",
+                    "{\"k\":[1,2]},", "(abcde)", "8)",
                     "a", "b", "c", "5ur3", "h3llo", "x.y", "==", "**", "`{", "|", "caf\u{e9}(",
                     "\u{301}]", "I", "am",
                 ]),
