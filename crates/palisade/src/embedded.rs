@@ -940,13 +940,8 @@ mod tests {
             "!",
             "\t",
         ];
-        let mut seed = 0x853c_49e6_748f_ea9bu64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::Rng::new(0x853c_49e6_748f_ea9b);
+        let mut next = |n: usize| rng.below(n);
         for _ in 0..50_000 {
             let mut line = String::new();
             for _ in 0..next(24) {
@@ -1083,13 +1078,8 @@ mod tests {
             "t",
             "ell",
         ];
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::Rng::new(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: usize| rng.below(n);
         for _ in 0..200_000 {
             let mut line = String::new();
             for _ in 0..1 + next(9) {

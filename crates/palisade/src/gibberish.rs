@@ -938,13 +938,8 @@ mod tests {
             "\u{1F600}",
             "\u{3000}\u{6211}\u{4eec}",
         ];
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::Rng::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = |n: usize| rng.below(n);
         let mut found = 0;
         for _ in 0..20_000 {
             let mut t = String::new();

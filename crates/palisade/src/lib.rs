@@ -84,6 +84,8 @@ mod response;
 mod stream;
 #[allow(dead_code)]
 mod tables;
+#[cfg(test)]
+mod test_rng;
 mod types;
 mod validators;
 mod verdict;
