@@ -424,7 +424,7 @@ impl Guard {
         // rot13 or names it; its hits count only where the text before
         // them passes the same test (`views::Gate::Rot13`), so that they do
         // not depend on text elsewhere (streams see windows).
-        let named_rot13 = gates.rot13;
+        let named_rot13 = gates.names_rot13;
         // Spaced-out letters: only worth joining when the squash test saw
         // runs of single letters.
         let despaced = squashed.as_ref().and_then(|_| views::despace(&folded));

@@ -1163,7 +1163,7 @@ pub(crate) enum Gate {
     /// to its end names the cipher, or the whole words from `ROT13_WORDS`
     /// bytes before it hold two rotated common words or more, and more
     /// than twice as many as plain ones.
-    /// Either implies what builds the view ([`Gates::rot13`], or two such
+    /// Either implies what builds the view ([`Gates::names_rot13`], or two such
     /// words in the whole text), in a stream window as in the whole text.
     Rot13,
 }
@@ -1484,7 +1484,7 @@ mod tests {
     #[test]
     fn rot13_detection() {
         let looks_rot13 = |s: &str| {
-            let g = gates(s).rot13;
+            let g = gates(s).names_rot13;
             assert_eq!(g, reference::looks_rot13(s), "{s:?}");
             g
         };
@@ -1681,7 +1681,7 @@ mod reference {
         Gates {
             squash: needs_squash(folded),
             deleet: needs_deleet(folded),
-            rot13: looks_rot13(folded),
+            names_rot13: looks_rot13(folded),
             candidates: crate::decode::has_candidates_reference(folded),
         }
     }
@@ -1843,7 +1843,7 @@ mod props {
             let (f, _) = fold_text(&s);
             let raw = View::identity(ViewKind::Raw, &s);
             let (folded, _) = fold(&raw, ViewKind::Folded, usize::MAX);
-            prop_assert_eq!(gates(&f).rot13, reference::looks_rot13(&f));
+            prop_assert_eq!(gates(&f).names_rot13, reference::looks_rot13(&f));
             let gate = reference::rot13_view_wanted(&folded.text);
             for (a, n) in cuts {
                 let a = a.min(s.len());
@@ -2253,7 +2253,7 @@ pub(crate) struct Gates {
     /// holds two whole words that are common English words once rotated
     /// (its first pass finds them); hits from that view count only where
     /// the text before them passes [`Gate::Rot13`].
-    pub rot13: bool,
+    pub names_rot13: bool,
     /// [`crate::decode::has_candidates`] of the folded text. Folding keeps
     /// its byte classes (case aside) and merges only whitespace, which
     /// breaks runs either way: for ASCII input without control characters
@@ -2370,7 +2370,6 @@ fn gates_scan<const ASCII: bool>(b: &[u8]) -> Gates {
         b,
         g: Gates::default(),
         joined: 0,
-        names: false,
     };
     let alnum = |j: usize| u64::from(GATE_CLASS[b[j] as usize] & G_ALNUM != 0);
     let mut i = 0;
@@ -2508,8 +2507,6 @@ struct GateScan<'b> {
     g: Gates,
     /// Joiners between letters (`needs_squash`).
     joined: usize,
-    /// The text names rot13.
-    names: bool,
 }
 
 impl GateScan<'_> {
@@ -2577,9 +2574,9 @@ impl GateScan<'_> {
     #[cold]
     #[inline(never)]
     fn rare(&mut self, i: usize, mut c: u128, mut one: u128) {
-        while c != 0 && !self.names {
+        while c != 0 && !self.g.names_rot13 {
             let at = i + (c.trailing_zeros() / 8) as usize;
-            self.names = self.b.get(at..at + 6) == Some(b"caesar");
+            self.g.names_rot13 = self.b.get(at..at + 6) == Some(b"caesar");
             c &= c - 1;
         }
         while one != 0 && !self.g.squash {
@@ -2606,7 +2603,7 @@ impl GateScan<'_> {
             // A digit: ends a word, not a token.
             if k & G_LEET != 0 {
                 self.g.deleet = self.g.deleet || deleet_at(b, i);
-                self.names = self.names || (b[i] == b'1' && rot13_name_at(b, i));
+                self.g.names_rot13 = self.g.names_rot13 || (b[i] == b'1' && rot13_name_at(b, i));
             }
             return i + 1;
         }
@@ -2637,7 +2634,6 @@ impl GateScan<'_> {
         if !self.g.squash && single_end(b, n) {
             self.g.squash = single_run(b, n);
         }
-        self.g.rot13 = self.names;
         self.g
     }
 }
