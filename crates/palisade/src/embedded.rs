@@ -262,6 +262,19 @@ fn any_leet(b: &[u8]) -> bool {
     })
 }
 
+/// The letter a leet character stands for; any other character as it is.
+fn unleet(c: char) -> char {
+    match c {
+        '0' => 'o',
+        '1' => 'i',
+        '3' => 'e',
+        '4' | '@' => 'a',
+        '5' | '$' => 's',
+        '7' => 't',
+        c => c,
+    }
+}
+
 /// Reads digits and `@`/`$` as letters inside words that mix them with
 /// letters, and in all-digit words too once two mixed words show the line
 /// is written so (`70` is `to` there, a number elsewhere).
@@ -278,15 +291,7 @@ fn deleet(line: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(line.len());
     for w in line.split_inclusive(' ') {
         if mixed(w) || (leet_line && digits(w)) {
-            out.extend(w.chars().map(|c| match c {
-                '0' => 'o',
-                '1' => 'i',
-                '3' => 'e',
-                '4' | '@' => 'a',
-                '5' | '$' => 's',
-                '7' => 't',
-                c => c,
-            }));
+            out.extend(w.chars().map(unleet));
         } else {
             out.push_str(w);
         }
@@ -889,15 +894,7 @@ mod tests {
             let core = w.trim_end_matches(|c: char| !c.is_alphanumeric());
             let digits = !core.is_empty() && core.chars().all(is_leet);
             if mixed(w) || (leet_line && digits) {
-                out.extend(w.chars().map(|c| match c {
-                    '0' => 'o',
-                    '1' => 'i',
-                    '3' => 'e',
-                    '4' | '@' => 'a',
-                    '5' | '$' => 's',
-                    '7' => 't',
-                    c => c,
-                }));
+                out.extend(w.chars().map(unleet));
             } else {
                 out.push_str(w);
             }
