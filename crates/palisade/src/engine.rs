@@ -707,8 +707,14 @@ impl Engine {
             // Regexes whose keywords were seen, and those that always run,
             // in rule order.
             // Keyword hits grouped by rule: each rule's are one slice
-            // (a text that repeats a keyword has thousands).
-            keyword_hits.sort_unstable();
+            // (a text that repeats a keyword has thousands: those are
+            // grouped by counting; the order within a rule is free, as
+            // the windows made from them are sorted and merged).
+            if keyword_hits.len() > 256 {
+                counting_sort(&mut keyword_hits, self.rules.len(), |k| k.0 as usize);
+            } else {
+                keyword_hits.sort_unstable();
+            }
             candidates.clear();
             candidates.extend(&self.always);
             candidates.extend(keyword_hits.iter().map(|k| k.0));

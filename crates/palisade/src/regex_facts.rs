@@ -373,8 +373,9 @@ fn class(c: &Class, cx: &Cx<'_>) -> Node {
     if size == 0 {
         return Node::unknown(false, None);
     }
-    // A few members: known, as single characters, ASCII case folded.
-    if size <= 16 {
+    // A few members (hex digits in both cases, 22, among them): known, as
+    // single characters, ASCII case folded.
+    if size <= 32 {
         let mut set: Vec<Vec<u8>> = Vec::new();
         for &(s, e) in &ranges {
             for cp in s..=e {
@@ -604,5 +605,28 @@ mod tests {
         assert!(!of(r"(?:stop)*", kws).covered);
         // Case-insensitive parse: classes of one letter are that letter.
         assert!(of(r"END", kws).covered);
+    }
+
+    #[test]
+    fn keywords_at_a_seam_of_digits() {
+        let digit = |sep: char| (0..10).map(|d| format!("{d}{sep}")).collect::<Vec<_>>();
+        let dots = digit('.');
+        let dots: Vec<&str> = dots.iter().map(String::as_str).collect();
+        let dashes = digit('-');
+        let dashes: Vec<&str> = dashes.iter().map(String::as_str).collect();
+        // A digit run's last digit before the separator.
+        assert!(of(r"(?:[0-9]{1,3}\.){3}[0-9]{1,3}", &dots).covered);
+        assert!(of(r"[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}", &dots).covered);
+        assert!(of(r"x[0-9]{3}-[0-9]{2}-[0-9]{4}", &dashes).covered);
+        // A run that may be empty leaves the separator alone.
+        assert!(!of(r"[0-9]{0,3}\.[0-9]", &dots).covered);
+        // A class of hex digits (22 members, 16 once case is folded).
+        let hex: Vec<String> = "0123456789abcdef"
+            .chars()
+            .map(|c| format!("{c}:"))
+            .collect();
+        let hex: Vec<&str> = hex.iter().map(String::as_str).collect();
+        assert!(of(r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}", &hex).covered);
+        assert!(!of(r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}", &hex[..15]).covered);
     }
 }
