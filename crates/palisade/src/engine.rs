@@ -19,7 +19,8 @@ use crate::validators::{self, Validator};
 use crate::views::{self, View};
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
-use regex_automata::{Input, PatternID, PatternSet};
+use regex_automata::{Anchored, Input, PatternID, PatternSet};
+use regex_syntax::hir::Look;
 
 /// Most strings one phrase template may expand to.
 const MAX_EXPANSIONS: usize = 4096;
@@ -72,6 +73,9 @@ enum Kind {
         min_run: usize,
         /// Where to search, proven from the regex (see [`Reach`]).
         reach: Reach,
+        /// Every match starts at the start of a line (`(?m)^` or `\A`
+        /// before any byte): searched anchored at each line start only.
+        line_start: bool,
     },
     Detector(Detector),
 }
@@ -377,10 +381,18 @@ impl Engine {
                 }
             } else if let Some(pattern) = &spec.regex {
                 let case_sensitive = spec.case_sensitive.unwrap_or(sensitive);
-                let re = compile_regex(pattern, case_sensitive)
-                    .map_err(|e| Error::rule(&spec.id, format!("bad regex: {e}")))?;
+                let bad =
+                    |e: &dyn std::fmt::Display| Error::rule(&spec.id, format!("bad regex: {e}"));
                 let hir = syntax::parse_with(pattern, &syntax_config(case_sensitive))
-                    .map_err(|e| Error::rule(&spec.id, format!("bad regex: {e}")))?;
+                    .map_err(|e| bad(&e))?;
+                // Built from the parsed pattern: parsing again would cost
+                // a tenth of the build.
+                let re = Regex::builder()
+                    .configure(regex_config())
+                    .build_from_hir(&hir)
+                    .map_err(|e| bad(&e))?;
+                let prefix = hir.properties().look_set_prefix();
+                let line_start = prefix.contains(Look::StartLF) || prefix.contains(Look::Start);
                 let folded_kws: Vec<String> = spec.keywords.iter().map(|k| fold_str(k)).collect();
                 // The folded view has no whitespace runs (see `views::fold`).
                 let facts = regex_facts::facts(&hir, &folded_kws, !case_sensitive);
@@ -441,6 +453,7 @@ impl Engine {
                     min_entropy: spec.min_entropy,
                     min_run: facts.min_run,
                     reach,
+                    line_start,
                 }
             } else {
                 let name = spec.detector.as_deref().unwrap_or_default();
@@ -742,6 +755,7 @@ impl Engine {
                     min_entropy,
                     min_run,
                     reach,
+                    line_start,
                 } = &rule.kind
                 {
                     let (view, vk) = if *case_sensitive {
@@ -827,6 +841,7 @@ impl Engine {
                             *group,
                             *validator,
                             *min_entropy,
+                            *line_start,
                             view,
                             (lo, hi),
                             label,
@@ -1400,12 +1415,17 @@ fn merge_ranges(ranges: &mut Vec<(usize, usize)>) {
 }
 
 /// Runs `re` over `view.text[range]` (look-around sees the whole text).
+/// With `line_start` (every match starts at a line start), it searches
+/// anchored at each line start instead: the same matches, as
+/// `find_iter` finds them, without reading the lines that do not start
+/// like one.
 #[allow(clippy::too_many_arguments)]
 fn regex_hits(
     re: &Regex,
     group: Option<usize>,
     validator: Option<Validator>,
     min_entropy: Option<f64>,
+    line_start: bool,
     view: &View<'_>,
     range: (usize, usize),
     label: ViewKind,
@@ -1435,6 +1455,44 @@ fn regex_hits(
             view: label,
         });
     };
+    if line_start {
+        let bytes = text.as_bytes();
+        let mut caps = re.create_captures();
+        let mut at = range.0;
+        while at < range.1 {
+            let p = if at == 0 || bytes[at - 1] == b'\n' {
+                at
+            } else {
+                match memchr::memchr(b'\n', &bytes[at..range.1]) {
+                    Some(i) => at + i + 1,
+                    None => break,
+                }
+            };
+            if p >= range.1 {
+                break;
+            }
+            let input = Input::new(text).range(p..range.1).anchored(Anchored::Yes);
+            // The next search starts where this match ends (one byte on
+            // when it is empty or there is none), as in `find_iter`.
+            let end = match group {
+                None => re.search(&input).map(|m| {
+                    if !m.is_empty() {
+                        push(m.start(), m.end());
+                    }
+                    m.end()
+                }),
+                Some(g) => {
+                    re.search_captures(&input, &mut caps);
+                    if let Some(sp) = caps.get_group(g).filter(|sp| !sp.is_empty()) {
+                        push(sp.start, sp.end);
+                    }
+                    caps.get_match().map(|m| m.end())
+                }
+            };
+            at = end.filter(|&e| e > p).unwrap_or(p + 1);
+        }
+        return;
+    }
     let input = || Input::new(text).range(range.0..range.1);
     match group {
         None => {
@@ -1501,14 +1559,6 @@ fn floor_char_bytes(text: &[u8], at: usize) -> usize {
         s -= 1;
     }
     s
-}
-
-fn compile_regex(pattern: &str, case_sensitive: bool) -> Result<Regex, String> {
-    Regex::builder()
-        .configure(regex_config())
-        .syntax(syntax_config(case_sensitive))
-        .build(pattern)
-        .map_err(|e| e.to_string())
 }
 
 /// Size limits and engines of every compiled regex: no one-pass DFA (the
@@ -1655,6 +1705,50 @@ mod tests {
             cases: 1000,
             ..Default::default()
         })]
+        /// A regex whose every match starts a line is searched anchored at
+        /// each line start: the same hits as `find_iter`, in any range.
+        #[test]
+        fn line_start_search_agrees_with_find_iter(
+            text in r"([ \t]|[=#%*<>-]{1,3}|END|end|begin|stop|system|user|assistant|[:\[\]]|[a-z]{1,4}|\n|\r\n){0,40}",
+            cut in (0usize..24, 0usize..16),
+        ) {
+            static GUARD: std::sync::LazyLock<crate::Guard> =
+                std::sync::LazyLock::new(crate::Guard::default);
+            let e = GUARD.engine();
+            let folded = fold_str(&text);
+            let anchored: Vec<u32> = (0..e.rules.len() as u32)
+                .filter(|&i| matches!(e.rules[i as usize].kind, Kind::Regex { line_start: true, .. }))
+                .collect();
+            proptest::prop_assert!(anchored.len() >= 3, "{} line-start regexes", anchored.len());
+            for &i in &anchored {
+                let Kind::Regex { re, case_sensitive, group, validator, min_entropy, .. } =
+                    &e.rules[i as usize].kind
+                else {
+                    unreachable!()
+                };
+                let t = if *case_sensitive { text.as_str() } else { folded.as_str() };
+                let view = View::identity(ViewKind::Clean, t);
+                // From the start of line `cut.0` (windows start at line
+                // starts) or a byte `cut.0 - 8` in, to `cut.1` bytes from
+                // the end.
+                let lo = if cut.0 < 8 {
+                    t.match_indices('\n').nth(cut.0).map_or(0, |(i, _)| i + 1)
+                } else {
+                    (cut.0 - 8).min(t.len())
+                };
+                let hi = t.len().saturating_sub(cut.1);
+                if lo > hi || !t.is_char_boundary(lo) || !t.is_char_boundary(hi) {
+                    continue;
+                }
+                let run = |line_start| {
+                    let mut hits = Vec::new();
+                    regex_hits(re, *group, *validator, *min_entropy, line_start, &view, (lo, hi), ViewKind::Clean, i, &mut hits);
+                    hits.iter().map(|h| (h.start, h.end)).collect::<Vec<_>>()
+                };
+                proptest::prop_assert_eq!(run(true), run(false), "{} on {:?}", e.rules[i as usize].id, t);
+            }
+        }
+
         /// The always-run sets say a pattern matches exactly when its own
         /// regex finds a match: the gate never skips a regex with one.
         #[test]
