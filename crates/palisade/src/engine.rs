@@ -385,12 +385,6 @@ impl Engine {
                     |e: &dyn std::fmt::Display| Error::rule(&spec.id, format!("bad regex: {e}"));
                 let hir = syntax::parse_with(pattern, &syntax_config(case_sensitive))
                     .map_err(|e| bad(&e))?;
-                // Built from the parsed pattern: parsing again would cost
-                // a tenth of the build.
-                let re = Regex::builder()
-                    .configure(regex_config())
-                    .build_from_hir(&hir)
-                    .map_err(|e| bad(&e))?;
                 let prefix = hir.properties().look_set_prefix();
                 let line_start = prefix.contains(Look::StartLF) || prefix.contains(Look::Start);
                 let folded_kws: Vec<String> = spec.keywords.iter().map(|k| fold_str(k)).collect();
@@ -404,6 +398,15 @@ impl Engine {
                     } => Reach::Bytes(n),
                     _ => Reach::Whole,
                 };
+                // Built from the parsed pattern, not parsed again. A regex
+                // searched only in short windows or anchored at line starts
+                // has no use for a literal prefilter, whose extraction is a
+                // fifth of the build.
+                let windowed = line_start || reach != Reach::Whole;
+                let re = Regex::builder()
+                    .configure(regex_config().auto_prefilter(!windowed))
+                    .build_from_hir(&hir)
+                    .map_err(|e| bad(&e))?;
                 let group = re
                     .group_info()
                     .to_index(regex_automata::PatternID::ZERO, "secret");
