@@ -211,10 +211,11 @@ struct Compact {
 
 impl Compact {
     /// The Aho-Corasick DFA of `strings` (distinct, none empty), built
-    /// directly: a trie over byte classes, then breadth first each state's
-    /// failure state and full row (a missing edge takes the failure
-    /// state's, already complete, being shallower) and its matches (its
-    /// own literal, then its failure state's). `None` when the literals use
+    /// directly: a trie over byte classes, made breadth first from the
+    /// literals in byte order, then in that order each state's failure
+    /// state and full row (a missing edge takes the failure state's,
+    /// already complete, being shallower) and its matches (its own
+    /// literal, then its failure state's). `None` when the literals use
     /// more than 63 distinct bytes (rows wider than 64 would take more
     /// cache lines than aho-corasick's byte ranges: the non-ASCII
     /// keywords' UTF-8 bytes) or make more states than 16-bit numbers hold,
@@ -223,17 +224,23 @@ impl Compact {
         if strings.iter().any(String::is_empty) {
             return None;
         }
-        let mut classes = [0u8; 256];
-        let mut n_classes = 1usize;
+        // One class per byte used, in byte order: the order of classes is
+        // then the order of bytes.
+        let mut used = [false; 256];
         for s in strings {
             for &b in s.as_bytes() {
-                if classes[usize::from(b)] == 0 {
-                    if n_classes == 64 {
-                        return None;
-                    }
-                    classes[usize::from(b)] = n_classes as u8;
-                    n_classes += 1;
+                used[usize::from(b)] = true;
+            }
+        }
+        let mut classes = [0u8; 256];
+        let mut n_classes = 1usize;
+        for b in 0..256 {
+            if used[b] {
+                if n_classes == 64 {
+                    return None;
                 }
+                classes[b] = n_classes as u8;
+                n_classes += 1;
             }
         }
         // Rows of 32 at least: the search loops take the shift as a
@@ -241,53 +248,68 @@ impl Compact {
         let shift = n_classes.next_power_of_two().trailing_zeros().max(5);
         let width = 1usize << shift;
         // The trie, in rows of child numbers (0: none; the root is 0 and
-        // is no one's child), and the literal ending at each node.
-        let mut trie: Vec<u32> = vec![0; width];
+        // is no one's child), and the literal ending at each node. Made
+        // breadth first: node `k` stands for the literals `sorted[lo..hi]`
+        // that begin with its path, `depth` bytes long; in byte order, the
+        // one that ends there comes first and each child's make a run.
+        // Nodes are numbered in the order made, which is breadth-first
+        // order, so the passes below read the rows in turn (made depth
+        // first, the rows they read were scattered over megabytes, and
+        // the build waited on memory).
+        let mut sorted: Vec<u32> = (0..strings.len() as u32).collect();
+        sorted.sort_unstable_by(|&a, &b| strings[a as usize].cmp(&strings[b as usize]));
+        let bytes = |i: usize| strings[sorted[i] as usize].as_bytes();
+        let mut trie: Vec<u16> = vec![0; width];
         let mut ends: Vec<Option<u32>> = vec![None];
-        for (p, s) in strings.iter().enumerate() {
-            let mut node = 0usize;
-            for &b in s.as_bytes() {
-                let slot = node * width + usize::from(classes[usize::from(b)]);
-                if trie[slot] == 0 {
-                    let n = ends.len();
-                    if n >= usize::from(u16::MAX) {
-                        return None;
-                    }
-                    trie[slot] = n as u32;
-                    trie.extend(std::iter::repeat_n(0, width));
-                    ends.push(None);
-                }
-                node = trie[slot] as usize;
+        let mut span: Vec<(usize, usize, usize)> = vec![(0, strings.len(), 0)];
+        let mut k = 0;
+        while k < span.len() {
+            let (mut i, hi, depth) = span[k];
+            if i < hi && bytes(i).len() == depth {
+                ends[k] = Some(sorted[i]);
+                i += 1;
             }
-            ends[node] = Some(p as u32);
+            while i < hi {
+                let b = bytes(i)[depth];
+                let mut j = i + 1;
+                while j < hi && bytes(j)[depth] == b {
+                    j += 1;
+                }
+                let child = span.len();
+                if child >= usize::from(u16::MAX) {
+                    return None;
+                }
+                trie[k * width + usize::from(classes[usize::from(b)])] = child as u16;
+                trie.extend(std::iter::repeat_n(0, width));
+                ends.push(None);
+                span.push((i, j, depth + 1));
+                i = j;
+            }
+            k += 1;
         }
         let states = ends.len();
-        // Breadth first: failure states, full rows (in `trie`, in place),
-        // match lists.
-        let mut order: Vec<usize> = Vec::with_capacity(states);
-        let mut fail = vec![0usize; states];
+        // In breadth-first order: failure states, full rows (in `trie`, in
+        // place), match lists.
+        let mut fail = vec![0u16; states];
         // Whether a state matches: its own literal, or its failure
         // state's (shallower, so already known).
         let mut matching = vec![false; states];
-        order.push(0);
-        let mut i = 0;
-        while i < order.len() {
-            let u = order[i];
-            i += 1;
-            matching[u] = ends[u].is_some() || (u != 0 && matching[fail[u]]);
+        for u in 0..states {
+            matching[u] = ends[u].is_some() || (u != 0 && matching[usize::from(fail[u])]);
+            let row = u * width;
+            let fail_row = usize::from(fail[u]) * width;
             for c in 0..n_classes {
-                let v = trie[u * width + c] as usize;
-                let via_fail = if u == 0 { 0 } else { trie[fail[u] * width + c] };
+                let v = trie[row + c];
+                let via_fail = if u == 0 { 0 } else { trie[fail_row + c] };
                 if v != 0 {
-                    fail[v] = via_fail as usize;
-                    order.push(v);
+                    fail[usize::from(v)] = via_fail;
                 } else {
-                    trie[u * width + c] = via_fail;
+                    trie[row + c] = via_fail;
                 }
             }
         }
         // Match states first, each group in breadth-first order.
-        let (mut m, mut rest): (Vec<usize>, Vec<usize>) = order.iter().partition(|&&u| matching[u]);
+        let (mut m, mut rest): (Vec<usize>, Vec<usize>) = (0..states).partition(|&u| matching[u]);
         let matches = m.len();
         m.append(&mut rest);
         let mut number = vec![0u16; states];
@@ -298,14 +320,14 @@ impl Compact {
         let (mut found, mut found_at) = (Vec::new(), vec![0u32]);
         for (n, &u) in m.iter().enumerate() {
             for c in 0..n_classes {
-                trans[n * width + c] = number[trie[u * width + c] as usize];
+                trans[n * width + c] = number[usize::from(trie[u * width + c])];
             }
             if n < matches {
                 // Its own literal, then those along its failure chain.
                 let mut x = u;
                 while x != 0 {
                     found.extend(ends[x]);
-                    x = fail[x];
+                    x = usize::from(fail[x]);
                 }
                 found_at.push(found.len() as u32);
             }
