@@ -351,7 +351,12 @@ impl Engine {
                 for terms in &slot_terms {
                     combos = combos
                         .iter()
-                        .flat_map(|c| terms.iter().take(per_slot).map(move |t| format!("{c}{t}")))
+                        .flat_map(|c| {
+                            terms
+                                .iter()
+                                .take(per_slot)
+                                .map(move |t| [c.as_str(), t].concat())
+                        })
                         .collect();
                 }
                 for c in combos {
@@ -1656,7 +1661,7 @@ pub(crate) fn expand(template: &str) -> Result<Vec<String>, String> {
         let mut next = Vec::with_capacity(out.len() * alts.len());
         for o in &out {
             for a in &alts {
-                next.push(format!("{o}{lit}{a}"));
+                next.push([o.as_str(), lit, a].concat());
             }
         }
         if next.len() > MAX_EXPANSIONS {
@@ -1671,7 +1676,17 @@ pub(crate) fn expand(template: &str) -> Result<Vec<String>, String> {
     for o in &mut out {
         o.push_str(rest);
         // Collapse the double spaces empty alternatives leave.
-        *o = o.split_whitespace().collect::<Vec<_>>().join(" ");
+        // Most have none: those are kept as they are.
+        let single = o.is_ascii()
+            && !o.starts_with(' ')
+            && !o.ends_with(' ')
+            && !o.contains("  ")
+            && !o
+                .bytes()
+                .any(|b| b != b' ' && char::from(b).is_whitespace());
+        if !single {
+            *o = o.split_whitespace().collect::<Vec<_>>().join(" ");
+        }
     }
     Ok(out)
 }
@@ -1708,6 +1723,19 @@ mod tests {
             cases: 1000,
             ..Default::default()
         })]
+        /// Expanded phrases have their whitespace collapsed, as
+        /// `split_whitespace` and `join(" ")` leave it (those already
+        /// collapsed are kept without being rebuilt).
+        #[test]
+        fn expanded_phrases_are_collapsed(
+            template in r"([ab ]|\t|\x0B|\u{3000}|\{[ab ]{0,2}\|[ab \t]{0,2}\}){0,8}"
+        ) {
+            for p in expand(&template).unwrap() {
+                let collapsed = p.split_whitespace().collect::<Vec<_>>().join(" ");
+                proptest::prop_assert_eq!(&p, &collapsed);
+            }
+        }
+
         /// A regex whose every match starts a line is searched anchored at
         /// each line start: the same hits as `find_iter`, in any range.
         #[test]
