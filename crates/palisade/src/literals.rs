@@ -22,6 +22,8 @@ pub(crate) struct Literals<T> {
 enum Aut {
     /// The DFA in the compact layout of [`Compact`].
     Compact(Compact),
+    /// The NFA of [`Sparse`].
+    Sparse(Sparse),
     Dfa(dfa::DFA),
     Contiguous(contiguous::NFA),
     /// The fallback when the others exceed their size limits.
@@ -30,8 +32,18 @@ enum Aut {
 
 impl<T: Clone> Literals<T> {
     /// An automaton over `pats` (`None` when there are none): a DFA when
-    /// `dfa` (fastest, largest), else a contiguous NFA.
+    /// `dfa` (fastest, largest), else an NFA.
     pub fn build(pats: Vec<(String, T)>, dfa: bool) -> Result<Option<Literals<T>>, Error> {
+        Self::build_sized(pats, dfa, DENSE_STATES)
+    }
+
+    /// [`build`](Self::build), with full rows for `dense_states` states
+    /// of an NFA (tests take one: the others' sparse edges).
+    fn build_sized(
+        pats: Vec<(String, T)>,
+        dfa: bool,
+        dense_states: usize,
+    ) -> Result<Option<Literals<T>>, Error> {
         if pats.is_empty() {
             return Ok(None);
         }
@@ -46,13 +58,12 @@ impl<T: Clone> Literals<T> {
             });
             owners[i].push(t);
         }
-        if dfa {
-            if let Some(c) = Compact::build(&strings) {
-                return Ok(Some(Literals {
-                    aut: Aut::Compact(c),
-                    owners,
-                }));
-            }
+        let ours = match dfa {
+            true => Compact::build(&strings).map(Aut::Compact),
+            false => Sparse::build(&strings, dense_states).map(Aut::Sparse),
+        };
+        if let Some(aut) = ours {
+            return Ok(Some(Literals { aut, owners }));
         }
         let fail = |e: aho_corasick::BuildError| {
             Error::rule(
@@ -97,6 +108,7 @@ impl<T> Literals<T> {
     pub fn memory_usage(&self) -> usize {
         match &self.aut {
             Aut::Compact(a) => a.memory_usage(),
+            Aut::Sparse(a) => a.memory_usage(),
             Aut::Dfa(a) => a.memory_usage(),
             Aut::Contiguous(a) => a.memory_usage(),
             Aut::Noncontiguous(a) => a.memory_usage(),
@@ -120,6 +132,7 @@ impl<T> Literals<T> {
         }
         match &self.aut {
             Aut::Compact(a) => a.run(&self.owners, &hay[..hi], lo, a.start, f),
+            Aut::Sparse(a) => a.run(&self.owners, &hay[lo..hi], lo, f),
             Aut::Dfa(a) => run(a, &self.owners, hay, lo, hi, f),
             Aut::Contiguous(a) => run(a, &self.owners, hay, lo, hi, f),
             Aut::Noncontiguous(a) => run(a, &self.owners, hay, lo, hi, f),
@@ -247,45 +260,18 @@ impl Compact {
         // constant, 5 or 6.
         let shift = n_classes.next_power_of_two().trailing_zeros().max(5);
         let width = 1usize << shift;
-        // The trie, in rows of child numbers (0: none; the root is 0 and
-        // is no one's child), and the literal ending at each node. Made
-        // breadth first: node `k` stands for the literals `sorted[lo..hi]`
-        // that begin with its path, `depth` bytes long; in byte order, the
-        // one that ends there comes first and each child's make a run.
-        // Nodes are numbered in the order made, which is breadth-first
-        // order, so the passes below read the rows in turn (made depth
-        // first, the rows they read were scattered over megabytes, and
-        // the build waited on memory).
-        let mut sorted: Vec<u32> = (0..strings.len() as u32).collect();
-        sorted.sort_unstable_by(|&a, &b| strings[a as usize].cmp(&strings[b as usize]));
-        let bytes = |i: usize| strings[sorted[i] as usize].as_bytes();
-        let mut trie: Vec<u16> = vec![0; width];
-        let mut ends: Vec<Option<u32>> = vec![None];
-        let mut span: Vec<(usize, usize, usize)> = vec![(0, strings.len(), 0)];
-        let mut k = 0;
-        while k < span.len() {
-            let (mut i, hi, depth) = span[k];
-            if i < hi && bytes(i).len() == depth {
-                ends[k] = Some(sorted[i]);
-                i += 1;
+        let Trie {
+            ends,
+            first,
+            labels,
+        } = Trie::build(strings, usize::from(u16::MAX))?;
+        // The trie in rows of child numbers (0: none; the root is 0 and is
+        // no one's child).
+        let mut trie: Vec<u16> = vec![0; ends.len() * width];
+        for u in 0..ends.len() {
+            for v in first[u] as usize..first[u + 1] as usize {
+                trie[u * width + usize::from(classes[usize::from(labels[v])])] = v as u16;
             }
-            while i < hi {
-                let b = bytes(i)[depth];
-                let mut j = i + 1;
-                while j < hi && bytes(j)[depth] == b {
-                    j += 1;
-                }
-                let child = span.len();
-                if child >= usize::from(u16::MAX) {
-                    return None;
-                }
-                trie[k * width + usize::from(classes[usize::from(b)])] = child as u16;
-                trie.extend(std::iter::repeat_n(0, width));
-                ends.push(None);
-                span.push((i, j, depth + 1));
-                i = j;
-            }
-            k += 1;
         }
         let states = ends.len();
         // In breadth-first order: failure states, full rows (in `trie`, in
@@ -463,6 +449,215 @@ impl Compact {
     }
 }
 
+/// How many of a [`Sparse`] NFA's states have full rows (256 KB).
+const DENSE_STATES: usize = 256;
+
+/// A trie of literals, numbered breadth first.
+struct Trie {
+    /// The literal ending at each node.
+    ends: Vec<Option<u32>>,
+    /// The children of node `u` are the nodes `first[u]..first[u + 1]`.
+    first: Vec<u32>,
+    /// The byte on the edge into each node (0 for the root).
+    labels: Vec<u8>,
+}
+
+impl Trie {
+    /// The trie of `strings` (distinct, none empty), made breadth first:
+    /// node `k` stands for the literals `sorted[lo..hi]` (in byte order)
+    /// that begin with its path, `depth` bytes long; the one that ends
+    /// there comes first and each child's make a run. Nodes are numbered
+    /// in the order made, which is breadth-first order with each node's
+    /// children in byte order and in a row, so the passes over the trie
+    /// read it in turn (made literal by literal, the nodes they read were
+    /// scattered over megabytes, and builds waited on memory). `None` for
+    /// an empty literal or past `limit` nodes.
+    fn build(strings: &[String], limit: usize) -> Option<Trie> {
+        if strings.iter().any(String::is_empty) {
+            return None;
+        }
+        let mut sorted: Vec<u32> = (0..strings.len() as u32).collect();
+        sorted.sort_unstable_by(|&a, &b| strings[a as usize].cmp(&strings[b as usize]));
+        let bytes = |i: usize| strings[sorted[i] as usize].as_bytes();
+        let mut ends: Vec<Option<u32>> = vec![None];
+        let mut first: Vec<u32> = Vec::new();
+        let mut labels: Vec<u8> = vec![0];
+        let mut span: Vec<(usize, usize, usize)> = vec![(0, strings.len(), 0)];
+        let mut k = 0;
+        while k < span.len() {
+            first.push(span.len() as u32);
+            let (mut i, hi, depth) = span[k];
+            if i < hi && bytes(i).len() == depth {
+                ends[k] = Some(sorted[i]);
+                i += 1;
+            }
+            while i < hi {
+                let b = bytes(i)[depth];
+                let mut j = i + 1;
+                while j < hi && bytes(j)[depth] == b {
+                    j += 1;
+                }
+                if span.len() >= limit {
+                    return None;
+                }
+                ends.push(None);
+                labels.push(b);
+                span.push((i, j, depth + 1));
+                i = j;
+            }
+            k += 1;
+        }
+        first.push(span.len() as u32);
+        Some(Trie {
+            ends,
+            first,
+            labels,
+        })
+    }
+}
+
+/// An Aho-Corasick NFA for large literal sets that run on little text
+/// (the squashed view's thousands of joined phrases): the breadth-first
+/// trie of [`Trie`], each node's children found by their edge bytes
+/// (a few, in a row), a full row for the root, and failure states. It
+/// takes a fraction of the memory of a DFA and of the time of
+/// aho-corasick's NFAs to build (which make their tries byte by byte
+/// through linked lists of edges).
+#[derive(Debug)]
+struct Sparse {
+    /// Full rows (256 next states) for the shallowest states, below
+    /// `dense_states`: the states that ordinary text visits most.
+    dense: Vec<u32>,
+    dense_states: u32,
+    first: Vec<u32>,
+    labels: Vec<u8>,
+    fail: Vec<u32>,
+    /// The literals matched in state `s`:
+    /// `found[found_at[s]..found_at[s + 1]]`.
+    found: Vec<u32>,
+    found_at: Vec<u32>,
+    lens: Vec<u32>,
+}
+
+impl Sparse {
+    /// The NFA of `strings` (distinct, none empty; `None` otherwise),
+    /// with full rows for the first `dense_states` states (one at least:
+    /// the root).
+    fn build(strings: &[String], dense_states: usize) -> Option<Sparse> {
+        let Trie {
+            ends,
+            first,
+            labels,
+        } = Trie::build(strings, u32::MAX as usize)?;
+        let states = ends.len();
+        // The root's row, the only full one while failure states are
+        // found.
+        let mut dense = vec![0u32; 256];
+        for v in first[0]..first[1] {
+            dense[usize::from(labels[v as usize])] = v;
+        }
+        let mut a = Sparse {
+            dense,
+            dense_states: 1,
+            first,
+            labels,
+            fail: vec![0; states],
+            found: Vec::new(),
+            found_at: Vec::with_capacity(states + 1),
+            lens: strings.iter().map(|s| s.len() as u32).collect(),
+        };
+        // Breadth first, a node's failure state is where its parent's
+        // failure state goes on its byte (shallower states are done).
+        for u in 1..states {
+            for v in a.first[u]..a.first[u + 1] {
+                let f = a.next(a.fail[u], a.labels[v as usize]);
+                a.fail[v as usize] = f;
+            }
+        }
+        // Full rows for the shallowest states, breadth first: a missing
+        // edge takes the failure state's row, already full.
+        let full = states.min(dense_states.max(1));
+        a.dense.resize(full * 256, 0);
+        for u in 1..full {
+            let f = a.fail[u] as usize;
+            for b in 0..256 {
+                a.dense[u * 256 + b] = a.dense[f * 256 + b];
+            }
+            for v in a.first[u]..a.first[u + 1] {
+                a.dense[u * 256 + usize::from(a.labels[v as usize])] = v;
+            }
+        }
+        a.dense_states = full as u32;
+        // Each state's literals: its own, then those along its failure
+        // chain (the order of the compact DFA's lists).
+        a.found_at.push(0);
+        for u in 0..states {
+            let mut x = u;
+            while x != 0 {
+                a.found.extend(ends[x]);
+                x = a.fail[x] as usize;
+            }
+            a.found_at.push(a.found.len() as u32);
+        }
+        Some(a)
+    }
+
+    #[cfg(any(test, feature = "internal-checks"))]
+    fn memory_usage(&self) -> usize {
+        self.dense.len() * 4
+            + (self.first.len() + self.fail.len() + self.found.len() + self.found_at.len()) * 4
+            + self.labels.len()
+            + self.lens.len() * 4
+    }
+
+    /// The state after `s` on byte `b`.
+    #[inline(always)]
+    fn next(&self, mut s: u32, b: u8) -> u32 {
+        loop {
+            if s < self.dense_states {
+                return self.dense[(s as usize) << 8 | usize::from(b)];
+            }
+            let (lo, hi) = (self.first[s as usize], self.first[s as usize + 1]);
+            if let Some(i) = self.labels[lo as usize..hi as usize]
+                .iter()
+                .position(|&l| l == b)
+            {
+                return lo + i as u32;
+            }
+            s = self.fail[s as usize];
+        }
+    }
+
+    /// Calls `f` for every occurrence in `hay`, which starts at `base` of
+    /// the caller's text.
+    fn run<T>(
+        &self,
+        owners: &[Vec<T>],
+        hay: &[u8],
+        base: usize,
+        mut f: impl FnMut(&[T], usize, usize),
+    ) {
+        let mut s = 0u32;
+        for (i, &b) in hay.iter().enumerate() {
+            s = self.next(s, b);
+            let (lo, hi) = (
+                self.found_at[s as usize] as usize,
+                self.found_at[s as usize + 1] as usize,
+            );
+            if lo < hi {
+                let end = base + i + 1;
+                for &p in &self.found[lo..hi] {
+                    f(
+                        &owners[p as usize],
+                        end - self.lens[p as usize] as usize,
+                        end,
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Calls `f` for the matches of special state `sid`, ending at `end`.
 #[inline(always)]
 fn report<A: Automaton, T>(
@@ -586,14 +781,14 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
 
-        /// The compact DFA, the aho-corasick NFA and a naive search find the
+        /// The compact DFA, the sparse NFA and a naive search find the
         /// same occurrences; two automata in one pass find what each finds
         /// alone, with rows of 32 and of 64 (literals with more than 31
         /// distinct bytes).
         #[test]
         fn compact_dfa_finds_every_occurrence(
-            lits in prop::collection::vec("[a-d ]{1,5}|[e-z0-9.:]{1,3}|[\\x21-\\x7e]{1,2}", 1..40),
-            hay in "[a-f .:0-9\\x80-\\xff]{0,60}|[\\x00-\\x7f]{0,60}",
+            lits in prop::collection::vec("[a-d ]{1,5}|[e-z0-9.:]{1,3}|[\\x21-\\x7e]{1,2}|[aé日]{1,3}", 1..40),
+            hay in "[a-f .:0-9\\x80-\\xff日]{0,60}|[\\x00-\\x7f]{0,60}",
             wide in any::<bool>(),
         ) {
             let hay = hay.as_bytes();
@@ -611,15 +806,19 @@ mod tests {
             distinct.dedup();
             prop_assert_eq!(matches!(dfa.aut, Aut::Compact(_)), distinct.len() <= 63);
             let nfa = Literals::build(pats.clone(), false).unwrap().unwrap();
+            // Full rows for the root only: every other state's edges are
+            // looked up.
+            let thin = Literals::build_sized(pats.clone(), false, 1).unwrap().unwrap();
             let (lo, hi) = (hay.len() / 3, hay.len());
-            let mut seen = [Vec::new(), Vec::new()];
-            for (k, l) in [&dfa, &nfa].into_iter().enumerate() {
+            let mut seen = [Vec::new(), Vec::new(), Vec::new()];
+            for (k, l) in [&dfa, &nfa, &thin].into_iter().enumerate() {
                 l.each(hay, lo, hi, |o, s, e| seen[k].extend(o.iter().map(|&o| (o, s, e))));
                 seen[k].sort();
             }
             let want = naive(&pats, hay, lo, hi);
             prop_assert_eq!(&seen[0], &want);
             prop_assert_eq!(&seen[1], &want);
+            prop_assert_eq!(&seen[2], &want);
             // The pair loop, against a narrow second automaton.
             let other_pats = vec![("a".to_string(), 1000), ("b c".to_string(), 1001)];
             let other = Literals::build(other_pats.clone(), true).unwrap().unwrap();
@@ -637,14 +836,14 @@ mod tests {
 
     #[test]
     fn finds_overlapping_in_order_of_end() {
-        for dfa in [true, false] {
+        for (dfa, dense) in [(true, 0), (false, 1), (false, DENSE_STATES)] {
             let pats = vec![
                 ("he".to_string(), 1),
                 ("she".to_string(), 2),
                 ("hers".to_string(), 3),
                 ("he".to_string(), 4),
             ];
-            let l = Literals::build(pats, dfa).unwrap().unwrap();
+            let l = Literals::build_sized(pats, dfa, dense).unwrap().unwrap();
             assert_eq!(l.len(), 3);
             let mut got = Vec::new();
             l.each(b"ushers", 0, 6, |o, s, e| got.push((o.to_vec(), s, e)));
