@@ -288,7 +288,7 @@ impl Engine {
                                 anchor: false,
                             },
                         ));
-                        let s: String = f.chars().filter(|c| c.is_alphanumeric()).collect();
+                        let s = alphanumerics(&f);
                         if squash_ok && s.len() >= MIN_SQUASHED {
                             squashed.push((s, idx));
                         }
@@ -360,7 +360,7 @@ impl Engine {
                         .collect();
                 }
                 for c in combos {
-                    let sq: String = c.chars().filter(|c| c.is_alphanumeric()).collect();
+                    let sq = alphanumerics(&c);
                     if squash_ok && sq.len() >= MIN_SQUASHED {
                         squashed.push((sq, idx));
                     }
@@ -567,15 +567,18 @@ impl Engine {
         // the NFA). ASCII literals go into DFAs; the others into compact
         // NFAs that only run on text with non-ASCII bytes (they cannot
         // match elsewhere).
-        let anchors: Vec<(String, Pat)> = folded
-            .iter()
-            .filter(|p| matches!(p.1.kind, PatKind::Phrase | PatKind::Rot13Word) || p.1.anchor)
-            .cloned()
-            .collect();
-        let terms: Vec<(String, Pat)> = folded
-            .into_iter()
-            .filter(|p| matches!(p.1.kind, PatKind::Term(_)))
-            .collect();
+        let (mut anchors, mut terms): (Vec<(String, Pat)>, Vec<(String, Pat)>) = (vec![], vec![]);
+        for p in folded {
+            let term = matches!(p.1.kind, PatKind::Term(_));
+            if matches!(p.1.kind, PatKind::Phrase | PatKind::Rot13Word) || p.1.anchor {
+                if term {
+                    terms.push(p.clone());
+                }
+                anchors.push(p);
+            } else if term {
+                terms.push(p);
+            }
+        }
         let (ascii, other): (Vec<_>, Vec<_>) = anchors.into_iter().partition(|p| p.0.is_ascii());
         // Anchors of letters and spaces have a DFA of their own, whose
         // rows take 32 slots, not the 64 that the punctuation and digits
@@ -1642,6 +1645,13 @@ fn valid_id(id: &str) -> bool {
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
         })
+}
+
+/// The letters and digits of `s`, as the squashed view keeps them.
+fn alphanumerics(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    out.extend(s.chars().filter(|c| c.is_alphanumeric()));
+    out
 }
 
 /// Expands `{a|b|}` alternatives in a phrase template.

@@ -15,7 +15,22 @@ use aho_corasick::{Anchored, MatchKind, dfa};
 #[derive(Debug)]
 pub(crate) struct Literals<T> {
     aut: Aut,
-    owners: Vec<Vec<T>>,
+    owners: Owners<T>,
+}
+
+/// The owners of each literal, in one vector: literal `p`'s are
+/// `all[at[p]..at[p + 1]]` (one allocation, not one per literal).
+#[derive(Debug)]
+struct Owners<T> {
+    all: Vec<T>,
+    at: Vec<u32>,
+}
+
+impl<T> Owners<T> {
+    #[inline(always)]
+    fn get(&self, p: usize) -> &[T] {
+        &self.all[self.at[p] as usize..self.at[p + 1] as usize]
+    }
 }
 
 #[derive(Debug)]
@@ -47,17 +62,25 @@ impl<T: Clone> Literals<T> {
         if pats.is_empty() {
             return Ok(None);
         }
-        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        // Distinct literals in byte order (the tries sort them so too),
+        // each with its owners in the order given.
+        let mut pats = pats;
+        pats.sort_by(|a, b| a.0.cmp(&b.0));
         let mut strings: Vec<String> = Vec::new();
-        let mut owners: Vec<Vec<T>> = Vec::new();
+        let mut owners = Owners {
+            all: Vec::with_capacity(pats.len()),
+            at: vec![0],
+        };
         for (s, t) in pats {
-            let i = *index.entry(s.clone()).or_insert_with(|| {
+            if strings.last() != Some(&s) {
+                if !strings.is_empty() {
+                    owners.at.push(owners.all.len() as u32);
+                }
                 strings.push(s);
-                owners.push(Vec::new());
-                strings.len() - 1
-            });
-            owners[i].push(t);
+            }
+            owners.all.push(t);
         }
+        owners.at.push(owners.all.len() as u32);
         let ours = match dfa {
             true => Compact::build(&strings).map(Aut::Compact),
             false => Sparse::build(&strings, dense_states).map(Aut::Sparse),
@@ -118,7 +141,7 @@ impl<T> Literals<T> {
     /// Number of distinct literals.
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.owners.len()
+        self.owners.at.len() - 1
     }
 
     /// Calls `f(owners, start, end)` for every occurrence of every literal
@@ -349,7 +372,7 @@ impl Compact {
     #[inline(always)]
     fn report<T>(
         &self,
-        owners: &[Vec<T>],
+        owners: &Owners<T>,
         s: u16,
         end: usize,
         f: &mut impl FnMut(&[T], usize, usize),
@@ -357,7 +380,7 @@ impl Compact {
         let s = usize::from(s);
         for &p in &self.found[self.found_at[s] as usize..self.found_at[s + 1] as usize] {
             f(
-                &owners[p as usize],
+                owners.get(p as usize),
                 end - self.lens[p as usize] as usize,
                 end,
             );
@@ -368,7 +391,7 @@ impl Compact {
     #[inline(always)]
     fn run<T>(
         &self,
-        owners: &[Vec<T>],
+        owners: &Owners<T>,
         hay: &[u8],
         mut at: usize,
         mut s: u16,
@@ -632,7 +655,7 @@ impl Sparse {
     /// the caller's text.
     fn run<T>(
         &self,
-        owners: &[Vec<T>],
+        owners: &Owners<T>,
         hay: &[u8],
         base: usize,
         mut f: impl FnMut(&[T], usize, usize),
@@ -648,7 +671,7 @@ impl Sparse {
                 let end = base + i + 1;
                 for &p in &self.found[lo..hi] {
                     f(
-                        &owners[p as usize],
+                        owners.get(p as usize),
                         end - self.lens[p as usize] as usize,
                         end,
                     );
@@ -662,7 +685,7 @@ impl Sparse {
 #[inline(always)]
 fn report<A: Automaton, T>(
     a: &A,
-    owners: &[Vec<T>],
+    owners: &Owners<T>,
     sid: StateID,
     end: usize,
     f: &mut impl FnMut(&[T], usize, usize),
@@ -670,7 +693,7 @@ fn report<A: Automaton, T>(
     if a.is_match(sid) {
         for k in 0..a.match_len(sid) {
             let p = a.match_pattern(sid, k);
-            f(&owners[p.as_usize()], end - a.pattern_len(p), end);
+            f(owners.get(p.as_usize()), end - a.pattern_len(p), end);
         }
     }
 }
@@ -678,7 +701,7 @@ fn report<A: Automaton, T>(
 #[inline(always)]
 fn run<A: Automaton, T>(
     a: &A,
-    owners: &[Vec<T>],
+    owners: &Owners<T>,
     hay: &[u8],
     lo: usize,
     hi: usize,
@@ -694,7 +717,7 @@ fn run<A: Automaton, T>(
 #[inline(always)]
 fn run_from<A: Automaton, T>(
     a: &A,
-    owners: &[Vec<T>],
+    owners: &Owners<T>,
     hay: &[u8],
     mut at: usize,
     mut sid: StateID,
