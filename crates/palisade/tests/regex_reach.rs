@@ -98,6 +98,16 @@ const PIECES: &[&str] = &[
     "#",
     ".",
     "\u{3}",
+    "e\u{301}",
+    "\u{301}",
+    "\u{a0}",
+    "\u{435}nd",
+    "\u{fb01}",
+    "ｋｅｙ",
+    "ｂegin",
+    "İ",
+    "\u{200d}",
+    "\r\n",
     "\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}",
 ];
 
@@ -106,7 +116,7 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
     fn searched_around_keywords_equals_searched_whole(t in text()) {
