@@ -288,7 +288,7 @@ impl Engine {
                                 anchor: false,
                             },
                         ));
-                        let s = alphanumerics(&f);
+                        let s = alphanumerics(f);
                         if squash_ok && s.len() >= MIN_SQUASHED {
                             squashed.push((s, idx));
                         }
@@ -567,7 +567,8 @@ impl Engine {
         // the NFA). ASCII literals go into DFAs; the others into compact
         // NFAs that only run on text with non-ASCII bytes (they cannot
         // match elsewhere).
-        let (mut anchors, mut terms): (Vec<(String, Pat)>, Vec<(String, Pat)>) = (vec![], vec![]);
+        let mut anchors: Vec<(String, Pat)> = Vec::new();
+        let mut terms: Vec<(String, Pat)> = Vec::new();
         for p in folded {
             let term = matches!(p.1.kind, PatKind::Term(_));
             if matches!(p.1.kind, PatKind::Phrase | PatKind::Rot13Word) || p.1.anchor {
