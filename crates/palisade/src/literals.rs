@@ -176,6 +176,45 @@ impl<T> Literals<T> {
         if let (Aut::Compact(a), Aut::Compact(b)) = (&self.aut, &other.aut) {
             let (mut sa, mut sb) = (a.start, b.start);
             let mut at = 0;
+            // Texts of some length are read as two halves side by side
+            // (four state chains, whose look-ups the CPU overlaps). The
+            // second half starts from the start states a literal's length
+            // before the middle, so it finds every match that ends after
+            // the middle; those wait until the first half is reported.
+            let reach = a.longest.max(b.longest);
+            let mid = hay.len() / 2;
+            if hay.len() >= HALVES_FROM && mid > reach {
+                let d = mid + 1 - reach;
+                let (mut ta, mut tb) = (a.start, b.start);
+                let mut later: Vec<(bool, u16, usize)> = Vec::new();
+                while at < mid {
+                    (at, sa, sb, ta, tb) =
+                        Compact::to_match_quad(a, b, hay, mid, d, at, sa, sb, ta, tb);
+                    if a.is_match(sa) {
+                        a.report(&self.owners, sa, at, &mut f);
+                    }
+                    if b.is_match(sb) {
+                        b.report(&other.owners, sb, at, &mut f);
+                    }
+                    // Matches that end by the middle are the first half's.
+                    if at + d > mid {
+                        if a.is_match(ta) {
+                            later.push((true, ta, at + d));
+                        }
+                        if b.is_match(tb) {
+                            later.push((false, tb, at + d));
+                        }
+                    }
+                }
+                for (is_a, s, end) in later {
+                    match is_a {
+                        true => a.report(&self.owners, s, end, &mut f),
+                        false => b.report(&other.owners, s, end, &mut f),
+                    }
+                }
+                // The second half goes on alone.
+                (at, sa, sb) = (mid + d, ta, tb);
+            }
             while at < hay.len() {
                 (at, sa, sb) = Compact::to_match_pair(a, b, hay, at, sa, sb);
                 if a.is_match(sa) {
@@ -241,8 +280,9 @@ struct Compact {
     /// `found[found_at[s]..found_at[s + 1]]`.
     found: Vec<u32>,
     found_at: Vec<u32>,
-    /// Length of each literal.
+    /// Length of each literal, and the longest.
     lens: Vec<u32>,
+    longest: usize,
 }
 
 impl Compact {
@@ -350,6 +390,7 @@ impl Compact {
             found,
             found_at,
             lens: strings.iter().map(|s| s.len() as u32).collect(),
+            longest: strings.iter().map(String::len).max().unwrap_or(0),
         })
     }
 
@@ -450,6 +491,62 @@ impl Compact {
         pair(a, b, hay, at, sa, sb)
     }
 
+    /// [`Compact::to_match_pair`] for two places at once: steps `a` and
+    /// `b` from `sa`, `sb` over `hay[at..mid]` and from `ta`, `tb` over
+    /// the bytes `d` further on, until any of the four reaches a match
+    /// state or `at` reaches `mid` (`mid + d` is at most `hay.len()`).
+    #[allow(clippy::too_many_arguments)]
+    fn to_match_quad(
+        a: &Compact,
+        b: &Compact,
+        hay: &[u8],
+        mid: usize,
+        d: usize,
+        at: usize,
+        sa: u16,
+        sb: u16,
+        ta: u16,
+        tb: u16,
+    ) -> (usize, u16, u16, u16, u16) {
+        let quad = match (a.shift, b.shift) {
+            (5, 5) => Compact::quad_by::<5, 5>,
+            (5, _) => Compact::quad_by::<5, 6>,
+            (_, 5) => Compact::quad_by::<6, 5>,
+            _ => Compact::quad_by::<6, 6>,
+        };
+        quad(a, b, hay, mid, d, at, sa, sb, ta, tb)
+    }
+
+    /// [`Compact::to_match_quad`] for rows of `1 << SA` and `1 << SB`.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn quad_by<const SA: u32, const SB: u32>(
+        a: &Compact,
+        b: &Compact,
+        hay: &[u8],
+        mid: usize,
+        d: usize,
+        mut at: usize,
+        mut sa: u16,
+        mut sb: u16,
+        mut ta: u16,
+        mut tb: u16,
+    ) -> (usize, u16, u16, u16, u16) {
+        let (first, second) = (&hay[..mid], &hay[d..mid + d]);
+        while at < mid {
+            let (x, y) = (first[at], second[at]);
+            sa = a.next::<SA>(sa, x);
+            sb = b.next::<SB>(sb, x);
+            ta = a.next::<SA>(ta, y);
+            tb = b.next::<SB>(tb, y);
+            at += 1;
+            if a.is_match(sa) | b.is_match(sb) | a.is_match(ta) | b.is_match(tb) {
+                break;
+            }
+        }
+        (at, sa, sb, ta, tb)
+    }
+
     /// [`Compact::to_match_pair`] for rows of `1 << SA` and `1 << SB`.
     #[inline(never)]
     fn pair_by<const SA: u32, const SB: u32>(
@@ -471,6 +568,10 @@ impl Compact {
         (at, sa, sb)
     }
 }
+
+/// Texts from this long are read as two halves side by side by
+/// [`Literals::each_with`] (shorter ones gain too little).
+const HALVES_FROM: usize = 256;
 
 /// How many of a [`Sparse`] NFA's states have full rows (256 KB).
 const DENSE_STATES: usize = 256;
@@ -848,6 +949,39 @@ mod tests {
             for (x, y) in [(&dfa, &other), (&other, &dfa)] {
                 let mut both = Vec::new();
                 x.each_with(y, hay, |o, s, e| both.extend(o.iter().map(|&o| (o, s, e))));
+                both.sort();
+                let mut alone = naive(&pats, hay, 0, hay.len());
+                alone.extend(naive(&other_pats, hay, 0, hay.len()));
+                alone.sort();
+                prop_assert_eq!(both, alone);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// Two compact DFAs read side by side over texts long enough to be
+        /// read as two halves find what each finds alone, in order of end.
+        #[test]
+        fn halves_find_every_occurrence_in_order(
+            lits in prop::collection::vec("[a-d ]{1,6}|[a-z.:]{1,3}|[aé]{1,2}", 1..30),
+            hay in "[a-e .:é]{200,900}",
+            wide in any::<bool>(),
+        ) {
+            let hay = hay.as_bytes();
+            let mut lits = lits;
+            if wide {
+                lits.push((b'A'..=b'T').map(char::from).collect());
+            }
+            let pats: Vec<(String, usize)> = lits.into_iter().enumerate().map(|(i, l)| (l, i)).collect();
+            let other_pats = vec![("a".to_string(), 1000), ("b c".to_string(), 1001), ("dd".to_string(), 1002)];
+            let one = Literals::build(pats.clone(), true).unwrap().unwrap();
+            let other = Literals::build(other_pats.clone(), true).unwrap().unwrap();
+            for (x, y) in [(&one, &other), (&other, &one)] {
+                let mut both = Vec::new();
+                x.each_with(y, hay, |o, s, e| both.extend(o.iter().map(|&o| (o, s, e))));
+                prop_assert!(both.windows(2).all(|w| w[0].2 <= w[1].2), "not in order of end");
                 both.sort();
                 let mut alone = naive(&pats, hay, 0, hay.len());
                 alone.extend(naive(&other_pats, hay, 0, hay.len()));
