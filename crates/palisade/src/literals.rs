@@ -902,6 +902,44 @@ mod tests {
         out
     }
 
+    /// The literals `lits` as patterns owned by their index, with twenty
+    /// more distinct bytes when `wide` (rows of 64, or too many for them).
+    fn patterns(mut lits: Vec<String>, wide: bool) -> Vec<(String, usize)> {
+        if wide {
+            lits.push((b'A'..=b'T').map(char::from).collect());
+        }
+        lits.into_iter().enumerate().map(|(i, l)| (l, i)).collect()
+    }
+
+    /// `one` read side by side with a narrow second automaton, both ways
+    /// round, finds what each finds alone, in order of end.
+    fn check_side_by_side(
+        one: &Literals<usize>,
+        pats: &[(String, usize)],
+        hay: &[u8],
+    ) -> Result<(), TestCaseError> {
+        let other_pats = vec![
+            ("a".to_string(), 1000),
+            ("b c".to_string(), 1001),
+            ("dd".to_string(), 1002),
+        ];
+        let other = Literals::build(other_pats.clone(), true).unwrap().unwrap();
+        for (x, y) in [(one, &other), (&other, one)] {
+            let mut both = Vec::new();
+            x.each_with(y, hay, |o, s, e| both.extend(o.iter().map(|&o| (o, s, e))));
+            prop_assert!(
+                both.windows(2).all(|w| w[0].2 <= w[1].2),
+                "not in order of end"
+            );
+            both.sort();
+            let mut alone = naive(pats, hay, 0, hay.len());
+            alone.extend(naive(&other_pats, hay, 0, hay.len()));
+            alone.sort();
+            prop_assert_eq!(both, alone);
+        }
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
 
@@ -916,12 +954,7 @@ mod tests {
             wide in any::<bool>(),
         ) {
             let hay = hay.as_bytes();
-            let mut lits = lits;
-            if wide {
-                // Twenty more distinct bytes: rows of 64, or too many.
-                lits.push((b'A'..=b'T').map(char::from).collect());
-            }
-            let pats: Vec<(String, usize)> = lits.into_iter().enumerate().map(|(i, l)| (l, i)).collect();
+            let pats = patterns(lits, wide);
             let dfa = Literals::build(pats.clone(), true).unwrap().unwrap();
             // At most 63 distinct bytes (and a class for the others) fit
             // rows of 64; more keep aho-corasick's layout.
@@ -944,17 +977,7 @@ mod tests {
             prop_assert_eq!(&seen[1], &want);
             prop_assert_eq!(&seen[2], &want);
             // The pair loop, against a narrow second automaton.
-            let other_pats = vec![("a".to_string(), 1000), ("b c".to_string(), 1001)];
-            let other = Literals::build(other_pats.clone(), true).unwrap().unwrap();
-            for (x, y) in [(&dfa, &other), (&other, &dfa)] {
-                let mut both = Vec::new();
-                x.each_with(y, hay, |o, s, e| both.extend(o.iter().map(|&o| (o, s, e))));
-                both.sort();
-                let mut alone = naive(&pats, hay, 0, hay.len());
-                alone.extend(naive(&other_pats, hay, 0, hay.len()));
-                alone.sort();
-                prop_assert_eq!(both, alone);
-            }
+            check_side_by_side(&dfa, &pats, hay)?;
         }
     }
 
@@ -969,25 +992,9 @@ mod tests {
             hay in "[a-e .:é]{200,900}",
             wide in any::<bool>(),
         ) {
-            let hay = hay.as_bytes();
-            let mut lits = lits;
-            if wide {
-                lits.push((b'A'..=b'T').map(char::from).collect());
-            }
-            let pats: Vec<(String, usize)> = lits.into_iter().enumerate().map(|(i, l)| (l, i)).collect();
-            let other_pats = vec![("a".to_string(), 1000), ("b c".to_string(), 1001), ("dd".to_string(), 1002)];
+            let pats = patterns(lits, wide);
             let one = Literals::build(pats.clone(), true).unwrap().unwrap();
-            let other = Literals::build(other_pats.clone(), true).unwrap().unwrap();
-            for (x, y) in [(&one, &other), (&other, &one)] {
-                let mut both = Vec::new();
-                x.each_with(y, hay, |o, s, e| both.extend(o.iter().map(|&o| (o, s, e))));
-                prop_assert!(both.windows(2).all(|w| w[0].2 <= w[1].2), "not in order of end");
-                both.sort();
-                let mut alone = naive(&pats, hay, 0, hay.len());
-                alone.extend(naive(&other_pats, hay, 0, hay.len()));
-                alone.sort();
-                prop_assert_eq!(both, alone);
-            }
+            check_side_by_side(&one, &pats, hay.as_bytes())?;
         }
     }
 
