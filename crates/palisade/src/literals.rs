@@ -1,7 +1,8 @@
 //! Literal search: Aho-Corasick DFAs of our own (`Compact`, built directly
-//! from the literals in a cache-friendly layout) and, for literal sets it
-//! does not fit, aho-corasick's DFA and NFAs, all driven by loops of our
-//! own. The crate's overlapping iterator keeps its position in a state
+//! from the literals in a cache-friendly layout), NFAs of our own for the
+//! large sets that run on little text (`Sparse`) and, for literal sets the
+//! DFA does not fit, aho-corasick's DFA and NFAs, all driven by loops of
+//! our own. The crate's overlapping iterator keeps its position in a state
 //! struct and returns to the caller for every match; these loops keep the
 //! state in a register and call back in place, which takes several times
 //! fewer instructions per byte on the hot path.
