@@ -1105,8 +1105,11 @@ impl Engine {
             // hits must not depend on a chain of hits reaching back to the
             // start of the text, or a stream, which sees windows, would
             // find others. Overlapping hits merge into one finding.
+            // Where each slot's search ended for the previous first term:
+            // the next one's is usually near.
+            let mut hints = [0usize; 256];
             for first in group.iter().filter(|t| t.1 == 0) {
-                if let Some(end) = sequence_from(text, group, first, slots, window) {
+                if let Some(end) = sequence_from(text, group, first, slots, window, &mut hints) {
                     let (s, e) = view.span(first.2, end);
                     hits.push(Hit {
                         rule,
@@ -1158,13 +1161,19 @@ fn sequence_from(
     first: &(u32, u8, usize, usize),
     slots: u8,
     window: usize,
+    hints: &mut [usize; 256],
 ) -> Option<usize> {
-    // `terms` is sorted by (rule, slot, start, end): each step is a binary
-    // search plus a walk bounded by the gap, so long inputs stay linear.
+    // `terms` is sorted by (rule, slot, start, end): each step is a search
+    // from where the previous first term's ended (a text of one phrase
+    // repeated has tens of thousands of terms a rule, and a binary search
+    // over them all missed the cache at every probe) plus a walk bounded
+    // by the gap, so long inputs stay linear.
     let mut end = first.3;
     let max_gap = max_gap(window);
     for slot in 1..slots {
-        let lo = terms.partition_point(|t| t.1 < slot || (t.1 == slot && t.2 < end));
+        let hint = &mut hints[usize::from(slot)];
+        let lo = partition_from(terms, *hint, |t| t.1 < slot || (t.1 == slot && t.2 < end));
+        *hint = lo;
         let next = terms[lo..]
             .iter()
             .take_while(|t| t.1 == slot && t.2 - end <= max_gap)
@@ -1180,6 +1189,45 @@ fn sequence_from(
             .unwrap_or(next.3);
     }
     Some(end)
+}
+
+/// `v.partition_point(pred)` (`pred` holds for a prefix of `v`), found
+/// by galloping from `hint` in whichever direction the answer lies:
+/// a few probes near `hint` when the answer is near it.
+fn partition_from<T>(v: &[T], hint: usize, pred: impl Fn(&T) -> bool) -> usize {
+    let n = v.len();
+    let h = hint.min(n);
+    // The answer lies in `lo..=hi`.
+    let (lo, hi) = if h < n && pred(&v[h]) {
+        let (mut lo, mut step) = (h + 1, 1);
+        let hi = loop {
+            let probe = lo + step - 1;
+            if probe >= n {
+                break n;
+            }
+            if !pred(&v[probe]) {
+                break probe;
+            }
+            lo = probe + 1;
+            step *= 2;
+        };
+        (lo, hi)
+    } else {
+        let (mut hi, mut step) = (h, 1);
+        let lo = loop {
+            if step > hi {
+                break 0;
+            }
+            let probe = hi - step;
+            if pred(&v[probe]) {
+                break probe + 1;
+            }
+            hi = probe;
+            step *= 2;
+        };
+        (lo, hi)
+    };
+    lo + v[lo..hi].partition_point(pred)
 }
 
 /// Most bytes between one sequence term and the next: `window` words of
@@ -1826,6 +1874,20 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Galloping from a hint finds what a binary search finds.
+        #[test]
+        fn partition_from_is_partition_point(
+            mut v in proptest::collection::vec(0u16..200, 0..300),
+            key in 0u16..210,
+            hint in 0usize..320,
+        ) {
+            v.sort_unstable();
+            proptest::prop_assert_eq!(
+                partition_from(&v, hint, |&x| x < key),
+                v.partition_point(|&x| x < key)
+            );
+        }
+
         /// The counting sort is the standard library's stable sort.
         #[test]
         fn counting_sort_is_a_stable_sort(v in proptest::collection::vec((0u8..6, 0u16..1000), 0..300)) {
