@@ -1520,7 +1520,8 @@ fn regex_hits(
     };
     if line_start {
         let bytes = text.as_bytes();
-        let mut caps = re.create_captures();
+        // Capture slots only for a rule that reports a group.
+        let mut caps = group.map(|_| re.create_captures());
         let mut at = range.0;
         while at < range.1 {
             let p = if at == 0 || bytes[at - 1] == b'\n' {
@@ -1544,13 +1545,13 @@ fn regex_hits(
                     }
                     m.end()
                 }),
-                Some(g) => {
-                    re.search_captures(&input, &mut caps);
+                Some(g) => caps.as_mut().and_then(|caps| {
+                    re.search_captures(&input, caps);
                     if let Some(sp) = caps.get_group(g).filter(|sp| !sp.is_empty()) {
                         push(sp.start, sp.end);
                     }
                     caps.get_match().map(|m| m.end())
-                }
+                }),
             };
             at = end.filter(|&e| e > p).unwrap_or(p + 1);
         }

@@ -191,12 +191,7 @@ impl<T> Literals<T> {
                 while at < mid {
                     (at, sa, sb, ta, tb) =
                         Compact::to_match_quad(a, b, hay, mid, d, at, sa, sb, ta, tb);
-                    if a.is_match(sa) {
-                        a.report(&self.owners, sa, at, &mut f);
-                    }
-                    if b.is_match(sb) {
-                        b.report(&other.owners, sb, at, &mut f);
-                    }
+                    Compact::report_pair((a, &self.owners, sa), (b, &other.owners, sb), at, &mut f);
                     // Matches that end by the middle are the first half's.
                     if at + d > mid {
                         if a.is_match(ta) {
@@ -218,12 +213,7 @@ impl<T> Literals<T> {
             }
             while at < hay.len() {
                 (at, sa, sb) = Compact::to_match_pair(a, b, hay, at, sa, sb);
-                if a.is_match(sa) {
-                    a.report(&self.owners, sa, at, &mut f);
-                }
-                if b.is_match(sb) {
-                    b.report(&other.owners, sb, at, &mut f);
-                }
+                Compact::report_pair((a, &self.owners, sa), (b, &other.owners, sb), at, &mut f);
             }
             return;
         }
@@ -298,9 +288,6 @@ impl Compact {
     /// keywords' UTF-8 bytes) or make more states than 16-bit numbers hold,
     /// or one is empty; aho-corasick builds those.
     fn build(strings: &[String]) -> Option<Compact> {
-        if strings.iter().any(String::is_empty) {
-            return None;
-        }
         // One class per byte used, in byte order: the order of classes is
         // then the order of bytes.
         let mut used = [false; 256];
@@ -373,12 +360,7 @@ impl Compact {
                 trans[n * width + c] = number[usize::from(trie[u * width + c])];
             }
             if n < matches {
-                // Its own literal, then those along its failure chain.
-                let mut x = u;
-                while x != 0 {
-                    found.extend(ends[x]);
-                    x = usize::from(fail[x]);
-                }
+                push_matches(&mut found, &ends, u, |x| usize::from(fail[x]));
                 found_at.push(found.len() as u32);
             }
         }
@@ -426,6 +408,23 @@ impl Compact {
                 end - self.lens[p as usize] as usize,
                 end,
             );
+        }
+    }
+
+    /// [`Compact::report`] for each of two automata whose state is a
+    /// match state.
+    #[inline(always)]
+    fn report_pair<T>(
+        (a, oa, sa): (&Compact, &Owners<T>, u16),
+        (b, ob, sb): (&Compact, &Owners<T>, u16),
+        end: usize,
+        f: &mut impl FnMut(&[T], usize, usize),
+    ) {
+        if a.is_match(sa) {
+            a.report(oa, sa, end, f);
+        }
+        if b.is_match(sb) {
+            b.report(ob, sb, end, f);
         }
     }
 
@@ -577,6 +576,21 @@ const HALVES_FROM: usize = 256;
 /// How many of a [`Sparse`] NFA's states have full rows (256 KB).
 const DENSE_STATES: usize = 256;
 
+/// Pushes the literals state `u` matches: its own, then those along its
+/// failure chain (longest first: in order of start for one end).
+fn push_matches(
+    found: &mut Vec<u32>,
+    ends: &[Option<u32>],
+    u: usize,
+    fail: impl Fn(usize) -> usize,
+) {
+    let mut x = u;
+    while x != 0 {
+        found.extend(ends[x]);
+        x = fail(x);
+    }
+}
+
 /// A trie of literals, numbered breadth first.
 struct Trie {
     /// The literal ending at each node.
@@ -713,15 +727,9 @@ impl Sparse {
             }
         }
         a.dense_states = full as u32;
-        // Each state's literals: its own, then those along its failure
-        // chain (the order of the compact DFA's lists).
         a.found_at.push(0);
         for u in 0..states {
-            let mut x = u;
-            while x != 0 {
-                a.found.extend(ends[x]);
-                x = a.fail[x] as usize;
-            }
+            push_matches(&mut a.found, &ends, u, |x| a.fail[x] as usize);
             a.found_at.push(a.found.len() as u32);
         }
         Some(a)
