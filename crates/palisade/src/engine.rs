@@ -18,9 +18,13 @@ use crate::types::{Category, Mode, Severity, ViewKind};
 use crate::validators::{self, Validator};
 use crate::views::{self, View};
 use regex_automata::meta::{self, Regex};
+use regex_automata::nfa::thompson;
+use regex_automata::util::pool::Pool;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, PatternID, PatternSet};
-use regex_syntax::hir::Look;
+use regex_automata::{MatchKind, hybrid};
+use regex_syntax::hir::{Hir, Look};
+use std::sync::OnceLock;
 
 /// Most strings one phrase template may expand to.
 const MAX_EXPANSIONS: usize = 4096;
@@ -29,6 +33,8 @@ const MIN_SQUASHED: usize = 10;
 /// Compile-size caps for one rule's regex.
 const REGEX_NFA_LIMIT: usize = 2 << 20;
 const REGEX_CACHE: usize = 4 << 20;
+/// Search cache of one `partial` DFA, per stream.
+const PARTIAL_CACHE: usize = 256 << 10;
 
 /// A compiled rule.
 #[derive(Debug)]
@@ -76,8 +82,36 @@ enum Kind {
         /// Every match starts at the start of a line (`(?m)^` or `\A`
         /// before any byte): searched anchored at each line start only.
         line_start: bool,
+        /// The longest match, when the syntax bounds it.
+        max_len: Option<usize>,
+        /// For a regex whose matches may be longer than
+        /// `limits.max_match_bytes`: what streams ask where such a match
+        /// may be in progress (see [`Engine::pending`]).
+        partial: Option<Box<Partial>>,
     },
     Detector(Detector),
+}
+
+/// Per rule of `Engine::long`, its partial DFA's search cache (made on
+/// first use).
+type PartialCaches = Vec<Option<hybrid::dfa::Cache>>;
+
+/// A regex's matches cut short: a reverse DFA of every prefix of a match,
+/// built on first use (streams only read it; building all of them would
+/// add ~8% to every guard's build).
+#[derive(Debug)]
+struct Partial {
+    hir: Hir,
+    dfa: OnceLock<Result<hybrid::dfa::DFA, String>>,
+}
+
+impl Partial {
+    fn dfa(&self) -> Result<&hybrid::dfa::DFA, &str> {
+        self.dfa
+            .get_or_init(|| partial_dfa(&regex_facts::prefixes(&self.hir)))
+            .as_ref()
+            .map_err(String::as_str)
+    }
 }
 
 impl Rule {
@@ -193,6 +227,11 @@ pub(crate) struct Engine {
     detectors: Vec<u32>,
     /// The most slots of any sequence rule.
     max_slots: usize,
+    /// The regex rules with a `partial` DFA.
+    long: Vec<u32>,
+    /// Search caches of the `partial` DFAs, one set per thread at a time
+    /// (kept warm from one stream to the next).
+    partial_caches: Pool<PartialCaches, fn() -> PartialCaches>,
     /// Length of the longest phrase or keyword, in folded bytes.
     #[allow(dead_code)] // for the streaming inspector (overlap between chunks)
     pub longest_literal: usize,
@@ -202,7 +241,11 @@ pub(crate) struct Engine {
 }
 
 impl Engine {
-    pub fn compile(specs: &[RuleSpec], monitor_only: &[String]) -> Result<Engine, Error> {
+    pub fn compile(
+        specs: &[RuleSpec],
+        monitor_only: &[String],
+        long_from: usize,
+    ) -> Result<Engine, Error> {
         let mut rules = Vec::with_capacity(specs.len());
         let mut folded: Vec<(String, Pat)> = Vec::new();
         // Regex keywords have their own automaton: their digits and
@@ -210,6 +253,7 @@ impl Engine {
         let mut keywords: Vec<(String, Pat)> = Vec::new();
         let mut squashed: Vec<(String, u32)> = Vec::new();
         let mut always = Vec::new();
+        let mut long = Vec::new();
         let mut always_pats: [Vec<String>; 2] = [Vec::new(), Vec::new()];
         let mut always_pattern: Vec<Option<u32>> = Vec::with_capacity(specs.len());
         let mut dets = Vec::new();
@@ -416,6 +460,18 @@ impl Engine {
                     .configure(regex_config().auto_prefilter(!windowed))
                     .build_from_hir(&hir)
                     .map_err(|e| bad(&e))?;
+                // A stream asks where a match that may be longer than its
+                // margin (at least `long_from`) is in progress at the end
+                // of its window (`Engine::pending`).
+                let partial = if facts.max_len.is_none_or(|n| n > long_from) {
+                    long.push(idx);
+                    Some(Box::new(Partial {
+                        hir: hir.clone(),
+                        dfa: OnceLock::new(),
+                    }))
+                } else {
+                    None
+                };
                 let group = re
                     .group_info()
                     .to_index(regex_automata::PatternID::ZERO, "secret");
@@ -466,6 +522,8 @@ impl Engine {
                     min_run: facts.min_run,
                     reach,
                     line_start,
+                    max_len: facts.max_len,
+                    partial,
                 }
             } else {
                 let name = spec.detector.as_deref().unwrap_or_default();
@@ -619,6 +677,8 @@ impl Engine {
             always_sets,
             always_pattern,
             max_slots,
+            long,
+            partial_caches: Pool::new(Vec::new),
             detectors: dets,
             longest_literal,
             #[cfg(feature = "internal-checks")]
@@ -771,6 +831,7 @@ impl Engine {
                     min_run,
                     reach,
                     line_start,
+                    ..
                 } = &rule.kind
                 {
                     let (view, vk) = if *case_sensitive {
@@ -870,6 +931,75 @@ impl Engine {
                 keep_local(hits, first_hit, base, gate);
             }
         }
+    }
+
+    /// Where a match of a regex rule may be in progress at the end of
+    /// `src` (a stream's window, cut where the input so far ends): the
+    /// least original offset at or after `from` where some rule's match
+    /// could begin and still go on past the end, among rules whose matches
+    /// may be longer than `margin` (shorter ones fit in the window). A
+    /// match that shows nothing until its end (a private key block needs
+    /// its `END` line) is found this way while it is still arriving.
+    pub fn pending(
+        &self,
+        mode: Mode,
+        src: &Source<'_>,
+        from: usize,
+        margin: usize,
+    ) -> Option<usize> {
+        let mut first: Option<usize> = None;
+        let mut caches = self.partial_caches.get();
+        caches.resize_with(self.long.len(), || None);
+        for (&i, cache) in self.long.iter().zip(caches.iter_mut()) {
+            let rule = &self.rules[i as usize];
+            let Kind::Regex {
+                case_sensitive,
+                max_len,
+                partial: Some(partial),
+                ..
+            } = &rule.kind
+            else {
+                continue;
+            };
+            if !rule.applies(mode) || max_len.is_some_and(|n| n <= margin) {
+                continue;
+            }
+            let (view, vk) = if *case_sensitive {
+                (&src.clean, src.label)
+            } else {
+                (&src.folded, ViewKind::Folded)
+            };
+            if !(rule.reads(vk) || (vk == ViewKind::Clean && rule.reads(ViewKind::Raw))) {
+                continue;
+            }
+            let text = view.text.as_bytes();
+            let (a, _) = view.region(from, usize::MAX);
+            // Read backwards from the end for as long as the text read is
+            // the end of some prefix of a match: the last match state seen
+            // is the earliest start. The DFA never gives up (no quit bytes,
+            // no cache-clear limit), so a search error cannot happen; were
+            // one to, or were the DFA too big to build (a custom regex near
+            // the size limit), the whole range is taken as in progress:
+            // the stream holds its text and stops at the hold limit (fails
+            // closed).
+            let start = match partial.dfa() {
+                Ok(dfa) => {
+                    let cache = cache.get_or_insert_with(|| dfa.create_cache());
+                    let input = Input::new(text).range(a..).anchored(Anchored::Yes);
+                    match dfa.try_search_rev(cache, &input) {
+                        Ok(Some(m)) if m.offset() < text.len() => Some(m.offset()),
+                        Ok(_) => None,
+                        Err(_) => Some(a),
+                    }
+                }
+                Err(_) => Some(a),
+            };
+            if let Some(s) = start {
+                let (s, _) = view.span(s, text.len());
+                first = Some(first.map_or(s, |f| f.min(s)));
+            }
+        }
+        first
     }
 
     /// Runs the built-in detectors on `ctx`.
@@ -1635,6 +1765,30 @@ fn regex_config() -> meta::Config {
         .onepass(false)
 }
 
+/// A reverse lazy DFA for `prefixes` (see [`Engine::pending`]): every
+/// match, not just the leftmost-first, so that a reverse search reports the
+/// earliest start. Its cache stays small: the search reads only as far back
+/// as the text keeps fitting a prefix.
+fn partial_dfa(prefixes: &Hir) -> Result<hybrid::dfa::DFA, String> {
+    let nfa = thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .reverse(true)
+                .which_captures(thompson::WhichCaptures::None)
+                .nfa_size_limit(Some(REGEX_NFA_LIMIT)),
+        )
+        .build_from_hir(prefixes)
+        .map_err(|e| e.to_string())?;
+    hybrid::dfa::DFA::builder()
+        .configure(
+            hybrid::dfa::DFA::config()
+                .match_kind(MatchKind::All)
+                .cache_capacity(PARTIAL_CACHE),
+        )
+        .build_from_nfa(nfa)
+        .map_err(|e| e.to_string())
+}
+
 /// The regexes `pats` as one set that reports every pattern with a match
 /// anywhere (`MatchKind::All`, overlapping search); `None` for none.
 fn compile_set(pats: &[String], case_sensitive: bool) -> Result<Option<Regex>, Error> {
@@ -1779,6 +1933,29 @@ mod tests {
             folded + squashed < 12 << 20,
             "folded {folded} + squashed {squashed} bytes"
         );
+    }
+
+    /// Streams read the partial DFAs built on first use: every rule of
+    /// the default policy (with the smallest margin, so every regex that
+    /// could outgrow one) has one that builds.
+    #[test]
+    fn partial_dfas_build() {
+        let p = crate::Policy::from_toml("[limits]\nmax_match_bytes = 64\n").unwrap();
+        let g = crate::Guard::new(&p).unwrap();
+        let e = g.engine();
+        assert!(e.long.len() >= 40, "{} long rules", e.long.len());
+        for &i in &e.long {
+            let rule = &e.rules[i as usize];
+            let Kind::Regex {
+                partial: Some(p), ..
+            } = &rule.kind
+            else {
+                panic!("rule {i} listed as long has no partial");
+            };
+            if let Err(err) = p.dfa() {
+                panic!("rule {i}: {err}");
+            }
+        }
     }
 
     proptest::proptest! {

@@ -133,7 +133,11 @@ impl Guard {
             !policy.disable.iter().any(|d| disables(d, &s.id))
                 && settings[s.category as usize].enabled
         });
-        let engine = Engine::compile(&specs, &policy.allow.monitor_only)?;
+        let engine = Engine::compile(
+            &specs,
+            &policy.allow.monitor_only,
+            policy.limits.max_match_bytes,
+        )?;
         let mut h = Sha256::new();
         h.update(b"palisade-policy\0");
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
@@ -317,6 +321,7 @@ impl Guard {
             extra,
             document,
             &mut limit_findings,
+            None,
         );
         self.decide(mode, input, text, hits, limit_findings)
     }
@@ -324,6 +329,8 @@ impl Guard {
     /// Runs every rule over `scanned` (already cut to the size limit);
     /// limit findings go to `limit_findings`.
     /// `scanned_text`: `scanned` as text, when the caller has checked it.
+    /// `pending`: a stream window's question, answered in its `start`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn hits(
         &self,
         mode: Mode,
@@ -332,6 +339,7 @@ impl Guard {
         extra: Option<&Compiled>,
         document: bool,
         limit_findings: &mut Vec<Finding>,
+        pending: Option<&mut Pending>,
     ) -> Vec<Hit> {
         let inner = &*self.inner;
         let limits = &inner.policy.limits;
@@ -473,6 +481,9 @@ impl Guard {
         inner
             .engine
             .scan(mode, &sources[..1], base, Some(&mut rot_words), &mut hits);
+        if let Some(p) = pending {
+            p.start = inner.engine.pending(mode, &sources[0], p.from, p.margin);
+        }
         if named_rot13 || rot_words >= 2 {
             let rot = Source {
                 label: ViewKind::Decoded,
@@ -803,6 +814,16 @@ impl Guard {
     pub(crate) fn compile_context(&self, context: &Context) -> Compiled {
         Compiled::new(context, &self.inner.policy.leakage)
     }
+}
+
+/// A stream window asks where, at or after `from`, a regex match longer
+/// than `margin` bytes may be in progress at the window's end (see
+/// `Engine::pending`; offsets in the window).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pending {
+    pub from: usize,
+    pub margin: usize,
+    pub start: Option<usize>,
 }
 
 /// One finding per rule and overlapping span, keeping the plainest view

@@ -6,7 +6,7 @@
 //! conservatively: when the analysis cannot prove something, it claims
 //! less, never more.
 
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::{Class, Hir, HirKind, Repetition};
 
 /// The bytes that tokens, keys and other secrets are made of: a run of
 /// them is what `min_run` counts.
@@ -477,6 +477,78 @@ fn lower(b: &[u8]) -> Vec<u8> {
     b.to_ascii_lowercase()
 }
 
+/// A regex for every prefix of every match of `hir`, the empty string
+/// included. Searched with `\z` after it, it finds where a match may be in
+/// progress at the end of a text that was cut short (a stream's window):
+/// the text from there on is how some match begins. Captures are dropped,
+/// and an assertion a prefix ends at counts as passing: the set claims
+/// more prefixes than there are, never fewer. (Bounds are kept: a
+/// `[\s\S]{0,200}` read as unbounded would keep a match in progress
+/// through any text after its start.)
+pub(crate) fn prefixes(h: &Hir) -> Hir {
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => Hir::empty(),
+        // `abc`: `(?:a(?:b(?:c)?)?)?`.
+        HirKind::Literal(lit) => lit.0.iter().rev().fold(Hir::empty(), |rest, &b| {
+            optional(Hir::concat(vec![Hir::literal([b]), rest]))
+        }),
+        HirKind::Class(_) => optional(h.clone()),
+        HirKind::Capture(c) => prefixes(&c.sub),
+        HirKind::Repetition(r) => match r.max {
+            Some(0) => Hir::empty(),
+            max => Hir::concat(vec![
+                Hir::repetition(Repetition {
+                    min: 0,
+                    max: max.map(|m| m - 1),
+                    greedy: r.greedy,
+                    sub: Box::new(uncaptured(&r.sub)),
+                }),
+                prefixes(&r.sub),
+            ]),
+        },
+        // A prefix of `a b c` is a prefix of `a`, or `a` and a prefix of
+        // `b c`: built from the right, each part appears twice.
+        HirKind::Concat(parts) => {
+            let mut rest = Hir::empty();
+            for (i, part) in parts.iter().enumerate().rev() {
+                rest = if i + 1 == parts.len() {
+                    prefixes(part)
+                } else {
+                    Hir::alternation(vec![
+                        Hir::concat(vec![uncaptured(part), rest]),
+                        prefixes(part),
+                    ])
+                };
+            }
+            rest
+        }
+        HirKind::Alternation(alts) => Hir::alternation(alts.iter().map(prefixes).collect()),
+    }
+}
+
+fn optional(h: Hir) -> Hir {
+    Hir::repetition(Repetition {
+        min: 0,
+        max: Some(1),
+        greedy: true,
+        sub: Box::new(h),
+    })
+}
+
+/// `h` without its capture groups (a regex may not name a group twice).
+fn uncaptured(h: &Hir) -> Hir {
+    match h.kind() {
+        HirKind::Capture(c) => uncaptured(&c.sub),
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            sub: Box::new(uncaptured(&r.sub)),
+            ..r.clone()
+        }),
+        HirKind::Concat(parts) => Hir::concat(parts.iter().map(uncaptured).collect()),
+        HirKind::Alternation(alts) => Hir::alternation(alts.iter().map(uncaptured).collect()),
+        _ => h.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -628,5 +700,91 @@ mod tests {
         let hex: Vec<&str> = hex.iter().map(String::as_str).collect();
         assert!(of(r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}", &hex).covered);
         assert!(!of(r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}", &hex[..15]).covered);
+    }
+
+    /// Regexes of the shapes rules use: literals, classes, bounded runs
+    /// (short and widened), alternations, captures, lazy repetition,
+    /// assertions.
+    const SHAPES: &[&str] = &[
+        r"-----begin (?:[a-z]+ )*key-----[\s\S]{4,}?-----end key-----",
+        r"(?:key|token)\s*[:=]\s*(?P<secret>[a-z0-9]{6,80})(?:[^a-z0-9]|$)",
+        r"(?m)^[ \t]*(?:ab|ba)[^\n]{0,70}\|[ \t]*sh",
+        r"(?:^|[^a-z])ab[a-z]{2,}\.b[a-z]*",
+        r"\bk(?:ey){1,3}\b",
+        r"a{2}b{0,3}(?:c|d)+",
+    ];
+
+    /// What the texts for [`SHAPES`] are made of.
+    const PIECES: &[&str] = &[
+        "key",
+        "token",
+        " ",
+        "  ",
+        "=",
+        ":",
+        "abc123",
+        "x9",
+        "-----begin ",
+        "rsa ",
+        "key-----",
+        "-----end key-----",
+        "\n",
+        "\t",
+        "ab",
+        "ba",
+        "|",
+        "sh",
+        ".",
+        "b",
+        "k",
+        "ey",
+        "a",
+        "c",
+        "d",
+        "zz",
+        "0",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 2000,
+            ..Default::default()
+        })]
+        /// Every cut of every match is found in progress at the end of the
+        /// text cut there, starting no later than the match.
+        #[test]
+        fn prefixes_find_every_match_cut_short(
+            which in 0..SHAPES.len(),
+            pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..40),
+        ) {
+            let text = pieces.concat();
+            use regex_automata::meta::Regex;
+            let pattern = SHAPES[which];
+            let parse = || regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .case_insensitive(true)
+                .build()
+                .parse(pattern)
+                .unwrap();
+            let re = Regex::builder().build_from_hir(&parse()).unwrap();
+            let p = Hir::concat(vec![
+                prefixes(&parse()),
+                Hir::look(regex_syntax::hir::Look::End),
+            ]);
+            let partial = Regex::builder().build_from_hir(&p).unwrap();
+            let text = text.as_bytes();
+            for m in re.find_iter(text) {
+                for cut in m.start()..=m.end() {
+                    let found = partial.find(&text[..cut]);
+                    proptest::prop_assert!(
+                        found.is_some_and(|f| f.start() <= m.start()),
+                        "{pattern} on {:?}: match {:?} cut at {cut}: {found:?}",
+                        String::from_utf8_lossy(text),
+                        m.range()
+                    );
+                }
+            }
+        }
     }
 }

@@ -39,10 +39,20 @@
 //! stops releasing text (fails closed, whatever the `limits` action). So
 //! long findings whose beginning already matches (a run of hidden
 //! characters, a long token, a long URL) are found and redacted as in
-//! one-shot inspection. A match that shows nothing until its end is seen
-//! (a private key block, which needs its `END` line; words spread apart by
-//! kilobytes of blank space) is found only if it fits in a window: such
-//! findings longer than the margin may be missed by a stream.
+//! one-shot inspection.
+//!
+//! A regex match that shows nothing until its end is seen (a private key
+//! block, which needs its `END` line; a secret assignment padded with
+//! kilobytes of blank space) is held the same way: each window also asks
+//! whether the text from some point of its zone to its end is how a match
+//! of a regex that may be longer than the margin begins (a reverse DFA of
+//! every prefix of its matches, `Engine::pending`), and if so grows. Such a
+//! match is found and redacted as in one-shot inspection when it ends
+//! within the hold limit; past the limit the stream stops before releasing
+//! its beginning. (The prefix test is exact up to assertions, so ordinary
+//! text does not hold: on the labelled corpora every stream released what
+//! one-shot inspection did.) Phrase and sequence rules, whose matches fit
+//! in the margin, need no such test.
 //!
 //! Decisions that depend on the whole text (scores, the action) are
 //! recomputed as findings arrive: as soon as the findings so far call for
@@ -362,6 +372,13 @@ impl StreamInspector {
         // inspection reads it as one document too.
         let end = self.scan_end();
         let document = last && ws == 0 && we == end && end <= self.guard.document_max();
+        // A match that shows nothing until its end (a private key block)
+        // may be in progress from the zone on.
+        let mut pending = guard::Pending {
+            from: self.committed - ws,
+            margin: self.margin,
+            start: None,
+        };
         let hits = self.guard.hits(
             self.mode,
             bytes,
@@ -369,7 +386,9 @@ impl StreamInspector {
             self.extra.as_deref(),
             document,
             &mut lf,
+            (!last).then_some(&mut pending),
         );
+        let in_progress = pending.start.is_some_and(|s| s + ws < ze);
         for mut f in lf {
             if !self.limit_findings.iter().any(|g| g.rule == f.rule) {
                 f.start += ws;
@@ -386,7 +405,7 @@ impl StreamInspector {
                     .then_some(h)
             })
             .collect();
-        if !last && new.iter().any(|h| h.end + EDGE > we) {
+        if !last && (in_progress || new.iter().any(|h| h.end + EDGE > we)) {
             let ext = (2 * self.ext).max(self.margin);
             if we - self.committed + ext - self.ext <= HOLD_FACTOR * self.margin {
                 // A hit may go on past the window: look again with more.

@@ -378,6 +378,83 @@ fn hold_limit_fails_closed() {
     assert!(out.len() < text.len() / 2);
 }
 
+/// A made-up PEM private key block of `lines` 64-character lines.
+fn pem_block(lines: usize) -> String {
+    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut x: u32 = 0x9e37_79b9;
+    let mut t = String::from("-----BEGIN RSA PRIVATE KEY-----\n");
+    for _ in 0..lines {
+        for _ in 0..64 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            t.push(B64[(x % 64) as usize] as char);
+        }
+        t.push('\n');
+    }
+    t.push_str("-----END RSA PRIVATE KEY-----\n");
+    t
+}
+
+/// A match that shows nothing until its end (a private key block needs its
+/// `END` line), many margins long: the stream holds the text from `BEGIN`
+/// while a match may be in progress, and redacts the block as one-shot
+/// inspection does, for every chunking.
+#[test]
+fn matches_that_show_at_their_end_are_held() {
+    let guard = tiny_margin_guard();
+    let text = format!(
+        "Here is the deploy key you asked for:\n{}Keep it safe.\n",
+        pem_block(24)
+    );
+    let one = guard.inspect_response(&text);
+    assert!(
+        one.findings
+            .iter()
+            .any(|f| f.rule == "secret.private-key.pem" && f.end - f.start > 1500),
+        "{:?}",
+        one.findings
+    );
+    for step in [1, 16, 100, 1000, text.len()] {
+        let cuts: Vec<usize> = (step..text.len()).step_by(step).collect();
+        check(&guard, text.as_bytes(), &cuts, None);
+    }
+    // A secret assignment padded with whitespace past the margin (the
+    // case-sensitive AWS rule reads the clean view, where runs stay).
+    let padded = format!(
+        "config:\naws_secret_access_key = {}wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8Rq2LmT1\nregion = eu-west-1\n",
+        " ".repeat(900)
+    );
+    let one = guard.inspect_response(&padded);
+    assert!(
+        one.findings
+            .iter()
+            .any(|f| f.rule == "secret.aws.secret-access-key"),
+        "{:?}",
+        one.findings
+    );
+    for step in [1, 50, 333, padded.len()] {
+        let cuts: Vec<usize> = (step..padded.len()).step_by(step).collect();
+        check(&guard, padded.as_bytes(), &cuts, None);
+    }
+}
+
+/// A private key block whose `END` line does not come within the hold
+/// limit: the stream stops with `limits.stream_hold` before releasing the
+/// `BEGIN` line (one-shot inspection, which needs the `END` line, finds no
+/// key: the stream fails closed).
+#[test]
+fn unfinished_key_block_stops_the_stream() {
+    let guard = tiny_margin_guard();
+    let mut text = String::from("Key follows.\n");
+    text.push_str(pem_block(200).split("-----END").next().unwrap());
+    let (out, v, stopped) = stream(&guard, text.as_bytes(), &[], None);
+    assert!(stopped);
+    assert!(v.findings.iter().any(|f| f.rule == "limits.stream_hold"));
+    assert!(!out.contains("BEGIN"), "released {out:?}");
+    assert!(text.starts_with(&out));
+}
+
 /// Streams `input` as a prompt in `chunk`-byte pieces; returns the rule ids
 /// and spans of every finding.
 fn prompt_findings_streamed(
