@@ -217,13 +217,17 @@ fn mixed_script_words(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
         let mut non_ascii = false;
         while i < b.len() && is_word(i) {
             if b[i] >= 0x80 {
-                // Stop at non-ASCII whitespace (it is rare: check per char).
-                let c = text[i..].chars().next().unwrap_or(' ');
-                if c.is_whitespace() {
+                // Stop at non-ASCII whitespace. Every such character starts
+                // with one of four bytes (U+0085 and U+00A0: C2; U+1680:
+                // E1; U+2000 to U+205F: E2; U+3000: E3): only those are
+                // decoded, the other bytes stepped over one by one.
+                if matches!(b[i], 0xC2 | 0xE1 | 0xE2 | 0xE3)
+                    && text[i..].chars().next().is_some_and(char::is_whitespace)
+                {
                     break;
                 }
                 non_ascii = true;
-                i += c.len_utf8();
+                i += 1;
             } else {
                 latin += 1;
                 i += 1;
@@ -293,5 +297,26 @@ fn is_lookalike_letter(c: char) -> bool {
             std::iter::once(c).nfkc().eq(std::iter::once(c))
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `mixed_script_words` decodes only characters starting with these
+    /// bytes when it looks for the end of a run: every non-ASCII
+    /// whitespace character starts with one.
+    #[test]
+    fn non_ascii_whitespace_lead_bytes() {
+        for c in (0x80..=0x10FFFFu32).filter_map(char::from_u32) {
+            if c.is_whitespace() {
+                let mut buf = [0u8; 4];
+                let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+                assert!(
+                    matches!(lead, 0xC2 | 0xE1 | 0xE2 | 0xE3),
+                    "U+{:04X} starts with {lead:#X}",
+                    c as u32
+                );
+            }
+        }
     }
 }
