@@ -79,6 +79,18 @@ impl Map {
         k
     }
 
+    /// The end of the run of view bytes from `i` (`i < len`) that all span
+    /// the same original bytes (a segment that is not linear: a decoded
+    /// part, a character folded to several); `i + 1` in a linear segment.
+    #[inline]
+    fn uniform_end(&self, i: u32) -> u32 {
+        let k = self.seg_of(i);
+        if self.segs[k].linear {
+            return i + 1;
+        }
+        self.segs.get(k + 1).map_or(self.len, |n| n.view)
+    }
+
     /// The original span of view byte `i` (`i < len`).
     #[inline]
     fn byte(&self, i: u32) -> (u32, u32) {
@@ -303,6 +315,39 @@ impl Builder {
             end: s32 + n,
             linear: true,
         });
+    }
+
+    /// Pushes `t`, every character spanning original bytes `s..e`
+    /// (`e > s + 1`): what pushing them one by one gives, in one step.
+    fn push_uniform(&mut self, t: &str, s: usize, e: usize) {
+        let (Some(first), Some(last)) = (t.chars().next(), t.chars().next_back()) else {
+            return;
+        };
+        let at = self.text.len();
+        self.text.push_str(t);
+        self.map_char(at, first.len_utf8(), s, e);
+        self.last = self.text.len() - last.len_utf8();
+    }
+
+    /// Pushes printable ASCII `run`, lowercased, every byte spanning
+    /// original bytes `s..e` (`e > s + 1`): what pushing them one by one
+    /// gives (one segment, as many as the cap lets in), in one step.
+    fn push_uniform_ascii(&mut self, run: &[u8], s: usize, e: usize) {
+        let fit = run.len().min(self.cap.saturating_sub(self.text.len()));
+        if fit < run.len() {
+            self.truncated = true;
+        }
+        if fit == 0 {
+            return;
+        }
+        let at = self.text.len();
+        self.text.extend(
+            run[..fit]
+                .iter()
+                .map(|&c| char::from(c.to_ascii_lowercase())),
+        );
+        self.map_char(at, 1, s, e);
+        self.last = self.text.len() - 1;
     }
 
     /// Pushes `run`, non-ASCII characters copied as they are from original
@@ -672,6 +717,17 @@ pub(crate) fn raw(input: &[u8]) -> View<'_> {
 /// Folds `source` into the `folded` view (see [`ViewKind::Folded`]).
 /// `cap` bounds the output length.
 pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'a>, Signals) {
+    fold_with(source, kind, cap, true)
+}
+
+/// [`fold`]; without `batch`, runs of printable ASCII over a mapped source
+/// go a byte at a time (the tests compare the two).
+fn fold_with<'a>(
+    source: &View<'_>,
+    kind: ViewKind,
+    cap: usize,
+    batch: bool,
+) -> (View<'a>, Signals) {
     let text: &str = &source.text;
     let bytes = text.as_bytes();
     let mut sig = Signals::default();
@@ -741,6 +797,23 @@ pub(crate) fn fold<'a>(source: &View<'_>, kind: ViewKind, cap: usize) -> (View<'
                 i = run;
                 continue;
             } else {
+                // Printable ASCII whose bytes all span the same original
+                // bytes (a decoded part spans its whole encoded text): one
+                // step for the run, as byte-by-byte pushes would give.
+                let same = match &source.map {
+                    Some(m) if batch && e > s + 1 => m.uniform_end(i as u32) as usize,
+                    _ => i + 1,
+                };
+                if same > i + 1 {
+                    let run = bytes[i..same]
+                        .iter()
+                        .position(|&c| !(0x21..=0x7E).contains(&c))
+                        .map_or(same, |k| i + k);
+                    b.push_uniform_ascii(&bytes[i..run], s, e);
+                    in_space = false;
+                    i = run;
+                    continue;
+                }
                 b.push(byte.to_ascii_lowercase() as char, s, e);
                 in_space = false;
             }
@@ -1439,6 +1512,16 @@ pub(crate) fn hidden<'a>(source: &View<'_>) -> Option<View<'a>> {
 /// A view built over decoded text: `text` is what was decoded, and every
 /// byte of it maps to `span`, the encoded segment in the original.
 pub(crate) fn segments_view<'a>(parts: &[(String, (usize, usize))], kind: ViewKind) -> View<'a> {
+    segments_view_with(parts, kind, true)
+}
+
+/// [`segments_view`]; without `batch`, a character at a time (the tests
+/// compare the two).
+fn segments_view_with<'a>(
+    parts: &[(String, (usize, usize))],
+    kind: ViewKind,
+    batch: bool,
+) -> View<'a> {
     let total: usize = parts.iter().map(|p| p.0.len() + 1).sum();
     let mut b = Builder::new(total, usize::MAX);
     for (k, (t, (s, e))) in parts.iter().enumerate() {
@@ -1448,8 +1531,12 @@ pub(crate) fn segments_view<'a>(parts: &[(String, (usize, usize))], kind: ViewKi
             // map's ends backwards.
             b.push('\n', *s, *e);
         }
-        for c in t.chars() {
-            b.push(c, *s, *e);
+        if batch && *e > *s + 1 {
+            b.push_uniform(t, *s, *e);
+        } else {
+            for c in t.chars() {
+                b.push(c, *s, *e);
+            }
         }
     }
     b.finish(kind)
@@ -2023,6 +2110,65 @@ mod props {
                 for i in 0..fast.text.len() {
                     prop_assert_eq!(fast.span(i, i + 1), slow.span(i, i + 1), "byte {}", i);
                 }
+            }
+        }
+
+        /// Over a decoded view (each part's bytes span its whole encoded
+        /// text) runs of printable ASCII are pushed in one step: same text,
+        /// signals and spans as a byte at a time, cap included.
+        #[test]
+        fn uniform_runs_fold_as_bytes(
+            parts in prop::collection::vec(
+                ("[a-zA-Z0-9 .,:=\t\n\x01\u{e9}\u{430}\u{200b}]{0,30}", 0usize..4),
+                1..5,
+            ),
+            cap in 0usize..120,
+        ) {
+            let mut at = 0;
+            let parts: Vec<(String, (usize, usize))> = parts
+                .into_iter()
+                .map(|(t, w)| {
+                    let span = (at, at + w);
+                    at += w + 1;
+                    (t, span)
+                })
+                .collect();
+            let src = segments_view(&parts, ViewKind::Decoded);
+            for cap in [cap, usize::MAX] {
+                let (fast, fsig) = fold_with(&src, ViewKind::Folded, cap, true);
+                let (slow, ssig) = fold_with(&src, ViewKind::Folded, cap, false);
+                prop_assert_eq!(&fast.text, &slow.text);
+                prop_assert_eq!(format!("{fsig:?}"), format!("{ssig:?}"));
+                let segs = |v: &View<'_>| v.map.as_ref().map_or(0, |m| m.segs.len());
+                prop_assert_eq!(segs(&fast), segs(&slow));
+                for i in 0..fast.text.len() {
+                    prop_assert_eq!(fast.span(i, i + 1), slow.span(i, i + 1), "byte {}", i);
+                }
+            }
+        }
+
+        /// A decoded view built a part at a time is the one built a
+        /// character at a time.
+        #[test]
+        fn segments_view_in_parts(
+            parts in prop::collection::vec(("\\PC{0,12}|[a-z]{0,20}", 0usize..4), 1..5),
+        ) {
+            let mut at = 0;
+            let parts: Vec<(String, (usize, usize))> = parts
+                .into_iter()
+                .map(|(t, w)| {
+                    let span = (at, at + w);
+                    at += w.saturating_sub(1);
+                    (t, span)
+                })
+                .collect();
+            let fast = segments_view_with(&parts, ViewKind::Decoded, true);
+            let slow = segments_view_with(&parts, ViewKind::Decoded, false);
+            prop_assert_eq!(&fast.text, &slow.text);
+            let segs = |v: &View<'_>| v.map.as_ref().map_or(0, |m| m.segs.len());
+            prop_assert_eq!(segs(&fast), segs(&slow));
+            for i in 0..fast.text.len() {
+                prop_assert_eq!(fast.span(i, i + 1), slow.span(i, i + 1), "byte {}", i);
             }
         }
 
