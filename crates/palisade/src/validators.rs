@@ -638,6 +638,11 @@ fn prose_secret(text: &str, s: usize, e: usize) -> Option<(usize, usize)> {
     }
     let before = &text[from..s];
     let line = before.rsplit_once('\n').map_or(before, |x| x.1);
+    // Nor is text before one: a placeholder is shorter than what it
+    // replaced, so the byte window reaches further back in redacted text.
+    // Only the text after the last placeholder is the same as before
+    // redaction, and it lies within the window there too.
+    let line = after_last_placeholder(line);
     let mut words: Vec<&str> = line.split_whitespace().rev().take(CUE_WORDS).collect();
     words.reverse();
     let near = words.join(" ").to_lowercase();
@@ -654,6 +659,29 @@ pub(crate) const CUE_LOOKBACK: usize = 1024;
 
 /// How many words before a generic token may hold its credential cue.
 const CUE_WORDS: usize = 8;
+
+/// The part of `line` after the last tag redaction writes: `[`, an
+/// uppercase letter, letters, digits, `_`, `:` or `-`, then `]`
+/// (`[SECRET:api_key]`, `[REDACTED:pii]`, `[EMAIL_1]`, `[EMAIL:3f9a1c2e]`).
+fn after_last_placeholder(line: &str) -> &str {
+    let b = line.as_bytes();
+    let mut end = b.len();
+    while let Some(close) = b[..end].iter().rposition(|&c| c == b']') {
+        let open = b[..close].iter().rposition(|&c| c == b'[');
+        if let Some(open) = open {
+            let tag = &b[open + 1..close];
+            if tag.first().is_some_and(u8::is_ascii_uppercase)
+                && tag
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'-'))
+            {
+                return &line[close + 1..];
+            }
+        }
+        end = close;
+    }
+    line
+}
 
 /// `line` without the bracketed tags redaction writes (`[SECRET:...]`,
 /// `[REDACTED:...]`, `[EMAIL_1]`...).

@@ -109,6 +109,24 @@ proptest! {
     }
 }
 
+/// `n` made-up 60-character tokens of the base64 alphabet.
+fn far_tokens(n: usize) -> Vec<String> {
+    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    (0..n)
+        .map(|_| {
+            (0..60)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    B64[(x % 64) as usize] as char
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Found by the inspect fuzz target: redaction placeholders must not become
 /// the cue of a generic-secret rule for text left beside them.
 #[test]
@@ -123,6 +141,10 @@ fn redaction_does_not_create_cues() {
         format!(
             "Mijn API-sleutel is sk-proj--{token_a}\u{12}{token_b}{token_a}\u{0}\u{0}\u{0}{token_b}X, bedankt"
         ),
+        // Tokens run on past the cue's reach (1 KiB) with no space between
+        // them: the placeholders that replace the near ones are shorter,
+        // which must not bring the cue within reach of the far ones.
+        format!("my api key {}", far_tokens(24).join("\u{0}")),
     ] {
         let v = guard().inspect_prompt(&text);
         let again = guard().inspect_prompt(v.redacted());
