@@ -557,15 +557,19 @@ mod tests {
     /// text whose whitespace runs may be long (`of`) or are single
     /// (`folded`).
     fn analyse(pattern: &str, keywords: &[&str], single_space: bool) -> Facts {
-        let hir = regex_syntax::ParserBuilder::new()
+        let kws: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
+        facts(&parse(pattern), &kws, single_space)
+    }
+
+    /// `pattern` parsed as the engine parses a case-insensitive rule.
+    fn parse(pattern: &str) -> Hir {
+        regex_syntax::ParserBuilder::new()
             .unicode(false)
             .utf8(false)
             .case_insensitive(true)
             .build()
             .parse(pattern)
-            .unwrap();
-        let kws: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
-        facts(&hir, &kws, single_space)
+            .unwrap()
     }
 
     fn of(pattern: &str, keywords: &[&str]) -> Facts {
@@ -760,16 +764,9 @@ mod tests {
             let text = pieces.concat();
             use regex_automata::meta::Regex;
             let pattern = SHAPES[which];
-            let parse = || regex_syntax::ParserBuilder::new()
-                .unicode(false)
-                .utf8(false)
-                .case_insensitive(true)
-                .build()
-                .parse(pattern)
-                .unwrap();
-            let re = Regex::builder().build_from_hir(&parse()).unwrap();
+            let re = Regex::builder().build_from_hir(&parse(pattern)).unwrap();
             let p = Hir::concat(vec![
-                prefixes(&parse()),
+                prefixes(&parse(pattern)),
                 Hir::look(regex_syntax::hir::Look::End),
             ]);
             let partial = Regex::builder().build_from_hir(&p).unwrap();

@@ -288,20 +288,9 @@ impl Builder {
     /// one from original bytes `s..s + run.len()`: what pushing them one by
     /// one gives (as many as the cap lets in), in one step.
     fn push_ascii_run(&mut self, run: &[u8], s: usize) {
-        let fit = run.len().min(self.cap.saturating_sub(self.text.len()));
-        if fit < run.len() {
-            self.truncated = true;
-        }
-        if fit == 0 {
+        let Some((at, fit)) = self.extend_lowered(run) else {
             return;
-        }
-        let at = self.text.len();
-        self.text.extend(
-            run[..fit]
-                .iter()
-                .map(|&c| char::from(c.to_ascii_lowercase())),
-        );
-        self.last = self.text.len() - 1;
+        };
         let (at32, s32, n) = (at as u32, s as u32, fit as u32);
         if let Some(g) = self.segs.last_mut() {
             if g.linear && g.end == s32 && g.start + (at32 - g.view) == s32 {
@@ -333,12 +322,22 @@ impl Builder {
     /// original bytes `s..e` (`e > s + 1`): what pushing them one by one
     /// gives (one segment, as many as the cap lets in), in one step.
     fn push_uniform_ascii(&mut self, run: &[u8], s: usize, e: usize) {
+        if let Some((at, _)) = self.extend_lowered(run) {
+            self.map_char(at, 1, s, e);
+        }
+    }
+
+    /// Appends printable ASCII `run`, lowercased, as much as the cap lets
+    /// in (noting truncation), and makes its last byte the last character;
+    /// gives where it starts and how many bytes went in, if any did. The
+    /// map is the caller's to extend.
+    fn extend_lowered(&mut self, run: &[u8]) -> Option<(usize, usize)> {
         let fit = run.len().min(self.cap.saturating_sub(self.text.len()));
         if fit < run.len() {
             self.truncated = true;
         }
         if fit == 0 {
-            return;
+            return None;
         }
         let at = self.text.len();
         self.text.extend(
@@ -346,8 +345,8 @@ impl Builder {
                 .iter()
                 .map(|&c| char::from(c.to_ascii_lowercase())),
         );
-        self.map_char(at, 1, s, e);
         self.last = self.text.len() - 1;
+        Some((at, fit))
     }
 
     /// Pushes `run`, non-ASCII characters copied as they are from original
