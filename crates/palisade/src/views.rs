@@ -2864,20 +2864,32 @@ impl GateScan<'_> {
     fn byte(&mut self, i: usize) -> usize {
         let b = self.b;
         let k = self.class(i);
+        if k & G_ALNUM != 0 {
+            // An uppercase letter (inside a token and a word) or a digit
+            // (ends a word, not a token), and the ones right after it: the
+            // loop would hand each to this function alone (the chunk path
+            // reads lowercase letters and spaces only), so they are read
+            // here, as they would be there, in one call (digit-dense text
+            // such as hex or base64 made one loop turn a byte).
+            let mut j = i;
+            loop {
+                let k = self.class(j);
+                if k & G_B64 != 0 && !self.g.candidates {
+                    self.g.candidates = b64_run(b, j, j + 1);
+                }
+                if k & G_ALPHA == 0 && k & G_LEET != 0 {
+                    self.g.deleet = self.g.deleet || deleet_at(b, j);
+                    self.g.names_rot13 =
+                        self.g.names_rot13 || (b[j] == b'1' && rot13_name_at(b, j));
+                }
+                j += 1;
+                if j >= b.len() || !(b[j].is_ascii_digit() || b[j].is_ascii_uppercase()) {
+                    return j;
+                }
+            }
+        }
         if k & G_B64 != 0 && !self.g.candidates {
             self.g.candidates = b64_run(b, i, i + 1);
-        }
-        if k & G_ALPHA != 0 {
-            // An uppercase letter: inside a token and a word.
-            return i + 1;
-        }
-        if k & G_ALNUM != 0 {
-            // A digit: ends a word, not a token.
-            if k & G_LEET != 0 {
-                self.g.deleet = self.g.deleet || deleet_at(b, i);
-                self.g.names_rot13 = self.g.names_rot13 || (b[i] == b'1' && rot13_name_at(b, i));
-            }
-            return i + 1;
         }
         if !self.g.squash && single_end(b, i) {
             self.g.squash = single_run(b, i);
