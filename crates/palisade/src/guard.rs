@@ -671,7 +671,11 @@ impl Guard {
         let slice = &input[h.start.min(input.len())..h.end.min(input.len())];
         let sensitive = matches!(rule.category, Category::Secret | Category::Pii);
         let evidence = if sensitive {
-            let n = String::from_utf8_lossy(slice).chars().count();
+            let n = if slice.is_ascii() {
+                slice.len()
+            } else {
+                String::from_utf8_lossy(slice).chars().count()
+            };
             format!(
                 "[{}, {} chars]",
                 rule.entity.as_deref().unwrap_or(rule.category.as_str()),
@@ -1022,8 +1026,26 @@ fn floor_utf8(input: &[u8], max: usize) -> usize {
 /// The matched text for people: at most 120 bytes, invisible and control
 /// characters shown as escapes so the disguise is visible.
 fn evidence(slice: &[u8]) -> String {
+    // Every character read adds at least as many bytes to `out` as it
+    // takes from `slice` (a replacement character takes at most three),
+    // so the loop stops within the first 124 bytes: a finding that spans
+    // kilobytes (a decoded layer spans its whole encoded text) need not be
+    // decoded whole.
+    let slice = &slice[..slice.len().min(EVIDENCE_READ)];
+    // Printable ASCII shows as it is: the first 120 bytes, and a `…` if a
+    // 121st follows.
+    let head = &slice[..slice.len().min(121)];
+    if head.iter().all(|b| (0x20..0x7F).contains(b)) {
+        let shown = &head[..head.len().min(120)];
+        let mut out = String::with_capacity(shown.len() + 3);
+        out.extend(shown.iter().map(|&b| char::from(b)));
+        if slice.len() > 120 {
+            out.push('…');
+        }
+        return out;
+    }
     let text = String::from_utf8_lossy(slice);
-    let mut out = String::new();
+    let mut out = String::with_capacity(128);
     for c in text.chars() {
         if out.len() >= 120 {
             out.push('…');
@@ -1037,6 +1059,9 @@ fn evidence(slice: &[u8]) -> String {
     }
     out
 }
+
+/// How much of a finding's text [`evidence`] reads.
+const EVIDENCE_READ: usize = 256;
 
 /// Whether a span contains characters that fold to Latin letters without
 /// being Latin: look-alikes, compatibility forms, invisible characters.
@@ -1059,6 +1084,63 @@ fn round4(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Evidence read from a prefix of the span is the evidence read
+        /// from all of it.
+        #[test]
+        fn evidence_reads_a_prefix(
+            bytes in proptest::prop_oneof![
+                // Plain text: one output byte per input byte, the most
+                // input the 120 bytes of evidence can take.
+                proptest::strategy::Strategy::prop_map("[a-z ]{100,300}", String::into_bytes),
+                proptest::collection::vec(
+                    proptest::prop_oneof![
+                        proptest::sample::select(b"ab \t\x01\x7f".to_vec()),
+                        proptest::prelude::any::<u8>(),
+                    ],
+                    0..400,
+                ),
+            ],
+            emoji in 0usize..4,
+        ) {
+            let mut bytes = bytes;
+            for _ in 0..emoji {
+                bytes.splice(0..0, "\u{1f600}\u{200b}".bytes());
+            }
+            let whole = {
+                let text = String::from_utf8_lossy(&bytes);
+                let mut out = String::new();
+                for c in text.chars() {
+                    if out.len() >= 120 {
+                        out.push('…');
+                        break;
+                    }
+                    if views::is_ignorable(c) || (c.is_control() && c != ' ') {
+                        out.push_str(&format!("\\u{{{:x}}}", c as u32));
+                    } else {
+                        out.push(c);
+                    }
+                }
+                out
+            };
+            proptest::prop_assert_eq!(evidence(&bytes), whole);
+        }
+    }
+
+    /// Plain text at the edge of the evidence's 120 bytes.
+    #[test]
+    fn evidence_at_its_length() {
+        for n in 118..=123 {
+            let text = "ab c".repeat(40)[..n].to_string();
+            let want = if n > 120 {
+                format!("{}…", &text[..120])
+            } else {
+                text.clone()
+            };
+            assert_eq!(evidence(text.as_bytes()), want, "{n} bytes");
+        }
+    }
 
     /// Scores do not depend on the order findings come in or on hashing:
     /// 1 - 0.55 * 0.7 * 0.75 = 0.71125 sits on a rounding edge, where a
