@@ -33,7 +33,7 @@ const MIN_SQUASHED: usize = 10;
 /// Compile-size caps for one rule's regex.
 const REGEX_NFA_LIMIT: usize = 2 << 20;
 const REGEX_CACHE: usize = 4 << 20;
-/// Search cache of one `partial` DFA, per stream.
+/// Search cache capacity of one `partial` DFA (one set per thread).
 const PARTIAL_CACHE: usize = 256 << 10;
 
 /// A compiled rule.
@@ -97,8 +97,8 @@ enum Kind {
 type PartialCaches = Vec<Option<hybrid::dfa::Cache>>;
 
 /// A regex's matches cut short: a reverse DFA of every prefix of a match,
-/// built on first use (streams only read it; building all of them would
-/// add ~8% to every guard's build).
+/// built on first use (streams only read it; building all of them with
+/// the guard added 13% to every build).
 #[derive(Debug)]
 struct Partial {
     hir: Hir,
