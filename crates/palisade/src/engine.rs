@@ -948,6 +948,9 @@ impl Engine {
         margin: usize,
     ) -> Option<usize> {
         let mut first: Option<usize> = None;
+        // Where `from` falls in each view, found once.
+        let clean_from = src.clean.region(from, usize::MAX).0;
+        let folded_from = src.folded.region(from, usize::MAX).0;
         let mut caches = self.partial_caches.get();
         caches.resize_with(self.long.len(), || None);
         for (&i, cache) in self.long.iter().zip(caches.iter_mut()) {
@@ -964,16 +967,15 @@ impl Engine {
             if !rule.applies(mode) || max_len.is_some_and(|n| n <= margin) {
                 continue;
             }
-            let (view, vk) = if *case_sensitive {
-                (&src.clean, src.label)
+            let (view, vk, a) = if *case_sensitive {
+                (&src.clean, src.label, clean_from)
             } else {
-                (&src.folded, ViewKind::Folded)
+                (&src.folded, ViewKind::Folded, folded_from)
             };
             if !(rule.reads(vk) || (vk == ViewKind::Clean && rule.reads(ViewKind::Raw))) {
                 continue;
             }
             let text = view.text.as_bytes();
-            let (a, _) = view.region(from, usize::MAX);
             // Read backwards from the end for as long as the text read is
             // the end of some prefix of a match: the last match state seen
             // is the earliest start. The DFA never gives up (no quit bytes,

@@ -1044,7 +1044,12 @@ fn evidence(slice: &[u8]) -> String {
         }
         return out;
     }
-    let text = String::from_utf8_lossy(slice);
+    shown(&String::from_utf8_lossy(slice))
+}
+
+/// The first 120 bytes of `text` as [`evidence`] shows them, and a `…` if
+/// more follows.
+fn shown(text: &str) -> String {
     let mut out = String::with_capacity(128);
     for c in text.chars() {
         if out.len() >= 120 {
@@ -1108,22 +1113,8 @@ mod tests {
             for _ in 0..emoji {
                 bytes.splice(0..0, "\u{1f600}\u{200b}".bytes());
             }
-            let whole = {
-                let text = String::from_utf8_lossy(&bytes);
-                let mut out = String::new();
-                for c in text.chars() {
-                    if out.len() >= 120 {
-                        out.push('…');
-                        break;
-                    }
-                    if views::is_ignorable(c) || (c.is_control() && c != ' ') {
-                        out.push_str(&format!("\\u{{{:x}}}", c as u32));
-                    } else {
-                        out.push(c);
-                    }
-                }
-                out
-            };
+            // The whole span decoded, every character through the loop.
+            let whole = shown(&String::from_utf8_lossy(&bytes));
             proptest::prop_assert_eq!(evidence(&bytes), whole);
         }
     }
