@@ -234,6 +234,14 @@ pub(crate) fn run(args: &EvalArgs) -> Result<bool, String> {
     for path in &args.files {
         let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let name = path.display().to_string();
+        // Obfuscations are seeded by the file's name and the line number,
+        // not by the path as typed: the same file gives the same figures
+        // from any directory.
+        let file_seed = hash(
+            &path
+                .file_name()
+                .map_or(name.clone(), |f| f.to_string_lossy().into_owned()),
+        );
         for (i, line) in io::BufReader::new(f).lines().enumerate() {
             let line = line.map_err(|e| format!("{name}: {e}"))?;
             if line.trim().is_empty() {
@@ -289,7 +297,7 @@ pub(crate) fn run(args: &EvalArgs) -> Result<bool, String> {
             let verdict = inspect(text);
             rep.latencies.push(t0.elapsed().as_micros() as u64);
             let detected = verdict.action != Action::Allow;
-            let seed = (i as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D) ^ hash(&name);
+            let seed = (i as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D) ^ file_seed;
             if attack {
                 rep.attacks.entry(family.clone()).or_default().add(detected);
                 if !detected && misses_under.is_none() && rep.misses.len() < args.misses {

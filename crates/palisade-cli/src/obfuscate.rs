@@ -2,7 +2,8 @@
 //! --obfuscate`: the tricks published studies use to walk past detectors.
 //!
 //! Every transformation is deterministic: randomness comes from a small
-//! generator seeded by the line number, so two runs give the same texts.
+//! generator seeded by the file's name and the line number, so two runs
+//! give the same texts, from any directory.
 
 use base64::Engine as _;
 
