@@ -55,6 +55,9 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
         {
             continue;
         }
+        if quiet_ascii_line(line.as_bytes(), leet, &mut stack) {
+            continue;
+        }
         line_tokens(line, &mut spans);
         if line_quiet(line, &spans, leet, &mut stack) {
             continue;
@@ -70,11 +73,11 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
 }
 
 /// Whether no window of `line` (tokens `spans`) can have two unmatched
-/// brackets, decided without the per-token statistics: when no token that
-/// holds a bracket is an emoticon or a list marker (whose brackets are not
-/// counted), the brackets counted are exactly the line's bracket bytes, in
-/// order, and fewer than two of them unmatched means no window fires.
-/// Code balances its brackets: most of its lines stop here.
+/// brackets, decided without the per-token statistics: the brackets of
+/// the tokens that are not emoticons or list markers, matched as
+/// [`line_windows`] matches them, leave fewer than two unmatched in the
+/// whole line, so none of its windows holds two. Code balances its
+/// brackets: most of its lines stop here.
 fn line_quiet(
     line: &str,
     spans: &[(usize, usize)],
@@ -82,41 +85,117 @@ fn line_quiet(
     stack: &mut Vec<(u8, usize)>,
 ) -> bool {
     let b = line.as_bytes();
-    let is_bracket = |c: u8| matches!(c, b'(' | b')' | b'[' | b']' | b'{' | b'}');
-    for &(s, e) in spans {
-        let tok = &line[s..e];
-        // Emoticons take at most 4 bytes, markers 6 before their trailing
-        // full stops and commas; normalising an ASCII token without spaces
-        // keeps its length, so a longer one is neither.
-        let may_be_ignored =
-            !tok.is_ascii() || tok.contains(' ') || tok.trim_end_matches(['.', ',']).len() <= 6;
-        if may_be_ignored
-            && b[s..e].iter().any(|&c| is_bracket(c))
-            && is_emoticon_or_marker(&normalise_token(tok, leet))
-        {
-            return false;
-        }
-    }
     stack.clear();
     let mut unmatched = 0usize;
-    for &c in b {
-        match c {
-            b'(' | b'[' | b'{' => stack.push((c, 0)),
-            b')' | b']' | b'}' => {
-                let open = match c {
-                    b')' => b'(',
-                    b']' => b'[',
-                    _ => b'{',
+    for &(s, e) in spans {
+        if !b[s..e].iter().any(|&c| is_bracket(c)) || ignored_token(&line[s..e], leet) {
+            continue;
+        }
+        for &c in &b[s..e] {
+            unmatched += bracket_step(stack, c);
+        }
+    }
+    unmatched + stack.len() < MIN_UNMATCHED as usize
+}
+
+fn is_bracket(c: u8) -> bool {
+    matches!(c, b'(' | b')' | b'[' | b']' | b'{' | b'}')
+}
+
+/// Whether `tok` is an emoticon or a list marker, whose brackets are not
+/// counted. Normalising an ASCII token without spaces keeps its length
+/// and its `:`, `;`, `=` and `)`, so such a token is an emoticon only if
+/// it takes at most 4 bytes and holds one of `:;=`, and a marker only if
+/// it ends in `)` within 6 bytes before trailing full stops and commas:
+/// most tokens are decided without normalising them.
+fn ignored_token(tok: &str, leet: bool) -> bool {
+    let core = tok.trim_end_matches(['.', ',']);
+    let may_be = if tok.is_ascii() && !tok.contains(' ') {
+        (tok.len() <= 4 && tok.bytes().any(|c| matches!(c, b':' | b';' | b'=')))
+            || (core.len() <= 6 && core.ends_with(')'))
+    } else {
+        true
+    };
+    may_be && is_emoticon_or_marker(&normalise_token(tok, leet))
+}
+
+/// Byte `c` read into the open brackets `stack`: the number of brackets
+/// it leaves unmatched (a closer that closes nothing, or the openers a
+/// closer skips over).
+fn bracket_step(stack: &mut Vec<(u8, usize)>, c: u8) -> usize {
+    let open = match c {
+        b'(' | b'[' | b'{' => {
+            stack.push((c, 0));
+            return 0;
+        }
+        b')' => b'(',
+        b']' => b'[',
+        b'}' => b'{',
+        _ => return 0,
+    };
+    match stack.iter().rposition(|&(o, _)| o == open) {
+        Some(pos) => {
+            let skipped = stack.len() - pos - 1;
+            stack.truncate(pos);
+            skipped
+        }
+        None => 1,
+    }
+}
+
+/// [`line_quiet`] for an ASCII line, read byte by byte without splitting
+/// it into tokens first: `true` when the line is not spaced out (so its
+/// tokens are its runs of non-space bytes) and fewer than two brackets
+/// outside emoticons and list markers are unmatched. `false` means "not
+/// shown quiet here": the token reading decides. Most lines of code end
+/// here, for a few instructions a byte.
+fn quiet_ascii_line(b: &[u8], leet: bool, stack: &mut Vec<(u8, usize)>) -> bool {
+    if !b.is_ascii() {
+        return false;
+    }
+    let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    stack.clear();
+    let mut unmatched = 0usize;
+    // Start of the current token, and the end of the last token whose
+    // brackets count (a token with several brackets is checked once).
+    let mut tok_start = 0usize;
+    let mut counted_to = 0usize;
+    // Spaced-out text as `line_tokens` finds it: four one-letter tokens in
+    // a row, one space byte apart.
+    let mut last_single = usize::MAX;
+    let mut singles = 0usize;
+    let mut i = 0usize;
+    while i < b.len() {
+        let c = b[i];
+        i += 1;
+        if space(c) {
+            tok_start = i;
+        } else if c.is_ascii_alphanumeric() {
+            if i - 1 == tok_start && b.get(i).is_none_or(|&n| space(n)) {
+                singles = if last_single.wrapping_add(2) == i - 1 {
+                    singles + 1
+                } else {
+                    1
                 };
-                match stack.iter().rposition(|&(o, _)| o == open) {
-                    Some(pos) => {
-                        unmatched += stack.len() - pos - 1;
-                        stack.truncate(pos);
-                    }
-                    None => unmatched += 1,
+                last_single = i - 1;
+                if singles >= 4 {
+                    return false;
                 }
             }
-            _ => {}
+        } else if is_bracket(c) {
+            if i > counted_to {
+                let end = b[i..]
+                    .iter()
+                    .position(|&n| space(n))
+                    .map_or(b.len(), |k| i + k);
+                let tok = std::str::from_utf8(&b[tok_start..end]).unwrap_or_default();
+                if ignored_token(tok, leet) {
+                    i = end;
+                    continue;
+                }
+                counted_to = end;
+            }
+            unmatched += bracket_step(stack, c);
         }
     }
     unmatched + stack.len() < MIN_UNMATCHED as usize
@@ -754,11 +833,50 @@ mod tests {
             let mut spans = Vec::new();
             line_tokens(&line, &mut spans);
             let mut stack = Vec::new();
-            if line_quiet(&line, &spans, leet, &mut stack) {
+            let quiet = line_quiet(&line, &spans, leet, &mut stack);
+            // The byte-by-byte reading finds no quiet line the token
+            // reading does not, and, on ASCII lines that are not spaced
+            // out, every one it does.
+            let fast = quiet_ascii_line(line.as_bytes(), leet, &mut stack);
+            proptest::prop_assert!(!fast || quiet, "{:?}", line);
+            if line.is_ascii() && token_spans(&line).eq(spans.iter().copied()) {
+                proptest::prop_assert_eq!(fast, quiet, "{:?}", line);
+            }
+            if quiet {
                 let (mut toks, mut out) = (Vec::new(), Vec::new());
                 line_windows(&line, &spans, 0, leet, &mut toks, &mut stack, &mut out);
                 proptest::prop_assert!(out.is_empty(), "{:?}", line);
             }
+        }
+    }
+
+    #[test]
+    fn code_lines_are_quiet_byte_by_byte() {
+        let mut stack = Vec::new();
+        for line in [
+            "pub fn load(b: &[u8], n: usize) -> Result<usize, Error> {",
+            "    return [b[i] for i in range(len(b)) if i % 3 == 0]",
+            // `12)` reads as a list marker: its bracket does not count.
+            "        a = self.b.get(\"f\", 12)",
+            "{\"ts\":\"2026-03-01\",\"msg\":\"the cat (and dog)\"}",
+        ] {
+            assert!(
+                quiet_ascii_line(line.as_bytes(), false, &mut stack),
+                "{line}"
+            );
+        }
+        // Two brackets left open (with list markers about), spaced-out
+        // letters and non-ASCII text go to the token reading.
+        for line in [
+            "call(a, [b, c",
+            "a) first, b) then (c, [d",
+            "S u r e {x} {",
+            "caf\u{e9} (x) {",
+        ] {
+            assert!(
+                !quiet_ascii_line(line.as_bytes(), false, &mut stack),
+                "{line}"
+            );
         }
     }
 
