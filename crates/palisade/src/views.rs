@@ -91,6 +91,42 @@ impl Map {
         self.segs.get(k + 1).map_or(self.len, |n| n.view)
     }
 
+    /// [`View::region`]: the first view byte whose span starts at `s` or
+    /// later, and the first (not before it) whose span ends after `e`.
+    /// Both ends of the byte spans are non-decreasing, so each is found by
+    /// one binary search over the segments (a segment's first byte starts
+    /// its span at `start`, its last ends at `end`), then by arithmetic
+    /// inside the segment (`reference::region` searches byte by byte).
+    fn region(&self, s: usize, e: usize) -> (usize, usize) {
+        let next_view = |k: usize| self.segs.get(k + 1).map_or(self.len, |n| n.view) as usize;
+        // First byte whose span starts at `s` or later: in the last segment
+        // starting before `s` when that one is linear and reaches `s`,
+        // otherwise the first byte of the next segment.
+        let p = self.segs.partition_point(|g| (g.start as usize) < s);
+        let a = match p.checked_sub(1).map(|k| (k, self.segs[k])) {
+            Some((k, g)) if g.linear => {
+                let i = g.view as usize + (s - g.start as usize);
+                i.min(next_view(k))
+            }
+            Some((k, _)) => next_view(k),
+            None => 0,
+        };
+        // First byte whose span ends after `e`: in the first segment whose
+        // last byte does; a linear segment's other bytes end one after
+        // their start.
+        let q = self.segs.partition_point(|g| (g.end as usize) <= e);
+        let z = match self.segs.get(q) {
+            Some(g) if g.linear => {
+                let last = next_view(q) - 1;
+                let i = g.view as usize + e.saturating_sub(g.start as usize);
+                i.min(last)
+            }
+            Some(g) => g.view as usize,
+            None => self.len as usize,
+        };
+        (a, z.max(a))
+    }
+
     /// The original span of view byte `i` (`i < len`).
     #[inline]
     fn byte(&self, i: u32) -> (u32, u32) {
@@ -159,24 +195,7 @@ impl<'a> View<'a> {
                 }
                 (a, z)
             }
-            Some(m) => {
-                // Both ends of the byte spans are non-decreasing.
-                let first = |pred: &dyn Fn((u32, u32)) -> bool| {
-                    let (mut lo, mut hi) = (0u32, m.len);
-                    while lo < hi {
-                        let mid = lo + (hi - lo) / 2;
-                        if pred(m.byte(mid)) {
-                            lo = mid + 1;
-                        } else {
-                            hi = mid;
-                        }
-                    }
-                    lo as usize
-                };
-                let a = first(&|(x, _)| (x as usize) < s);
-                let z = first(&|(_, y)| (y as usize) <= e).max(a);
-                (a, z)
-            }
+            Some(m) => m.region(s, e),
         }
     }
 
@@ -1898,6 +1917,28 @@ mod tests {
 mod reference {
     use super::*;
 
+    /// [`View::region`] by binary searches over the view's bytes.
+    pub fn region(v: &View<'_>, s: usize, e: usize) -> (usize, usize) {
+        let Some(m) = &v.map else {
+            return v.region(s, e);
+        };
+        let first = |pred: &dyn Fn((u32, u32)) -> bool| {
+            let (mut lo, mut hi) = (0u32, m.len);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if pred(m.byte(mid)) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo as usize
+        };
+        let a = first(&|(x, _)| (x as usize) < s);
+        let z = first(&|(_, y)| (y as usize) <= e).max(a);
+        (a, z)
+    }
+
     /// The deleet view's text: two whole passes over the text.
     pub fn deleet(folded: &str) -> String {
         let mut out = folded.as_bytes().to_vec();
@@ -2101,6 +2142,32 @@ mod props {
                 let e = (a + n).min(s.len());
                 if local_gate(&folded, Gate::Rot13, a, e) {
                     prop_assert!(gate, "{:?} at {}..{}", s, a, e);
+                }
+            }
+        }
+
+        /// Regions found over segments are the ones found byte by byte,
+        /// for every span of the original, in folded and squashed views
+        /// (expansions, absorbed characters and dropped separators).
+        #[test]
+        fn region_matches_byte_search(
+            s in prop_oneof![
+                2 => gate_text(),
+                1 => "[a-c0-2 _.%=+/\t\n\u{200b}\u{301}\u{e9}\u{430}\u{4e2d}\u{ff21}\u{fb01}\u{1f600}]{0,40}",
+                1 => "(%[0-9a-f]{2}|[A-Za-z0-9+/=]{1,6}| |&amp;|\\\\u00[0-7][0-9a-f]){0,12}",
+            ]
+        ) {
+            let raw = View::identity(ViewKind::Raw, &s);
+            let mapped = identity_mapped(ViewKind::Raw, &s);
+            for src in [&raw, &mapped] {
+                let (f, _) = fold(src, ViewKind::Folded, usize::MAX);
+                let sq = squash(&f);
+                for v in [&f, &sq] {
+                    for a in 0..=s.len() + 1 {
+                        for b in a..=s.len() + 1 {
+                            prop_assert_eq!(v.region(a, b), reference::region(v, a, b), "{:?} {}..{} in {:?}", s, a, b, v.text);
+                        }
+                    }
                 }
             }
         }
