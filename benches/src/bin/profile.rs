@@ -8,7 +8,9 @@
 //! With `--time` (last argument) it times the calls instead, for comparing
 //! two builds on the same machine in one sitting: five passes over the N
 //! inputs, median and 90th percentile in µs. `profile build --time` times
-//! 20 guard builds (median, ms).
+//! 20 guard builds (median, ms). With `--worst` it prints the five inputs
+//! slowest at their fastest of five calls (index, µs, first 80 bytes):
+//! what sets the 99th percentile.
 
 use palisade::Guard;
 use palisade_benches::{PromptKind, prompts};
@@ -18,7 +20,8 @@ use std::time::Instant;
 fn main() {
     let mut args: Vec<String> = std::env::args().collect();
     let time = args.last().is_some_and(|a| a == "--time");
-    if time {
+    let worst = args.last().is_some_and(|a| a == "--worst");
+    if time || worst {
         args.pop();
     }
     if time && args.get(1).is_some_and(|a| a == "build") {
@@ -61,6 +64,29 @@ fn main() {
         None => prompts(kind, size, n, 7),
     };
     let guard = Guard::default();
+    if worst {
+        let mut best: Vec<(f64, usize)> = ps
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let us = (0..5)
+                    .map(|_| {
+                        let t = Instant::now();
+                        black_box(guard.inspect_prompt(p));
+                        t.elapsed().as_secs_f64() * 1e6
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                (us, i)
+            })
+            .collect();
+        best.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for &(us, i) in best.iter().take(5) {
+            let p = &ps[i];
+            let head = &p[..palisade_benches::floor(p, 80)];
+            println!("#{i}: {us:.2} us  {head:?}");
+        }
+        return;
+    }
     if time {
         let mut us = Vec::with_capacity(ps.len() * 5);
         for _ in 0..5 {
