@@ -307,10 +307,33 @@ impl Builder {
     /// one from original bytes `s..s + run.len()`: what pushing them one by
     /// one gives (as many as the cap lets in), in one step.
     fn push_ascii_run(&mut self, run: &[u8], s: usize) {
-        let Some((at, fit)) = self.extend_lowered(run) else {
+        if let Some((at, fit)) = self.extend_lowered(run) {
+            self.map_run(at, fit, s);
+        }
+    }
+
+    /// [`Builder::push_ascii_run`] for a run of ASCII text that is lower
+    /// case already, copied as it is.
+    fn push_lower_run(&mut self, run: &str, s: usize) {
+        debug_assert!(run.bytes().all(|c| c.is_ascii() && !c.is_ascii_uppercase()));
+        let fit = run.len().min(self.cap.saturating_sub(self.text.len()));
+        if fit < run.len() {
+            self.truncated = true;
+        }
+        if fit == 0 {
             return;
-        };
-        let (at32, s32, n) = (at as u32, s as u32, fit as u32);
+        }
+        let at = self.text.len();
+        // ASCII: every byte is a character boundary.
+        self.text.push_str(&run[..fit]);
+        self.last = self.text.len() - 1;
+        self.map_run(at, fit, s);
+    }
+
+    /// Maps view bytes `at..at + n`, just pushed, one for one to original
+    /// bytes `s..s + n`, extending the last segment when it leads there.
+    fn map_run(&mut self, at: usize, n: usize, s: usize) {
+        let (at32, s32, n) = (at as u32, s as u32, n as u32);
         if let Some(g) = self.segs.last_mut() {
             if g.linear && g.end == s32 && g.start + (at32 - g.view) == s32 {
                 g.end = s32 + n;
@@ -402,7 +425,7 @@ impl Builder {
     fn push_view_run(&mut self, view: &View<'_>, a: usize, z: usize) {
         let bytes = view.text.as_bytes();
         let Some(m) = &view.map else {
-            return self.push_ascii_run(&bytes[a..z], a);
+            return self.push_lower_run(&view.text[a..z], a);
         };
         let mut j = a;
         while j < z {
@@ -417,7 +440,7 @@ impl Builder {
                 let run_to = if ends_seg { to - 1 } else { to };
                 if run_to > j {
                     let s = g.start as usize + (j - g.view as usize);
-                    self.push_ascii_run(&bytes[j..run_to], s);
+                    self.push_lower_run(&view.text[j..run_to], s);
                 }
                 if ends_seg {
                     let s = g.start as usize + (to - 1 - g.view as usize);
