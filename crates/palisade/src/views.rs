@@ -2128,6 +2128,14 @@ mod props {
         })
     }
 
+    /// `s` folded over an identity source (no map) and over an explicit
+    /// identity map: the two paths every view builder has.
+    fn folds(s: &str) -> [View<'static>; 2] {
+        let raw = View::identity(ViewKind::Raw, s);
+        let mapped = identity_mapped(ViewKind::Raw, s);
+        [raw, mapped].map(|src| fold(&src, ViewKind::Folded, usize::MAX).0)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
 
@@ -2180,10 +2188,7 @@ mod props {
                 1 => "(%[0-9a-f]{2}|[A-Za-z0-9+/=]{1,6}| |&amp;|\\\\u00[0-7][0-9a-f]){0,12}",
             ]
         ) {
-            let raw = View::identity(ViewKind::Raw, &s);
-            let mapped = identity_mapped(ViewKind::Raw, &s);
-            for src in [&raw, &mapped] {
-                let (f, _) = fold(src, ViewKind::Folded, usize::MAX);
+            for f in folds(&s) {
                 let sq = squash(&f);
                 for v in [&f, &sq] {
                     for a in 0..=s.len() + 1 {
@@ -2219,10 +2224,7 @@ mod props {
                 1 => "\\PC{0,40}",
             ]
         ) {
-            let raw = View::identity(ViewKind::Raw, &s);
-            let mapped = identity_mapped(ViewKind::Raw, &s);
-            for src in [&raw, &mapped] {
-                let (f, _) = fold(src, ViewKind::Folded, usize::MAX);
+            for f in folds(&s) {
                 let (fast, slow) = (squash(&f), reference::squash(&f));
                 prop_assert_eq!(&fast.text, &slow.text);
                 let segs = |v: &View<'_>| v.map.as_ref().map_or(0, |m| m.segs.len());
