@@ -219,6 +219,7 @@ impl<'a> View<'a> {
         }
         if m.segs.first().is_some_and(|g| g.view != 0)
             || m.segs.windows(2).any(|w| w[0].view >= w[1].view)
+            || m.segs.last().is_some_and(|g| g.view >= m.len)
             || (m.len > 0 && m.segs.is_empty())
         {
             return Err("map segments out of order".into());
