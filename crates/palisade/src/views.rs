@@ -392,32 +392,37 @@ impl Builder {
         Some((at, fit))
     }
 
-    /// Pushes `run`, non-ASCII characters copied as they are from original
-    /// bytes `s..s + run.len()`: what pushing them one by one gives (each
-    /// its own segment, spanning its own bytes; as many as the cap lets
-    /// in), in one step.
-    fn push_kept_run(&mut self, run: &str, s: usize) {
-        let mut fit = run.len().min(self.cap.saturating_sub(self.text.len()));
-        while !run.is_char_boundary(fit) {
-            fit -= 1;
-        }
-        if fit < run.len() {
-            self.truncated = true;
-        }
-        let run = &run[..fit];
+    /// Pushes the run of non-ASCII characters [`kept_as_is`] that starts
+    /// at `from` in `text`, an identity source (byte `k` is original byte
+    /// `k`): what pushing them one by one gives (each its own segment,
+    /// spanning its own bytes; as many as the cap lets in), reading each
+    /// character once. Returns where the run ends (or the cap stopped it).
+    fn push_kept_chars(&mut self, text: &str, from: usize) -> usize {
+        let room = self.cap.saturating_sub(self.text.len());
+        // View byte of original byte `k`: `at + (k - from)`.
         let at = self.text.len();
-        self.text.push_str(run);
-        self.segs.reserve(run.len() / 2);
-        for (k, ch) in run.char_indices() {
-            let (v, o) = ((at + k) as u32, (s + k) as u32);
+        let mut k = from;
+        for d in text[from..].chars() {
+            if d.is_ascii() || !kept_as_is(d) {
+                break;
+            }
+            let n = d.len_utf8();
+            if k + n - from > room {
+                self.truncated = true;
+                break;
+            }
+            let v = at + (k - from);
             self.segs.push(Seg {
-                view: v,
-                start: o,
-                end: o + ch.len_utf8() as u32,
+                view: v as u32,
+                start: k as u32,
+                end: (k + n) as u32,
                 linear: false,
             });
-            self.last = at + k;
+            self.last = v;
+            k += n;
         }
+        self.text.push_str(&text[from..k]);
+        k
     }
 
     /// Pushes bytes `a..z` of `view` (ASCII, not upper case), each with
@@ -872,21 +877,11 @@ fn fold_with<'a>(
             // scripts, in one look-up. Over an identity source, the run of
             // such characters that starts here (a word, a CJK sentence) is
             // copied in one step.
-            let mut end = i;
             if identity {
-                for d in text[i..].chars() {
-                    if d.is_ascii() || !kept_as_is(d) {
-                        break;
-                    }
-                    end += d.len_utf8();
-                }
-            }
-            if end == i {
-                b.push_str(&text[i - n..i], s, e);
+                i = b.push_kept_chars(text, i - n);
             } else {
-                b.push_kept_run(&text[i - n..end], i - n);
+                b.push_str(&text[i - n..i], s, e);
             }
-            i = end;
             in_space = false;
             continue;
         }
