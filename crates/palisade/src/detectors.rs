@@ -220,14 +220,19 @@ fn mixed_script_words(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
                 // Stop at non-ASCII whitespace. Every such character starts
                 // with one of four bytes (U+0085 and U+00A0: C2; U+1680:
                 // E1; U+2000 to U+205F: E2; U+3000: E3): only those are
-                // decoded, the other bytes stepped over one by one.
+                // decoded, the other characters stepped over by the length
+                // their lead byte gives (`i` is always a character start).
                 if matches!(b[i], 0xC2 | 0xE1 | 0xE2 | 0xE3)
                     && text[i..].chars().next().is_some_and(char::is_whitespace)
                 {
                     break;
                 }
                 non_ascii = true;
-                i += 1;
+                i += match b[i].leading_ones() {
+                    3 => 3,
+                    4 => 4,
+                    _ => 2,
+                };
             } else {
                 latin += 1;
                 i += 1;
@@ -302,6 +307,44 @@ fn is_lookalike_letter(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The byte scan for candidate runs finds the runs a character
+        /// scan finds (ASCII letters and non-ASCII characters other than
+        /// whitespace), so the same words are reported.
+        #[test]
+        fn mixed_words_match_a_char_scan(
+            s in "[a-c ,.\u{430}\u{43e}\u{3bf}\u{4e2d}\u{3042}\u{e9}\u{a0}\u{3000}\u{2003}\u{1680}\u{85}\u{200b}\u{1f600}]{0,40}"
+        ) {
+            let raw = views::raw(s.as_bytes());
+            let (_, mut sig) = views::fold(&raw, ViewKind::Folded, usize::MAX);
+            sig.confusables = sig.confusables.max(1);
+            let env = crate::response::Env::new(&[], Vec::new());
+            let ctx = Context { raw: &raw, signals: &sig, sources: &[], env: &env, document: true };
+            let mut slow = Vec::new();
+            let mut run: Option<usize> = None;
+            let flush = |from: Option<usize>, to: usize, slow: &mut Vec<_>| {
+                if let Some(a) = from {
+                    let r = &s[a..to];
+                    if r.bytes().any(|b| b.is_ascii_alphabetic()) && !r.is_ascii() {
+                        mixed_words_in(&ctx, a, r, slow);
+                    }
+                }
+            };
+            for (i, c) in s.char_indices() {
+                if c.is_ascii_alphabetic() || (!c.is_ascii() && !c.is_whitespace()) {
+                    run.get_or_insert(i);
+                } else {
+                    flush(run.take(), i, &mut slow);
+                }
+            }
+            flush(run, s.len(), &mut slow);
+            prop_assert_eq!(mixed_script_words(&ctx), slow);
+        }
+    }
+
     /// `mixed_script_words` decodes only characters starting with these
     /// bytes when it looks for the end of a run: every non-ASCII
     /// whitespace character starts with one.
