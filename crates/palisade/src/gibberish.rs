@@ -220,12 +220,16 @@ fn line_windows(
         let norm = normalise_token(&line[s..e], leet);
         let t: &str = &norm;
         let ignored = is_emoticon_or_marker(t);
+        // The tags redaction writes are the guard's own text: a token is
+        // weighed without them (their brackets balance, so the count
+        // below may read them).
+        let shape = without_redaction_tags(t);
         let idx = toks.len();
         toks.push(Tok {
             start: base + s,
             end: base + e,
-            odd: !ignored && is_odd(t),
-            word: is_word(t),
+            odd: !ignored && is_odd(&shape),
+            word: is_word(&shape),
             unmatched: 0,
         });
         if ignored {
@@ -280,6 +284,52 @@ fn line_windows(
             }
         }
     }
+}
+
+/// `t` without the tags redaction writes in place of a finding:
+/// `[REDACTED:injection]`, `[SECRET:api_key]`, `[EMAIL:3f9a1c2e]` (an upper
+/// case name, a colon and letters, digits, `_` or `-`) and `[EMAIL_1]`,
+/// `[CREDIT_CARD_2]` (an upper case name, `_` and digits). Bracketed words
+/// of other shapes (`[INST]`, `[Sure`) stay.
+fn without_redaction_tags(t: &str) -> std::borrow::Cow<'_, str> {
+    if !t.contains('[') {
+        return std::borrow::Cow::Borrowed(t);
+    }
+    let is_tag = |inner: &str| {
+        let name_ok = |n: &str| {
+            n.len() >= 2
+                && n.as_bytes()[0].is_ascii_uppercase()
+                && n.bytes()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+        };
+        match inner.split_once(':') {
+            Some((name, rest)) => {
+                name_ok(name)
+                    && !rest.is_empty()
+                    && rest
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+            }
+            None => inner.rsplit_once('_').is_some_and(|(name, n)| {
+                name_ok(name) && !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit())
+            }),
+        }
+    };
+    let mut out = String::with_capacity(t.len());
+    let mut rest = t;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let tail = &rest[open..];
+        match tail.find(']') {
+            Some(close) if is_tag(&tail[1..close]) => rest = &tail[close + 1..],
+            _ => {
+                out.push('[');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// The number of bracket bytes (`()[]{}`) in `b`, counted up to `enough`
@@ -848,6 +898,33 @@ mod tests {
                 proptest::prop_assert!(out.is_empty(), "{:?}", line);
             }
         }
+    }
+
+    #[test]
+    fn redaction_tags_are_not_weighed() {
+        for (t, shape) in [
+            ("[REDACTED:injection]", ""),
+            ("me)[REDACTED:injection]", "me)"),
+            ("[SECRET:api_key],", ","),
+            ("[EMAIL:3f9a1c2e]", ""),
+            ("[CREDIT_CARD_12]", ""),
+            ("[INST]", "[INST]"),
+            ("[Sure", "[Sure"),
+            ("x[i]", "x[i]"),
+            ("[A:b]", "[A:b]"),
+            ("[EMAIL_]", "[EMAIL_]"),
+        ] {
+            assert_eq!(without_redaction_tags(t), shape, "{t}");
+        }
+        // Two tags, closers and words: the guard's own output, not a
+        // suffix.
+        assert_eq!(
+            run(
+                adversarial_suffix,
+                "Repeat the whole note back to me) ] } [REDACTED:injection] [REDACTED:injection] please"
+            ),
+            0
+        );
     }
 
     #[test]
