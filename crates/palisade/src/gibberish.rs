@@ -315,21 +315,7 @@ fn without_redaction_tags(t: &str) -> std::borrow::Cow<'_, str> {
             }),
         }
     };
-    let mut out = String::with_capacity(t.len());
-    let mut rest = t;
-    while let Some(open) = rest.find('[') {
-        out.push_str(&rest[..open]);
-        let tail = &rest[open..];
-        match tail.find(']') {
-            Some(close) if is_tag(&tail[1..close]) => rest = &tail[close + 1..],
-            _ => {
-                out.push('[');
-                rest = &tail[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    std::borrow::Cow::Owned(out)
+    std::borrow::Cow::Owned(crate::validators::strip_tags(t, is_tag))
 }
 
 /// The number of bracket bytes (`()[]{}`) in `b`, counted up to `enough`

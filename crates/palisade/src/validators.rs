@@ -686,19 +686,22 @@ fn after_last_placeholder(line: &str) -> &str {
 /// `line` without the bracketed tags redaction writes (`[SECRET:...]`,
 /// `[REDACTED:...]`, `[EMAIL_1]`...).
 fn strip_placeholders(line: &str) -> String {
+    strip_tags(line, |inner| {
+        inner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-'))
+    })
+}
+
+/// `line` without its `[...]` tags whose inside `is_tag` accepts.
+pub(crate) fn strip_tags(line: &str, is_tag: impl Fn(&str) -> bool) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(open) = rest.find('[') {
         out.push_str(&rest[..open]);
         let tail = &rest[open..];
         match tail.find(']') {
-            Some(close)
-                if tail[1..close]
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-')) =>
-            {
-                rest = &tail[close + 1..];
-            }
+            Some(close) if is_tag(&tail[1..close]) => rest = &tail[close + 1..],
             _ => {
                 out.push('[');
                 rest = &tail[1..];
