@@ -240,7 +240,8 @@ pub(crate) fn run(args: &EvalArgs) -> Result<bool, String> {
         let file_seed = hash(
             &path
                 .file_name()
-                .map_or(name.clone(), |f| f.to_string_lossy().into_owned()),
+                .unwrap_or(path.as_os_str())
+                .to_string_lossy(),
         );
         for (i, line) in io::BufReader::new(f).lines().enumerate() {
             let line = line.map_err(|e| format!("{name}: {e}"))?;

@@ -92,7 +92,7 @@ fn line_quiet(
             continue;
         }
         for &c in &b[s..e] {
-            unmatched += bracket_step(stack, c);
+            bracket_step(stack, c, 0, |_| unmatched += 1);
         }
     }
     unmatched + stack.len() < MIN_UNMATCHED as usize
@@ -119,27 +119,28 @@ fn ignored_token(tok: &str, leet: bool) -> bool {
     may_be && is_emoticon_or_marker(&normalise_token(tok, leet))
 }
 
-/// Byte `c` read into the open brackets `stack`: the number of brackets
-/// it leaves unmatched (a closer that closes nothing, or the openers a
-/// closer skips over).
-fn bracket_step(stack: &mut Vec<(u8, usize)>, c: u8) -> usize {
+/// Byte `c` of token `tok` read into the open brackets `stack` (bracket,
+/// token): `unmatched` gets the token of each bracket it leaves unmatched
+/// (a closer that closes nothing, or the openers a closer skips over).
+fn bracket_step(stack: &mut Vec<(u8, usize)>, c: u8, tok: usize, mut unmatched: impl FnMut(usize)) {
     let open = match c {
         b'(' | b'[' | b'{' => {
-            stack.push((c, 0));
-            return 0;
+            stack.push((c, tok));
+            return;
         }
         b')' => b'(',
         b']' => b'[',
         b'}' => b'{',
-        _ => return 0,
+        _ => return,
     };
     match stack.iter().rposition(|&(o, _)| o == open) {
         Some(pos) => {
-            let skipped = stack.len() - pos - 1;
+            for &(_, t) in &stack[pos + 1..] {
+                unmatched(t);
+            }
             stack.truncate(pos);
-            skipped
         }
-        None => 1,
+        None => unmatched(tok),
     }
 }
 
@@ -195,7 +196,7 @@ fn quiet_ascii_line(b: &[u8], leet: bool, stack: &mut Vec<(u8, usize)>) -> bool 
                 }
                 counted_to = end;
             }
-            unmatched += bracket_step(stack, c);
+            bracket_step(stack, c, 0, |_| unmatched += 1);
         }
     }
     unmatched + stack.len() < MIN_UNMATCHED as usize
@@ -236,26 +237,7 @@ fn line_windows(
             continue;
         }
         for b in t.bytes() {
-            match b {
-                b'(' | b'[' | b'{' => stack.push((b, idx)),
-                b')' | b']' | b'}' => {
-                    let open = match b {
-                        b')' => b'(',
-                        b']' => b'[',
-                        _ => b'{',
-                    };
-                    if let Some(pos) = stack.iter().rposition(|&(o, _)| o == open) {
-                        // Openers skipped over were never closed.
-                        for &(_, ti) in &stack[pos + 1..] {
-                            toks[ti].unmatched += 1;
-                        }
-                        stack.truncate(pos);
-                    } else {
-                        toks[idx].unmatched += 1;
-                    }
-                }
-                _ => {}
-            }
+            bracket_step(stack, b, idx, |ti| toks[ti].unmatched += 1);
         }
     }
     for &(_, ti) in stack.iter() {

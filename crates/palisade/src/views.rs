@@ -88,6 +88,13 @@ impl Map {
         if self.segs[k].linear {
             return i + 1;
         }
+        self.seg_end(k)
+    }
+
+    /// Where segment `k`'s view bytes end: the next segment's start, or
+    /// the end of the view.
+    #[inline]
+    fn seg_end(&self, k: usize) -> u32 {
         self.segs.get(k + 1).map_or(self.len, |n| n.view)
     }
 
@@ -98,7 +105,7 @@ impl Map {
     /// its span at `start`, its last ends at `end`), then by arithmetic
     /// inside the segment (`reference::region` searches byte by byte).
     fn region(&self, s: usize, e: usize) -> (usize, usize) {
-        let next_view = |k: usize| self.segs.get(k + 1).map_or(self.len, |n| n.view) as usize;
+        let next_view = |k: usize| self.seg_end(k) as usize;
         // First byte whose span starts at `s` or later: in the last segment
         // starting before `s` when that one is linear and reaches `s`,
         // otherwise the first byte of the next segment.
@@ -136,7 +143,7 @@ impl Map {
             return (g.start, g.end);
         }
         let o = g.start + (i - g.view);
-        let last = self.segs.get(k + 1).map_or(self.len, |n| n.view) - 1;
+        let last = self.seg_end(k) - 1;
         (o, if i == last { g.end } else { o + 1 })
     }
 }
@@ -317,18 +324,24 @@ impl Builder {
     /// case already, copied as it is.
     fn push_lower_run(&mut self, run: &str, s: usize) {
         debug_assert!(run.bytes().all(|c| c.is_ascii() && !c.is_ascii_uppercase()));
-        let fit = run.len().min(self.cap.saturating_sub(self.text.len()));
-        if fit < run.len() {
-            self.truncated = true;
-        }
-        if fit == 0 {
+        let Some(fit) = self.fit(run.len()) else {
             return;
-        }
+        };
         let at = self.text.len();
         // ASCII: every byte is a character boundary.
         self.text.push_str(&run[..fit]);
         self.last = self.text.len() - 1;
         self.map_run(at, fit, s);
+    }
+
+    /// How many of `n` ASCII bytes the cap lets in (noting truncation), if
+    /// any.
+    fn fit(&mut self, n: usize) -> Option<usize> {
+        let fit = n.min(self.cap.saturating_sub(self.text.len()));
+        if fit < n {
+            self.truncated = true;
+        }
+        (fit > 0).then_some(fit)
     }
 
     /// Maps view bytes `at..at + n`, just pushed, one for one to original
@@ -375,13 +388,7 @@ impl Builder {
     /// gives where it starts and how many bytes went in, if any did. The
     /// map is the caller's to extend.
     fn extend_lowered(&mut self, run: &[u8]) -> Option<(usize, usize)> {
-        let fit = run.len().min(self.cap.saturating_sub(self.text.len()));
-        if fit < run.len() {
-            self.truncated = true;
-        }
-        if fit == 0 {
-            return None;
-        }
+        let fit = self.fit(run.len())?;
         let at = self.text.len();
         self.text.extend(
             run[..fit]
@@ -437,7 +444,7 @@ impl Builder {
         while j < z {
             let k = m.seg_of(j as u32);
             let g = m.segs[k];
-            let seg_end = m.segs.get(k + 1).map_or(m.len, |n| n.view) as usize;
+            let seg_end = m.seg_end(k) as usize;
             let to = z.min(seg_end);
             if g.linear {
                 // One for one, but for the segment's last byte, whose span
@@ -1456,7 +1463,11 @@ fn single_letter_run(b: &[u8]) -> bool {
 /// Byte-for-byte, so it shares the folded view's map.
 pub(crate) fn deleet<'a>(folded: &View<'_>) -> View<'a> {
     let mut out = folded.text.as_bytes().to_vec();
-    let alpha = |b: &[u8], i: usize| b.get(i).is_some_and(u8::is_ascii_alphabetic);
+    // A letter just before or after byte `i`.
+    let near = |b: &[u8], i: usize| {
+        (i > 0 && b[i - 1].is_ascii_alphabetic())
+            || b.get(i + 1).is_some_and(u8::is_ascii_alphabetic)
+    };
     // Two passes left to right, so that runs like `1337` inside a word
     // (`h4x0r`) convert when any neighbour is a letter or a converted
     // character (`reference::deleet`). The second pass reads only the
@@ -1467,14 +1478,14 @@ pub(crate) fn deleet<'a>(folded: &View<'_>) -> View<'a> {
         if LEET[usize::from(out[i])] == 0 {
             continue;
         }
-        if (i > 0 && out[i - 1].is_ascii_alphabetic()) || alpha(&out, i + 1) {
+        if near(&out, i) {
             out[i] = LEET[usize::from(out[i])];
         } else {
             left.push(i);
         }
     }
     for i in left {
-        if (i > 0 && out[i - 1].is_ascii_alphabetic()) || alpha(&out, i + 1) {
+        if near(&out, i) {
             out[i] = LEET[usize::from(out[i])];
         }
     }
