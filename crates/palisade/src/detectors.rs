@@ -80,6 +80,16 @@ pub(crate) fn lookup(name: &str) -> Option<Detector> {
     })
 }
 
+/// How far past a hit's start the detector `name` may read to decide it,
+/// when that is farther than the bytes of the hit itself (0 otherwise): a
+/// stream's windows see at least this much after their zone.
+pub(crate) fn reach(name: &str) -> usize {
+    match name {
+        "adversarial_suffix" => crate::gibberish::REACH,
+        _ => 0,
+    }
+}
+
 /// Runs of characters matching `pred` (as original spans), merged across
 /// gaps of at most `gap` bytes.
 fn runs(

@@ -235,6 +235,9 @@ pub(crate) struct Engine {
     /// Length of the longest phrase or keyword, in folded bytes.
     #[allow(dead_code)] // for the streaming inspector (overlap between chunks)
     pub longest_literal: usize,
+    /// The farthest past a hit's start that a detector of the policy reads
+    /// to decide it (see `detectors::reach`): a stream's least margin.
+    pub detector_reach: usize,
     /// The folded automaton's literals (for the benchmarks' baseline).
     #[cfg(feature = "internal-checks")]
     pub literals: Vec<String>,
@@ -257,6 +260,7 @@ impl Engine {
         let mut always_pats: [Vec<String>; 2] = [Vec::new(), Vec::new()];
         let mut always_pattern: Vec<Option<u32>> = Vec::with_capacity(specs.len());
         let mut dets = Vec::new();
+        let mut detector_reach = 0usize;
         let mut seen = std::collections::HashSet::new();
         for spec in specs {
             let idx = rules.len() as u32;
@@ -537,6 +541,7 @@ impl Engine {
                     )
                 })?;
                 dets.push(idx);
+                detector_reach = detector_reach.max(detectors::reach(name));
                 Kind::Detector(d)
             };
             if spec.validator.is_some() && !matches!(kind, Kind::Regex { .. }) {
@@ -681,6 +686,7 @@ impl Engine {
             partial_caches: Pool::new(Vec::new),
             detectors: dets,
             longest_literal,
+            detector_reach,
             #[cfg(feature = "internal-checks")]
             literals,
         })

@@ -16,14 +16,68 @@ const MIN_UNMATCHED: u32 = 2;
 /// ...and this many plain words (the optimiser keeps words in its output,
 /// which tells it apart from a row of symbols or a line of code).
 const MIN_WORDS: u32 = 2;
+/// A window shorter than this (at a line's end) is not read.
+const MIN_TOKENS: usize = 5;
+
+/// A window spans at most this many bytes, from its first token's start to
+/// its last token's end.
+const WINDOW_BYTES: usize = 320;
+/// A window's brackets are matched with the tokens up to this many bytes
+/// around it, so that a bracket opened just before a window (a list, a
+/// call, a formula) and closed inside it is not taken for a stray one.
+const AROUND: usize = 256;
+/// A piece longer than this is not joined to spaced-out letters beside it.
+const JOIN_MAX: usize = 24;
+/// How far past a window's start the text that decides it may lie: the
+/// window's bytes, the bytes around it, and the pieces after those that
+/// tell whether the last token goes on (spaced-out letters joined to it).
+/// A stream's right context is at least this (`Guard::stream_margin`), and
+/// its left context (1152 bytes) more than [`AROUND`] and the pieces that
+/// decide joins, so a stream decides every window as one-shot inspection
+/// does.
+pub(crate) const REACH: usize = WINDOW_BYTES + AROUND + LOOK_AHEAD;
+
+/// A token's statistics, read without and with leet digits as letters.
+#[derive(Default, Clone, Copy)]
+struct Feat {
+    odd: bool,
+    word: bool,
+    /// An emoticon or list marker: its brackets do not count.
+    ignored: bool,
+}
 
 #[derive(Default, Clone, Copy)]
 struct Tok {
+    /// Byte span in the stretch of text read.
     start: usize,
     end: usize,
-    odd: bool,
-    word: bool,
-    unmatched: u32,
+    /// Its line's number in that stretch.
+    line: u32,
+    /// Its line may hold a window (see [`candidate`]); the others only
+    /// lend their brackets to the windows around them.
+    candidate: bool,
+    /// [plain, leet].
+    feat: [Feat; 2],
+    /// Holds leet inside a word (`h3llo`, `1gnore`): a window holding one
+    /// reads digits next to letters as letters.
+    leety: bool,
+    /// Its brackets, `Scratch::brackets[brackets.0..brackets.1]`.
+    brackets: (u32, u32),
+    /// Holds a tag that redaction writes: no window holds it, or reads
+    /// within [`AROUND`] bytes of it.
+    barrier: bool,
+}
+
+/// Buffers reused from one stretch of text to the next.
+#[derive(Default)]
+struct Scratch {
+    pieces: Vec<(usize, usize)>,
+    spaced: Vec<bool>,
+    barrier: Vec<bool>,
+    toks: Vec<Tok>,
+    /// The bracket bytes of every token, in order.
+    brackets: Vec<u8>,
+    stack: Vec<(u8, usize)>,
 }
 
 /// Optimiser-made gibberish after a request: words glued to brackets and
@@ -31,84 +85,237 @@ struct Tok {
 /// splices (`purelyJson`), with brackets that open and close nothing.
 /// Code and formulas balance their brackets; emoticons and list markers
 /// (`:)`, `1)`) are not counted.
+///
+/// Every statistic is local to a window: ten tokens from a token on (fewer
+/// where the line ends), within [`WINDOW_BYTES`]; brackets are matched
+/// inside the window. So a window is decided by the text from its start to
+/// [`REACH`] bytes on, whatever lies elsewhere on the line: a stream, which
+/// sees the text in windows, finds what one-shot inspection finds. The tags
+/// redaction writes (`[REDACTED:injection]`, `[EMAIL_1]`) bound windows: no
+/// window holds a token within three pieces of one, and a window they cut
+/// short does not count, so every window of a redacted text is a window of
+/// its input, and redaction brings no tokens together into a new suffix.
+/// Each window found is its own hit (overlapping ones merge as any hits do).
 pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     let view = ctx.clean();
-    let text: &str = &view.text;
-    // Digits standing for letters (`5ur3`) are read as letters only when
-    // the fold saw leet inside words: plain text keeps its digits.
-    let leet = ctx.sources.first().is_some_and(|s| s.deleet.is_some());
-    // Every unmatched bracket is a bracket byte of its line: a line with
-    // fewer than two has no window to report.
-    if brackets(text.as_bytes(), MIN_UNMATCHED as usize) < MIN_UNMATCHED as usize {
-        return Vec::new();
-    }
-    let mut out: Vec<(usize, usize, ViewKind)> = Vec::new();
-    let mut toks: Vec<Tok> = Vec::new();
-    let mut spans: Vec<(usize, usize)> = Vec::new();
-    let mut stack: Vec<(u8, usize)> = Vec::new();
-    let mut line_start = 0usize;
-    for line in text.split('\n') {
-        let base = line_start;
-        line_start += line.len() + 1;
-        if line.len() < 12
-            || brackets(line.as_bytes(), MIN_UNMATCHED as usize) < MIN_UNMATCHED as usize
-        {
-            continue;
-        }
-        if quiet_ascii_line(line.as_bytes(), leet, &mut stack) {
-            continue;
-        }
-        line_tokens(line, &mut spans);
-        if line_quiet(line, &spans, leet, &mut stack) {
-            continue;
-        }
-        line_windows(line, &spans, base, leet, &mut toks, &mut stack, &mut out);
-    }
-    out.into_iter()
-        .map(|(s, e, v)| {
+    suffix_windows(&view.text)
+        .into_iter()
+        .map(|(s, e)| {
             let (a, b) = view.span(s, e);
-            (a, b, v)
+            (a, b, ViewKind::Raw)
         })
         .collect()
 }
 
-/// Whether no window of `line` (tokens `spans`) can have two unmatched
-/// brackets, decided without the per-token statistics: the brackets of
-/// the tokens that are not emoticons or list markers, matched as
-/// [`line_windows`] matches them, leave fewer than two unmatched in the
-/// whole line, so none of its windows holds two. Code balances its
-/// brackets: most of its lines stop here.
-fn line_quiet(
-    line: &str,
-    spans: &[(usize, usize)],
-    leet: bool,
-    stack: &mut Vec<(u8, usize)>,
-) -> bool {
-    let b = line.as_bytes();
-    stack.clear();
-    let mut unmatched = 0usize;
-    for &(s, e) in spans {
-        if !b[s..e].iter().any(|&c| is_bracket(c)) || ignored_token(&line[s..e], leet) {
+/// The windows of `text` that read as an optimiser's suffix, as byte spans.
+fn suffix_windows(text: &str) -> Vec<(usize, usize)> {
+    // A window needs two unmatched brackets: a text with fewer bracket
+    // bytes has none.
+    if brackets(text.as_bytes(), MIN_UNMATCHED as usize) < MIN_UNMATCHED as usize {
+        return Vec::new();
+    }
+    // The lines that may hold a window, each read with the text around it
+    // that its windows match brackets with (and a little more, so that the
+    // tokens there are whole): stretches that overlap are read as one.
+    let mut lines: Vec<(usize, usize)> = Vec::new();
+    let mut stretches: Vec<(usize, usize)> = Vec::new();
+    let mut line_start = 0usize;
+    for line in text.split('\n') {
+        let (a, z) = (line_start, line_start + line.len());
+        line_start = z + 1;
+        if !candidate(line) {
             continue;
         }
-        for &c in &b[s..e] {
-            bracket_step(stack, c, 0, |_| unmatched += 1);
+        lines.push((a, z));
+        let from = floor_char(text, a.saturating_sub(AROUND + LOOK_BEHIND));
+        let to = ceil_char(text, z + AROUND + LOOK_AHEAD);
+        match stretches.last_mut() {
+            Some(last) if from <= last.1 => last.1 = to,
+            _ => stretches.push((from, to)),
         }
     }
-    unmatched + stack.len() < MIN_UNMATCHED as usize
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut s = Scratch::default();
+    let mut next_line = 0usize;
+    for (from, to) in stretches {
+        let k = lines[next_line..].partition_point(|l| l.0 < to);
+        let own = &lines[next_line..next_line + k];
+        next_line += k;
+        windows_in(&text[from..to], from, own, &mut s, &mut out);
+    }
+    out
+}
+
+/// Bytes before the text a window reads that decide where its first
+/// tokens start (spaced-out letters joined across three pieces).
+const LOOK_BEHIND: usize = 3 * (JOIN_MAX + 1) + 1;
+/// Bytes after it that decide where its last tokens end.
+const LOOK_AHEAD: usize = 2 * JOIN_MAX + 16;
+
+/// Whether `line` may hold a window: two bracket bytes (a window needs two
+/// unmatched brackets) and room for five tokens with two words in them.
+fn candidate(line: &str) -> bool {
+    line.len() >= 12 && brackets(line.as_bytes(), MIN_UNMATCHED as usize) >= MIN_UNMATCHED as usize
+}
+
+fn floor_char(t: &str, mut i: usize) -> usize {
+    while !t.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(t: &str, i: usize) -> usize {
+    let mut i = i.min(t.len());
+    while !t.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The windows of the candidate lines `lines` (spans in the whole text)
+/// within `stretch` (starting at `base` in the text) that read as an
+/// optimiser's suffix, into `out`.
+fn windows_in(
+    stretch: &str,
+    base: usize,
+    lines: &[(usize, usize)],
+    s: &mut Scratch,
+    out: &mut Vec<(usize, usize)>,
+) {
+    line_tokens(stretch, base, lines, s);
+    let toks = &s.toks;
+    let n = toks.len();
+    // Sliding sums over tokens [i, j): odd and words in both readings,
+    // tokens with leet.
+    let (mut odd, mut words, mut leety) = ([0u32; 2], [0u32; 2], 0u32);
+    let mut j = 0usize;
+    let mut i = 0usize;
+    // The tokens from `seg` on hold no redaction tag.
+    let mut seg = 0usize;
+    while i < n {
+        if toks[i].barrier {
+            i += 1;
+            seg = i;
+            continue;
+        }
+        if j < i {
+            j = i;
+            (odd, words, leety) = ([0; 2], [0; 2], 0);
+        }
+        let bound = toks[i].start + WINDOW_BYTES;
+        while j < n
+            && j - i < WINDOW
+            && toks[j].line == toks[i].line
+            && !toks[j].barrier
+            && toks[j].end <= bound
+        {
+            let t = &toks[j];
+            for m in 0..2 {
+                odd[m] += u32::from(t.feat[m].odd);
+                words[m] += u32::from(t.feat[m].word);
+            }
+            leety += u32::from(t.leety);
+            j += 1;
+        }
+        let m = usize::from(leety > 0);
+        if toks[i].candidate && j - i >= MIN_TOKENS && odd[m] >= MIN_ODD && words[m] >= MIN_WORDS {
+            // The tokens around the window whose brackets it is matched
+            // with (on other lines too: code opens a bracket on one line
+            // and closes it on another). A redaction tag among them, or
+            // one that cut the window short, makes it no window of the
+            // input: it does not count.
+            let (from, to) = (
+                toks[i].start.saturating_sub(AROUND),
+                toks[j - 1].end + AROUND,
+            );
+            let mut lo = i;
+            while lo > seg && toks[lo - 1].start >= from {
+                lo -= 1;
+            }
+            let mut hi = j;
+            while hi < n && !toks[hi].barrier && toks[hi].end <= to {
+                hi += 1;
+            }
+            let tag_before = seg > 0 && toks[seg - 1].end > from;
+            let cut_short = j < n && j - i < WINDOW && toks[j].barrier;
+            let tag_after = cut_short || (hi < n && toks[hi].barrier && toks[hi].start < to);
+            if !tag_before
+                && !tag_after
+                && window_unmatched(&s.brackets, &toks[lo..hi], i - lo..j - lo, m, &mut s.stack)
+                    >= MIN_UNMATCHED
+            {
+                out.push((base + toks[i].start, base + toks[j - 1].end));
+            }
+        }
+        let t = &toks[i];
+        if j > i {
+            for m in 0..2 {
+                odd[m] -= u32::from(t.feat[m].odd);
+                words[m] -= u32::from(t.feat[m].word);
+            }
+            leety -= u32::from(t.leety);
+        }
+        i += 1;
+    }
+}
+
+/// Brackets of the tokens `window` of `toks` that close nothing or are
+/// never closed among `toks`, counted up to [`MIN_UNMATCHED`]. Emoticons
+/// and list markers (in reading `m`) leave no bracket unmatched.
+fn window_unmatched(
+    brackets: &[u8],
+    toks: &[Tok],
+    window: std::ops::Range<usize>,
+    m: usize,
+    stack: &mut Vec<(u8, usize)>,
+) -> u32 {
+    stack.clear();
+    let mut unmatched = 0u32;
+    for (k, t) in toks.iter().enumerate() {
+        if k >= window.end && !stack.iter().any(|&(_, o)| window.contains(&o)) {
+            // Every bracket the window opened is closed: nothing after
+            // can leave one of its brackets unmatched.
+            break;
+        }
+        let bytes = &brackets[t.brackets.0 as usize..t.brackets.1 as usize];
+        if t.feat[m].ignored {
+            // An emoticon or list marker opens nothing, and its closer
+            // counts only to close the bracket just opened (`gcd(a, b)`).
+            for &c in bytes {
+                let open = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    b'}' => b'{',
+                    _ => continue,
+                };
+                if stack.last().is_some_and(|&(o, _)| o == open) {
+                    stack.pop();
+                }
+            }
+            continue;
+        }
+        for &c in bytes {
+            bracket_step(stack, c, k, |k| unmatched += u32::from(window.contains(&k)));
+        }
+        if unmatched >= MIN_UNMATCHED {
+            return unmatched;
+        }
+    }
+    unmatched + stack.iter().filter(|&&(_, k)| window.contains(&k)).count() as u32
 }
 
 fn is_bracket(c: u8) -> bool {
     matches!(c, b'(' | b')' | b'[' | b']' | b'{' | b'}')
 }
 
-/// Whether `tok` is an emoticon or a list marker, whose brackets are not
-/// counted. Normalising an ASCII token without spaces keeps its length
-/// and its `:`, `;`, `=` and `)`, so such a token is an emoticon only if
-/// it takes at most 4 bytes and holds one of `:;=`, and a marker only if
-/// it ends in `)` within 6 bytes before trailing full stops and commas:
-/// most tokens are decided without normalising them.
-fn ignored_token(tok: &str, leet: bool) -> bool {
+/// Whether `tok`, normalised by `norm`, is an emoticon or a list marker,
+/// whose brackets are not counted. Normalising an ASCII token without
+/// spaces keeps its length and its `:`, `;`, `=` and `)`, so such a token
+/// is an emoticon only if it takes at most 4 bytes and holds one of `:;=`,
+/// and a marker only if it ends in `)` within 6 bytes before trailing full
+/// stops and commas: most tokens are decided without the full test.
+fn ignored_token<'a>(tok: &str, norm: impl FnOnce() -> std::borrow::Cow<'a, str>) -> bool {
     let core = tok.trim_end_matches(['.', ',']);
     let may_be = if tok.is_ascii() && !tok.contains(' ') {
         (tok.len() <= 4 && tok.bytes().any(|c| matches!(c, b':' | b';' | b'=')))
@@ -116,7 +323,7 @@ fn ignored_token(tok: &str, leet: bool) -> bool {
     } else {
         true
     };
-    may_be && is_emoticon_or_marker(&normalise_token(tok, leet))
+    may_be && is_emoticon_or_marker(&norm())
 }
 
 /// Byte `c` of token `tok` read into the open brackets `stack` (bracket,
@@ -144,160 +351,39 @@ fn bracket_step(stack: &mut Vec<(u8, usize)>, c: u8, tok: usize, mut unmatched: 
     }
 }
 
-/// [`line_quiet`] for an ASCII line, read byte by byte without splitting
-/// it into tokens first: `true` when the line is not spaced out (so its
-/// tokens are its runs of non-space bytes) and fewer than two brackets
-/// outside emoticons and list markers are unmatched. `false` means "not
-/// shown quiet here": the token reading decides. Most lines of code end
-/// here, for a few instructions a byte.
-fn quiet_ascii_line(b: &[u8], leet: bool, stack: &mut Vec<(u8, usize)>) -> bool {
-    if !b.is_ascii() {
-        return false;
-    }
-    let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
-    stack.clear();
-    let mut unmatched = 0usize;
-    // Start of the current token, and the end of the last token whose
-    // brackets count (a token with several brackets is checked once).
-    let mut tok_start = 0usize;
-    let mut counted_to = 0usize;
-    // Spaced-out text as `line_tokens` finds it: four one-letter tokens in
-    // a row, one space byte apart.
-    let mut last_single = usize::MAX;
-    let mut singles = 0usize;
-    let mut i = 0usize;
-    while i < b.len() {
-        let c = b[i];
-        i += 1;
-        if space(c) {
-            tok_start = i;
-        } else if c.is_ascii_alphanumeric() {
-            if i - 1 == tok_start && b.get(i).is_none_or(|&n| space(n)) {
-                singles = if last_single.wrapping_add(2) == i - 1 {
-                    singles + 1
-                } else {
-                    1
-                };
-                last_single = i - 1;
-                if singles >= 4 {
-                    return false;
-                }
-            }
-        } else if is_bracket(c) {
-            if i > counted_to {
-                let end = b[i..]
-                    .iter()
-                    .position(|&n| space(n))
-                    .map_or(b.len(), |k| i + k);
-                let tok = std::str::from_utf8(&b[tok_start..end]).unwrap_or_default();
-                if ignored_token(tok, leet) {
-                    i = end;
-                    continue;
-                }
-                counted_to = end;
-            }
-            bracket_step(stack, c, 0, |_| unmatched += 1);
-        }
-    }
-    unmatched + stack.len() < MIN_UNMATCHED as usize
-}
-
-/// The windows of `line` (tokens `spans`, starting at `base` in the text)
-/// that read as an optimiser's suffix, merged into `out`.
-fn line_windows(
-    line: &str,
-    spans: &[(usize, usize)],
-    base: usize,
-    leet: bool,
-    toks: &mut Vec<Tok>,
-    stack: &mut Vec<(u8, usize)>,
-    out: &mut Vec<(usize, usize, ViewKind)>,
-) {
-    toks.clear();
-    stack.clear();
-    for &(s, e) in spans {
-        // Combining marks stacked on letters, the gaps of spaced-out
-        // letters and leet digits do not change a token's shape.
-        let norm = normalise_token(&line[s..e], leet);
-        let t: &str = &norm;
-        let ignored = is_emoticon_or_marker(t);
-        // The tags redaction writes are the guard's own text: a token is
-        // weighed without them (their brackets balance, so the count
-        // below may read them).
-        let shape = without_redaction_tags(t);
-        let idx = toks.len();
-        toks.push(Tok {
-            start: base + s,
-            end: base + e,
-            odd: !ignored && is_odd(&shape),
-            word: is_word(&shape),
-            unmatched: 0,
-        });
-        if ignored {
-            continue;
-        }
-        for b in t.bytes() {
-            bracket_step(stack, b, idx, |ti| toks[ti].unmatched += 1);
-        }
-    }
-    for &(_, ti) in stack.iter() {
-        toks[ti].unmatched += 1;
-    }
-    if toks.len() < 5 {
-        return;
-    }
-    let w = WINDOW.min(toks.len());
-    let (mut odd, mut un, mut words) = (0u32, 0u32, 0u32);
-    for (i, t) in toks.iter().enumerate() {
-        odd += u32::from(t.odd);
-        un += t.unmatched;
-        words += u32::from(t.word);
-        if i >= w {
-            let old = toks[i - w];
-            odd -= u32::from(old.odd);
-            un -= old.unmatched;
-            words -= u32::from(old.word);
-        }
-        if i + 1 >= w && odd >= MIN_ODD && un >= MIN_UNMATCHED && words >= MIN_WORDS {
-            let (s, e) = (toks[i + 1 - w].start, t.end);
-            match out.last_mut() {
-                Some(last) if s <= last.1 => last.1 = e,
-                _ => out.push((s, e, ViewKind::Raw)),
-            }
-        }
-    }
-}
-
-/// `t` without the tags redaction writes in place of a finding:
-/// `[REDACTED:injection]`, `[SECRET:api_key]`, `[EMAIL:3f9a1c2e]` (an upper
-/// case name, a colon and letters, digits, `_` or `-`) and `[EMAIL_1]`,
-/// `[CREDIT_CARD_2]` (an upper case name, `_` and digits). Bracketed words
-/// of other shapes (`[INST]`, `[Sure`) stay.
-fn without_redaction_tags(t: &str) -> std::borrow::Cow<'_, str> {
-    if !t.contains('[') {
-        return std::borrow::Cow::Borrowed(t);
-    }
-    let is_tag = |inner: &str| {
-        let name_ok = |n: &str| {
-            n.len() >= 2
-                && n.as_bytes()[0].is_ascii_uppercase()
-                && n.bytes()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
-        };
-        match inner.split_once(':') {
-            Some((name, rest)) => {
-                name_ok(name)
-                    && !rest.is_empty()
-                    && rest
-                        .bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
-            }
-            None => inner.rsplit_once('_').is_some_and(|(name, n)| {
-                name_ok(name) && !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit())
-            }),
-        }
+/// Whether `piece` holds a tag that redaction writes in place of a
+/// finding: `[REDACTED:injection]`, `[SECRET:api_key]`, `[EMAIL:3f9a1c2e]`
+/// (an upper case name, a colon and letters, digits, `_` or `-`) or
+/// `[EMAIL_1]`, `[CREDIT_CARD_2]` (an upper case name, `_` and digits).
+/// Bracketed words of other shapes (`[INST]`, `[Sure`) are not tags.
+fn has_redaction_tag(piece: &str) -> bool {
+    let name_ok = |n: &str| {
+        n.len() >= 2
+            && n.as_bytes()[0].is_ascii_uppercase()
+            && n.bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
     };
-    std::borrow::Cow::Owned(crate::validators::strip_tags(t, is_tag))
+    let is_tag = |inner: &str| match inner.split_once(':') {
+        Some((name, rest)) => {
+            name_ok(name)
+                && !rest.is_empty()
+                && rest
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+        }
+        None => inner.rsplit_once('_').is_some_and(|(name, n)| {
+            name_ok(name) && !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit())
+        }),
+    };
+    let mut rest = piece;
+    while let Some(open) = rest.find('[') {
+        let tail = &rest[open + 1..];
+        match tail.find(']') {
+            Some(close) if is_tag(&tail[..close]) => return true,
+            _ => rest = tail,
+        }
+    }
+    false
 }
 
 /// The number of bracket bytes (`()[]{}`) in `b`, counted up to `enough`
@@ -320,57 +406,154 @@ fn brackets(b: &[u8], enough: usize) -> usize {
     n
 }
 
-/// Tokens of `line` into `out` (a buffer reused line to line); when the
-/// line spaces its letters out (`S u r e ,]`), the letters of each spaced
-/// word are joined into one token again.
-fn line_tokens(line: &str, out: &mut Vec<(usize, usize)>) {
-    out.clear();
-    out.extend(token_spans(line));
-    let single =
-        |t: &(usize, usize)| t.1 - t.0 == 1 && line.as_bytes()[t.0].is_ascii_alphanumeric();
-    // Spaced-out text: a run of single letters one space apart.
-    let mut run = 0usize;
-    let mut spaced = false;
-    for (k, t) in out.iter().enumerate() {
-        if single(t) && (run == 0 || out[k - 1].1 + 1 == t.0) {
-            run += 1;
-            if run >= 4 {
-                spaced = true;
-                break;
-            }
-        } else {
-            run = usize::from(single(t));
-        }
-    }
-    if !spaced {
-        return;
-    }
+/// The tokens of `text` into `s.toks`: its whitespace-separated pieces,
+/// with spaced-out letters (`S u r e,].[`) joined into one token again.
+/// A piece is spaced out when it holds one letter or digit (with
+/// punctuation, if any, glued to it: `"-/I`, `T]`) in a row of three or
+/// more such pieces one space apart; two pieces one space apart join
+/// when one of them is spaced out and neither is longer than [`JOIN_MAX`]
+/// bytes, touching with letters or digits. Whether a piece joins its
+/// neighbour is decided by the pieces at most three away, so tokens do not
+/// depend on text far along the line.
+fn line_tokens(line: &str, base: usize, lines: &[(usize, usize)], s: &mut Scratch) {
     let b = line.as_bytes();
-    // Joined in place: `kept` tokens so far, never more than read.
-    let mut kept = 0usize;
-    // Whether the last piece joined into the current token was one letter.
-    let mut last_single = false;
-    for k in 0..out.len() {
-        let t = out[k];
-        let t_single = single(&t);
-        if kept > 0 {
-            let cur = out[kept - 1];
-            let one_gap = cur.1 + 1 == t.0 && b[cur.1] == b' ';
-            if one_gap
-                && b[cur.1 - 1].is_ascii_alphanumeric()
-                && b[t.0].is_ascii_alphanumeric()
-                && (last_single || t_single)
-            {
-                out[kept - 1].1 = t.1;
-                last_single = t_single;
-                continue;
+    let mut l = 0usize;
+    let mut line_no = 0u32;
+    let mut last_end = 0usize;
+    s.pieces.clear();
+    s.pieces.extend(token_spans(line));
+    let p = &s.pieces;
+    // One letter or digit, maybe with punctuation glued to it (`S`, `"-/I`,
+    // `e,].[`): what spacing letters out leaves.
+    let single = |k: usize| {
+        let t = &b[p[k].0..p[k].1];
+        t.len() <= JOIN_MAX
+            && t.is_ascii()
+            && t.iter().filter(|c| c.is_ascii_alphanumeric()).count() == 1
+    };
+    let one_gap = |k: usize| k > 0 && p[k - 1].1 + 1 == p[k].0 && b[p[k - 1].1] == b' ';
+    // Spaced-out pieces: runs of three or more single letters.
+    s.spaced.clear();
+    s.spaced.resize(p.len(), false);
+    let mut run = 0usize;
+    for k in 0..p.len() {
+        run = if single(k) {
+            if run > 0 && one_gap(k) { run + 1 } else { 1 }
+        } else {
+            0
+        };
+        if run >= 3 {
+            for m in k + 1 - run..=k {
+                s.spaced[m] = true;
             }
         }
-        out[kept] = t;
-        kept += 1;
-        last_single = t_single;
     }
-    out.truncate(kept);
+    let spaced = &s.spaced;
+    let joins = |k: usize| {
+        let (a, z) = (p[k - 1], p[k]);
+        one_gap(k)
+            && (spaced[k - 1] || spaced[k])
+            && a.1 - a.0 <= JOIN_MAX
+            && z.1 - z.0 <= JOIN_MAX
+            && b[a.1 - 1].is_ascii_alphanumeric()
+            && b[z.0].is_ascii_alphanumeric()
+    };
+    // Pieces that hold a redaction tag. (The pieces beside one may join
+    // otherwise than in the text before redaction; no window reads within
+    // `AROUND` bytes of a tag, which covers them.)
+    s.barrier.clear();
+    s.barrier.resize(p.len(), false);
+    if line.contains('[') {
+        for k in 0..p.len() {
+            s.barrier[k] =
+                b[p[k].0..p[k].1].contains(&b'[') && has_redaction_tag(&line[p[k].0..p[k].1]);
+        }
+    }
+    s.toks.clear();
+    s.brackets.clear();
+    let mut k = 0usize;
+    while k < p.len() {
+        let first = k;
+        let mut barrier = s.barrier[k];
+        k += 1;
+        while k < p.len() && joins(k) {
+            barrier |= s.barrier[k];
+            k += 1;
+        }
+        let (start, end) = (p[first].0, p[k - 1].1);
+        line_no += b[last_end..start].iter().filter(|&&c| c == b'\n').count() as u32;
+        last_end = end;
+        let t = &line[start..end];
+        let from = s.brackets.len() as u32;
+        s.brackets
+            .extend(b[start..end].iter().copied().filter(|&c| is_bracket(c)));
+        let brackets = s.brackets.len() as u32 > from;
+        // The tokens of candidate lines are weighed; the others only lend
+        // their brackets.
+        while l < lines.len() && lines[l].1 < base + start {
+            l += 1;
+        }
+        let candidate = l < lines.len() && lines[l].0 <= base + start;
+        let feat = |leet: bool, shape: Option<(bool, bool)>| {
+            let ignored = brackets && ignored_token(t, || normalise_token(t, leet));
+            let (odd, word) = match shape {
+                _ if !candidate => (false, false),
+                Some(shape) => shape,
+                None => {
+                    let norm = normalise_token(t, leet);
+                    (is_odd(&norm), is_word(&norm))
+                }
+            };
+            Feat {
+                odd: odd && !ignored,
+                word,
+                ignored,
+            }
+        };
+        let tb = t.as_bytes();
+        let (f0, f1, leety) = if t.is_ascii() && !t.contains(' ') {
+            // Its own normal form; read as leet without building it.
+            let f0 = feat(false, candidate.then(|| ascii_shape(tb.len(), |k| tb[k])));
+            let alpha = |k: usize| tb.get(k).is_some_and(|c| c.is_ascii_alphabetic());
+            let leet_at = |k: usize| match leet_letter(tb[k]) {
+                Some(l) if (k > 0 && alpha(k - 1)) || alpha(k + 1) => Some(l as u8),
+                _ => None,
+            };
+            let f1 = if (0..tb.len()).any(|k| leet_at(k).is_some()) {
+                let shape = || ascii_shape(tb.len(), |k| leet_at(k).unwrap_or(tb[k]));
+                feat(true, candidate.then(shape))
+            } else {
+                f0
+            };
+            let leety = candidate
+                && tb
+                    .iter()
+                    .any(|&c| !c.is_ascii_alphabetic() && c.is_ascii_graphic())
+                && (0..tb.len()).any(|i| crate::views::deleet_at(tb, i));
+            (f0, f1, leety)
+        } else {
+            let plain = normalise_token(t, false);
+            let f0 = feat(false, None);
+            let pb = plain.as_bytes();
+            let f1 = if pb.iter().any(|&c| leet_letter(c).is_some()) {
+                feat(true, None)
+            } else {
+                f0
+            };
+            let leety = candidate && (0..pb.len()).any(|i| crate::views::deleet_at(pb, i));
+            (f0, f1, leety)
+        };
+        s.toks.push(Tok {
+            start,
+            end,
+            line: line_no,
+            candidate,
+            feat: [f0, f1],
+            leety,
+            brackets: (from, s.brackets.len() as u32),
+            barrier,
+        });
+    }
 }
 
 /// A token as its statistics should see it: combining marks dropped, the
@@ -455,24 +638,7 @@ fn token_spans(line: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 
 /// Symbols that ordinary prose rarely puts inside a word.
 fn is_rare_symbol(c: char) -> bool {
-    matches!(
-        c,
-        '[' | ']'
-            | '{'
-            | '}'
-            | '<'
-            | '>'
-            | '`'
-            | '|'
-            | '\\'
-            | '^'
-            | '~'
-            | '='
-            | '*'
-            | '$'
-            | '#'
-            | '@'
-    )
+    c.is_ascii() && RARE.contains(&(c as u8))
 }
 
 fn is_symbol(c: char) -> bool {
@@ -483,81 +649,121 @@ fn is_symbol(c: char) -> bool {
 fn is_odd(t: &str) -> bool {
     let letters = t.chars().filter(|c| c.is_alphabetic()).count();
     let symbols = t.chars().filter(|&c| is_symbol(c)).count();
-    let mut rare = [false; 16];
-    let mut distinct_rare = 0;
     // Two distinct symbols or more: the first one seen, and whether
     // another followed (no set to allocate per token).
     let mut first_sym: Option<char> = None;
     let mut two_syms = false;
-    for c in t.chars() {
-        if is_symbol(c) {
-            match first_sym {
-                None => first_sym = Some(c),
-                Some(f) => two_syms |= f != c,
-            }
-        }
-        if is_rare_symbol(c) {
-            let k = "[]{}<>`|\\^~=*$#@".find(c).unwrap_or(0) % 16;
-            if !rare[k] {
-                rare[k] = true;
-                distinct_rare += 1;
-            }
+    for c in t.chars().filter(|&c| is_symbol(c)) {
+        match first_sym {
+            None => first_sym = Some(c),
+            Some(f) => two_syms |= f != c,
         }
     }
-    if letters > 0 && distinct_rare >= 1 && symbols >= 2 {
+    if letters > 0 && symbols >= 2 && t.chars().any(is_rare_symbol) {
         return true;
     }
     if letters == 0 && two_syms && t.chars().count() >= 2 && !t.chars().any(|c| c.is_numeric()) {
         return true;
     }
-    // A lowercase run followed by a capital inside the token (`purelyJson`).
-    let inner = t.trim_matches(|c: char| {
-        matches!(
-            c,
-            '.' | ',' | ';' | ':' | '!' | '?' | '"' | '\'' | '(' | ')'
-        )
-    });
     // Characters in threes, without collecting them.
     let threes = || {
-        inner
-            .chars()
-            .zip(inner.chars().skip(1))
-            .zip(inner.chars().skip(2))
+        t.chars()
+            .zip(t.chars().skip(1))
+            .zip(t.chars().skip(2))
             .map(|((a, b), c)| (a, b, c))
     };
-    if threes()
-        .any(|(a, b, c)| c.is_ascii_uppercase() && b.is_ascii_lowercase() && a.is_ascii_lowercase())
-    {
-        return true;
-    }
-    // A letter, a bracket or quote, and a letter again (`Sure,].[`, `x](y`).
-    for (a, b, c) in threes() {
-        if a.is_alphabetic()
-            && matches!(
-                b,
-                '[' | ']'
-                    | '{'
-                    | '}'
-                    | '('
-                    | ')'
-                    | '<'
-                    | '>'
-                    | '`'
-                    | '|'
-                    | '\\'
-                    | '^'
-                    | '~'
-                    | '='
-                    | '*'
-                    | '"'
-            )
-            && c.is_alphabetic()
-        {
-            return true;
-        }
-    }
-    false
+    threes().any(|(a, b, c)| {
+        // A lowercase run followed by a capital (`purelyJson`), or a
+        // letter, a bracket or quote, and a letter again (`Sure,].[`,
+        // `x](y`).
+        (c.is_ascii_uppercase() && b.is_ascii_lowercase() && a.is_ascii_lowercase())
+            || (a.is_alphabetic() && b.is_ascii() && GLUE.contains(&(b as u8)) && c.is_alphabetic())
+    })
 }
+
+/// [`is_odd`] and [`is_word`] of an ASCII token of `n` bytes, byte `k`
+/// of which is `at(k)`, in one pass.
+fn ascii_shape(n: usize, at: impl Fn(usize) -> u8) -> (bool, bool) {
+    let (mut letters, mut symbols, mut digits) = (0usize, 0usize, false);
+    let (mut rare, mut first_sym, mut two_syms) = (false, 0u8, false);
+    let mut three = false;
+    // Classes of the two bytes before.
+    let (mut p2, mut p1) = (0u8, 0u8);
+    for k in 0..n {
+        let c = at(k);
+        let cl = SHAPE[usize::from(c)];
+        if cl & S_ALPHA != 0 {
+            letters += 1;
+            // `purelyJson`; `x](y`, `Sure"now`.
+            three |= (cl & S_UPPER != 0 && p1 & S_LOWER != 0 && p2 & S_LOWER != 0)
+                || (p1 & S_GLUE != 0 && p2 & S_ALPHA != 0);
+        } else if cl & S_PUNCT != 0 {
+            symbols += 1;
+            rare |= cl & S_RARE != 0;
+            if first_sym == 0 {
+                first_sym = c;
+            } else {
+                two_syms |= first_sym != c;
+            }
+        } else if cl & S_DIGIT != 0 {
+            digits = true;
+        }
+        (p2, p1) = (p1, cl);
+    }
+    let odd = (letters > 0 && rare && symbols >= 2)
+        || (letters == 0 && two_syms && n >= 2 && !digits)
+        || three;
+    let core = match n.checked_sub(1).map(&at) {
+        Some(b',' | b'.') => n - 1,
+        _ => n,
+    };
+    let word = core >= 3 && (0..core).all(|k| SHAPE[usize::from(at(k))] & S_ALPHA != 0);
+    (odd, word)
+}
+
+/// Symbols that ordinary prose rarely puts inside a word.
+const RARE: &[u8] = b"[]{}<>`|\\^~=*$#@";
+/// What glues two letters into an odd token (`x](y`, `Sure"now`).
+const GLUE: &[u8] = b"[]{}()<>`|\\^~=*\"";
+
+const S_ALPHA: u8 = 1;
+const S_LOWER: u8 = 2;
+const S_UPPER: u8 = 4;
+const S_DIGIT: u8 = 8;
+const S_PUNCT: u8 = 16;
+const S_RARE: u8 = 32;
+const S_GLUE: u8 = 64;
+/// Byte classes for [`ascii_shape`].
+const SHAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_lowercase() {
+            S_ALPHA | S_LOWER
+        } else if b.is_ascii_uppercase() {
+            S_ALPHA | S_UPPER
+        } else if b.is_ascii_digit() {
+            S_DIGIT
+        } else if b.is_ascii_punctuation() {
+            S_PUNCT
+        } else {
+            0
+        };
+        c += 1;
+    }
+    let mut k = 0;
+    while k < RARE.len() {
+        t[RARE[k] as usize] |= S_RARE;
+        k += 1;
+    }
+    let mut k = 0;
+    while k < GLUE.len() {
+        t[GLUE[k] as usize] |= S_GLUE;
+        k += 1;
+    }
+    t
+};
 
 /// A plain word: three or more letters, maybe with a comma or full stop.
 fn is_word(t: &str) -> bool {
@@ -821,68 +1027,233 @@ mod tests {
     use super::*;
     use crate::views;
 
+    /// The hits of `line` as byte spans of it.
+    fn windows(line: &str) -> Vec<(usize, usize)> {
+        suffix_windows(line)
+    }
+
+    /// Pieces of suffix-like, code-like and spaced-out text.
+    fn pieces() -> impl proptest::strategy::Strategy<Value = Vec<&'static str>> {
+        proptest::collection::vec(
+            proptest::sample::select(vec![
+                "f(x)",
+                "(a)",
+                "1)",
+                "(iv),",
+                ":)",
+                ";-(",
+                "=]",
+                "[[",
+                "]]",
+                "{",
+                "}",
+                "(",
+                ")",
+                "[",
+                "]",
+                "Sure,].[",
+                "x](y",
+                "({\\",
+                "purelyJson",
+                "describing",
+                "the",
+                "cats",
+                "(a1b2)",
+                "x3)",
+                "(abcd).,",
+                "{\"k\":[1,2]},",
+                "(abcde)",
+                "8)",
+                "a",
+                "b",
+                "c",
+                "5ur3",
+                "h3llo",
+                "x.y",
+                "==",
+                "**",
+                "`{",
+                "|",
+                "caf\u{e9}(",
+                "\u{301}]",
+                "I",
+                "am",
+                "e,].[",
+                "[REDACTED:injection]",
+                "me)[EMAIL_1]",
+            ]),
+            0..60,
+        )
+    }
+
+    /// Pieces of suffix-like text: words, odd tokens, stray brackets.
+    fn suffix_pieces() -> impl proptest::strategy::Strategy<Value = Vec<&'static str>> {
+        proptest::collection::vec(
+            proptest::sample::select(vec![
+                "describing",
+                "the",
+                "cats",
+                "Please",
+                "write",
+                "now",
+                "Sure,].[",
+                "x](y",
+                "({\\",
+                "purelyJson",
+                "describ.[",
+                "`{",
+                "alright](",
+                "Me}{",
+                "(",
+                ")",
+                "]",
+                "{",
+                "1)",
+                ":)",
+                "a",
+                "b",
+                "c",
+                "e,].[",
+                "f(x)",
+                "h3llo",
+                "5ur3",
+            ]),
+            5..80,
+        )
+    }
+
+    fn join(pieces: &[&str], seps: &[&str]) -> String {
+        let mut line = String::new();
+        for (p, sep) in pieces.iter().zip(seps.iter().cycle()) {
+            line.push_str(p);
+            line.push_str(sep);
+        }
+        line
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig {
             cases: 3000,
             ..Default::default()
         })]
-        /// A line the bracket pre-check lets go has no window: the full
-        /// per-token reading finds none either.
+        /// A window is decided by the text from its start to `REACH` bytes
+        /// on: cutting the line before (with room for the pieces that
+        /// decide joins) or after that changes none of its windows.
         #[test]
-        fn quiet_lines_have_no_window(
-            pieces in proptest::collection::vec(
-                proptest::sample::select(vec![
-                    "f(x)", "(a)", "1)", "(iv),", ":)", ";-(", "=]", "[[", "]]", "{", "}", "(", ")",
-                    "[", "]", "Sure,].[", "x](y", "({\\", "purelyJson", "describing", "the", "cats", "(a1b2)", "x3)", "(abcd).,",
-                    "{\"k\":[1,2]},", "(abcde)", "8)",
-                    "a", "b", "c", "5ur3", "h3llo", "x.y", "==", "**", "`{", "|", "caf\u{e9}(",
-                    "\u{301}]", "I", "am",
-                ]),
-                0..30,
-            ),
-            seps in proptest::collection::vec(proptest::sample::select(vec![" ", "  ", "", "\t"]), 30),
-            leet in proptest::bool::ANY,
+        fn windows_are_local(
+            pieces in pieces(),
+            seps in proptest::collection::vec(proptest::sample::select(vec![" ", " ", " ", "  ", "", "\t", "\n"]), 1..8),
+            cut in 0usize..400,
         ) {
-            let mut line = String::new();
-            for (p, sep) in pieces.iter().zip(&seps) {
-                line.push_str(p);
-                line.push_str(sep);
+            let line = join(&pieces, &seps);
+            let all = windows(&line);
+            let mut c = cut.min(line.len());
+            while !line.is_char_boundary(c) {
+                c -= 1;
             }
-            let mut spans = Vec::new();
-            line_tokens(&line, &mut spans);
-            let mut stack = Vec::new();
-            let quiet = line_quiet(&line, &spans, leet, &mut stack);
-            // The byte-by-byte reading finds no quiet line the token
-            // reading does not, and, on ASCII lines that are not spaced
-            // out, every one it does.
-            let fast = quiet_ascii_line(line.as_bytes(), leet, &mut stack);
-            proptest::prop_assert!(!fast || quiet, "{:?}", line);
-            if line.is_ascii() && token_spans(&line).eq(spans.iter().copied()) {
-                proptest::prop_assert_eq!(fast, quiet, "{:?}", line);
+            // Left cut: windows starting well after it are the same.
+            let far = c + AROUND + 3 * (JOIN_MAX + 2);
+            let left: Vec<_> = windows(&line[c..])
+                .into_iter()
+                .map(|(s, e)| (s + c, e + c))
+                .filter(|w| w.0 >= far)
+                .collect();
+            let want: Vec<_> = all.iter().copied().filter(|w| w.0 >= far).collect();
+            proptest::prop_assert_eq!(left, want, "{:?} cut at {}", line, c);
+            // Right cut: windows whose reach ends before it are the same.
+            let right: Vec<_> = windows(&line[..c])
+                .into_iter()
+                .filter(|w| w.0 + REACH <= c)
+                .collect();
+            let want: Vec<_> = all.iter().copied().filter(|w| w.0 + REACH <= c).collect();
+            proptest::prop_assert_eq!(right, want, "{:?} cut at {}", line, c);
+        }
+
+        /// Every window of a text with a stretch redacted into a tag is a
+        /// window of the text before: redaction makes no new suffix.
+        #[test]
+        fn redaction_makes_no_window(
+            pieces in suffix_pieces(),
+            seps in proptest::collection::vec(proptest::sample::select(vec![" ", " ", "  ", "", "\n"]), 1..6),
+            from in 0usize..600,
+            len in 0usize..200,
+            tag in proptest::sample::select(vec!["[REDACTED:injection]", "", "[EMAIL_2]"]),
+        ) {
+            let line = join(&pieces, &seps);
+            let mut a = from.min(line.len());
+            while !line.is_char_boundary(a) {
+                a -= 1;
             }
-            if quiet {
-                let (mut toks, mut out) = (Vec::new(), Vec::new());
-                line_windows(&line, &spans, 0, leet, &mut toks, &mut stack, &mut out);
-                proptest::prop_assert!(out.is_empty(), "{:?}", line);
+            let mut z = (a + len).min(line.len());
+            while !line.is_char_boundary(z) {
+                z += 1;
+            }
+            if tag.is_empty() {
+                // Removal joins what was apart: only tags are barriers.
+                return Ok(());
+            }
+            let red = format!("{}{}{}", &line[..a], tag, &line[z..]);
+            let before = windows(&line);
+            for (s, e) in windows(&red) {
+                let back = if s >= a + tag.len() {
+                    (s - tag.len() + (z - a), e - tag.len() + (z - a))
+                } else {
+                    proptest::prop_assert!(e <= a, "{:?} window {}..{} holds the tag", red, s, e);
+                    (s, e)
+                };
+                proptest::prop_assert!(
+                    before.contains(&back),
+                    "{:?}: window {}..{} of the redacted {:?} is new", line, s, e, red
+                );
             }
         }
     }
 
+    /// Redaction that cuts a word spaced out into letters leaves letters
+    /// that no longer join: the pieces next to a tag are no window's.
     #[test]
-    fn redaction_tags_are_not_weighed() {
-        for (t, shape) in [
-            ("[REDACTED:injection]", ""),
-            ("me)[REDACTED:injection]", "me)"),
-            ("[SECRET:api_key],", ","),
-            ("[EMAIL:3f9a1c2e]", ""),
-            ("[CREDIT_CARD_12]", ""),
-            ("[INST]", "[INST]"),
-            ("[Sure", "[Sure"),
-            ("x[i]", "x[i]"),
-            ("[A:b]", "[A:b]"),
-            ("[EMAIL_]", "[EMAIL_]"),
+    fn tags_bound_spaced_letters() {
+        let line = "p l e a s e w r i t e Sure,].[ cats x](y now alright]( the describ.[ ok";
+        let before = windows(line);
+        assert!(!before.is_empty());
+        for cut in 1..=10 {
+            let z = 2 * cut - 1;
+            let red = format!("[REDACTED:injection]{}", &line[z..]);
+            let shift = |w: (usize, usize)| (w.0 + z - 20, w.1 + z - 20);
+            for w in windows(&red) {
+                assert!(before.contains(&shift(w)), "{red:?}: {w:?} is new");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 5000,
+            ..Default::default()
+        })]
+        /// The one-pass reading of an ASCII token agrees with the general one.
+        #[test]
+        fn ascii_shape_is_is_odd_and_is_word(t in "[a-cA-C0-9\\[\\](){}<>`|^~=*$#@\\\\\".,;:!?'_-]{0,8}") {
+            let b = t.as_bytes();
+            proptest::prop_assert_eq!(ascii_shape(b.len(), |k| b[k]), (is_odd(&t), is_word(&t)), "{:?}", t);
+        }
+    }
+
+    #[test]
+    fn redaction_tags_bound_windows() {
+        for (t, tag) in [
+            ("[REDACTED:injection]", true),
+            ("me)[REDACTED:injection]", true),
+            ("[SECRET:api_key],", true),
+            ("[EMAIL:3f9a1c2e]", true),
+            ("[CREDIT_CARD_12]", true),
+            ("[INST]", false),
+            ("[Sure", false),
+            ("x[i]", false),
+            ("[A:b]", false),
+            ("[EMAIL_]", false),
         ] {
-            assert_eq!(without_redaction_tags(t), shape, "{t}");
+            assert_eq!(has_redaction_tag(t), tag, "{t}");
         }
         // Two tags, closers and words: the guard's own output, not a
         // suffix.
@@ -896,35 +1267,20 @@ mod tests {
     }
 
     #[test]
-    fn code_lines_are_quiet_byte_by_byte() {
-        let mut stack = Vec::new();
+    fn code_lines_have_no_window() {
         for line in [
             "pub fn load(b: &[u8], n: usize) -> Result<usize, Error> {",
             "    return [b[i] for i in range(len(b)) if i % 3 == 0]",
-            // `12)` reads as a list marker: its bracket does not count.
             "        a = self.b.get(\"f\", 12)",
             "{\"ts\":\"2026-03-01\",\"msg\":\"the cat (and dog)\"}",
+            "    let (odd, words) = (toks.iter().filter(|t| t.odd).count(), [0u32; 2]);",
         ] {
-            assert!(
-                quiet_ascii_line(line.as_bytes(), false, &mut stack),
-                "{line}"
-            );
-        }
-        // Two brackets left open (with list markers about), spaced-out
-        // letters and non-ASCII text go to the token reading.
-        for line in [
-            "call(a, [b, c",
-            "a) first, b) then (c, [d",
-            "S u r e {x} {",
-            "caf\u{e9} (x) {",
-        ] {
-            assert!(
-                !quiet_ascii_line(line.as_bytes(), false, &mut stack),
-                "{line}"
-            );
+            assert_eq!(windows(line), [], "{line}");
         }
     }
 
+    /// The number of findings `f` makes of `s` (its overlapping hits merged,
+    /// as the guard merges them).
     fn run(f: fn(&Context<'_>) -> Vec<(usize, usize, ViewKind)>, s: &str) -> usize {
         let raw = views::raw(s.as_bytes());
         let (_, sig) = views::fold(&raw, ViewKind::Folded, usize::MAX);
@@ -935,6 +1291,14 @@ mod tests {
             sources: &[],
             env: &env,
             document: true,
+        })
+        .into_iter()
+        .fold(Vec::<(usize, usize)>::new(), |mut m, (s, e, _)| {
+            match m.last_mut() {
+                Some(l) if s < l.1 => l.1 = l.1.max(e),
+                _ => m.push((s, e)),
+            }
+            m
         })
         .len()
     }
@@ -989,19 +1353,25 @@ mod tests {
 
     #[test]
     fn spaced_and_leet_tokens() {
-        let line = "S u r e,].[   o k   f i n e";
-        let mut spans = Vec::new();
-        line_tokens(line, &mut spans);
-        let toks: Vec<String> = spans
-            .into_iter()
-            .map(|(s, e)| normalise_token(&line[s..e], false).into_owned())
-            .collect();
-        assert_eq!(toks, ["Sure,].[", "ok", "fine"]);
-        // Ordinary text keeps its one-letter words apart.
-        let line = "I am a cat";
-        let mut spans = Vec::new();
-        line_tokens(line, &mut spans);
-        assert_eq!(spans.len(), 4);
+        let toks = |line: &str| {
+            let mut s = Scratch::default();
+            line_tokens(line, 0, &[(0, line.len())], &mut s);
+            s.toks
+                .iter()
+                .map(|t| normalise_token(&line[t.start..t.end], false).into_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            toks("S u r e,].[   o k   f i n e"),
+            ["Sure,].[", "o", "k", "fine"]
+        );
+        // Ordinary text keeps its one-letter words apart, and two letters
+        // are not a spaced-out word.
+        assert_eq!(toks("I am a cat").len(), 4);
+        assert_eq!(toks("x y and z").len(), 4);
+        // A long piece is not joined to spaced-out letters.
+        let long = "w".repeat(JOIN_MAX + 1);
+        assert_eq!(toks(&format!("a b c {long}")).len(), 2);
         assert_eq!(normalise_token("5ur3,].[", true), "sure,].[");
         assert_eq!(normalise_token("5ur3,].[", false), "5ur3,].[");
         assert_eq!(normalise_token("mp3", true), "mpe");

@@ -798,7 +798,9 @@ impl Guard {
 
     /// The stream margin: `limits.max_match_bytes`, or more when a phrase
     /// could span more (a folded byte can come from up to 4 original bytes:
-    /// a letter with an invisible character after it).
+    /// a letter with an invisible character after it), or when a detector
+    /// reads farther past a hit's start (`detectors::reach`: 544 bytes for
+    /// the adversarial-suffix detector).
     /// The longest input judged as a whole document (2 ×
     /// `limits.max_match_bytes`): a stream holds that much back, so it
     /// inspects such an input in one piece, as one-shot inspection does.
@@ -812,6 +814,7 @@ impl Guard {
             .limits
             .max_match_bytes
             .max(4 * self.inner.engine.longest_literal)
+            .max(self.inner.engine.detector_reach)
     }
 
     /// Compiles `context` with this guard's leakage settings.

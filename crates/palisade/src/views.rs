@@ -1353,7 +1353,7 @@ pub(crate) fn needs_deleet(folded: &str) -> bool {
 /// Whether byte `i` of folded text is a leet character inside a word (see
 /// [`needs_deleet`]); reads at most one byte before and three after.
 #[inline]
-fn deleet_at(b: &[u8], i: usize) -> bool {
+pub(crate) fn deleet_at(b: &[u8], i: usize) -> bool {
     let alpha = |i: usize| i < b.len() && b[i].is_ascii_alphabetic();
     if leet(b[i]).is_none() {
         return false;

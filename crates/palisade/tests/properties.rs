@@ -199,6 +199,13 @@ fn redaction_tags_do_not_make_a_suffix() {
              Sure,]. [[Step wohl({{\\ trendsJson plus]( kindly!! now"
         ),
         format!("Repeat the whole note back to me) ] }} {flood} <> ## {flood} please"),
+        // A flood between a camel-cased word and a `/)` token: redacted
+        // into one tag, it must not bring them into one window (a suffix
+        // on the next line is redacted too).
+        format!(
+            "Please summarise the note trendsJson {flood} and /) ] the rest now kindly\n\
+             Sure,]. [[Step wohl({{\\ trendsJson plus]( kindly!! now"
+        ),
     ] {
         let before = assert_none_found_again(&g, &text, |_| true);
         assert!(

@@ -522,3 +522,36 @@ fn document_rules_agree_with_one_shot() {
     one_long.sort();
     assert_eq!(prompt_findings_streamed(&guard, &long, 61), one_long);
 }
+
+/// Found by the stream fuzz target (`max_match_bytes = 64`): the
+/// adversarial-suffix detector matched brackets over whole lines, so a
+/// stream window starting inside a line longer than its left context saw
+/// a closer whose opener lay before it as unmatched and reported a suffix
+/// that one-shot inspection did not. Made-up text: a bracket opened at the
+/// start of a long line and closed beside optimiser-like tokens near its
+/// end. Windows now read brackets within a bounded reach, the same in
+/// both.
+#[test]
+fn suffix_in_a_long_line() {
+    let guard = tiny_margin_guard();
+    let filler = "the committee met again on tuesday to review the budget ".repeat(45);
+    for text in [
+        format!("Note ({filler}cats ) alright] now purelyJson write Me`now more words"),
+        format!("Note {filler}cats alright] ) now purelyJson write Me`now more words"),
+    ] {
+        let mut one: Vec<_> = guard
+            .inspect_prompt(&text)
+            .findings
+            .into_iter()
+            .map(|f| (f.rule, f.start, f.end))
+            .collect();
+        one.sort();
+        for chunk in [1, 64, 4096] {
+            assert_eq!(
+                prompt_findings_streamed(&guard, &text, chunk),
+                one,
+                "chunk {chunk}"
+            );
+        }
+    }
+}
