@@ -109,41 +109,208 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
 
 /// The windows of `text` that read as an optimiser's suffix, as byte spans.
 fn suffix_windows(text: &str) -> Vec<(usize, usize)> {
+    windows_of(text, true)
+}
+
+/// [`suffix_windows`], with or without the line prefilter
+/// ([`quiet_lines`]), which changes nothing but the cost.
+fn windows_of(text: &str, prefilter: bool) -> Vec<(usize, usize)> {
     // A window needs two unmatched brackets: a text with fewer bracket
     // bytes has none.
     if brackets(text.as_bytes(), MIN_UNMATCHED as usize) < MIN_UNMATCHED as usize {
         return Vec::new();
     }
-    // The lines that may hold a window, each read with the text around it
-    // that its windows match brackets with (and a little more, so that the
-    // tokens there are whole): stretches that overlap are read as one.
     let mut lines: Vec<(usize, usize)> = Vec::new();
-    let mut stretches: Vec<(usize, usize)> = Vec::new();
     let mut line_start = 0usize;
     for line in text.split('\n') {
         let (a, z) = (line_start, line_start + line.len());
         line_start = z + 1;
-        if !candidate(line) {
-            continue;
+        if candidate(line) {
+            lines.push((a, z));
         }
-        lines.push((a, z));
-        let from = floor_char(text, a.saturating_sub(AROUND + LOOK_BEHIND));
-        let to = ceil_char(text, z + AROUND + LOOK_AHEAD);
-        match stretches.last_mut() {
-            Some(last) if from <= last.1 => last.1 = to,
-            _ => stretches.push((from, to)),
+    }
+    // Lines whose brackets are shown matched in every window's reach (most
+    // lines of code and logs) are let go without reading their tokens.
+    let mut risky = Vec::new();
+    let mut kept: Vec<(usize, usize)> = Vec::with_capacity(lines.len());
+    for (from, to, own) in stretches(text, &lines) {
+        let own = &lines[own];
+        if prefilter && quiet_lines(&text.as_bytes()[from..to], from, own, &mut risky) {
+            kept.extend(
+                own.iter()
+                    .zip(&risky)
+                    .filter(|(_, r)| **r >= MIN_UNMATCHED)
+                    .map(|(l, _)| *l),
+            );
+        } else {
+            kept.extend_from_slice(own);
         }
     }
     let mut out: Vec<(usize, usize)> = Vec::new();
     let mut s = Scratch::default();
-    let mut next_line = 0usize;
-    for (from, to) in stretches {
-        let k = lines[next_line..].partition_point(|l| l.0 < to);
-        let own = &lines[next_line..next_line + k];
-        next_line += k;
-        windows_in(&text[from..to], from, own, &mut s, &mut out);
+    for (from, to, own) in stretches(text, &kept) {
+        windows_in(&text[from..to], from, &kept[own], &mut s, &mut out);
     }
     out
+}
+
+/// The stretches of `text` to read for the windows of `lines` (spans,
+/// in order): each line with the text around it that its windows match
+/// brackets with, and a little more so that the tokens there are whole;
+/// stretches that overlap are read as one. With each, its lines (indices
+/// into `lines`).
+fn stretches(text: &str, lines: &[(usize, usize)]) -> Vec<(usize, usize, std::ops::Range<usize>)> {
+    let mut out: Vec<(usize, usize, std::ops::Range<usize>)> = Vec::new();
+    for (k, &(a, z)) in lines.iter().enumerate() {
+        let from = floor_char(text, a.saturating_sub(AROUND + LOOK_BEHIND));
+        let to = ceil_char(text, z + AROUND + LOOK_AHEAD);
+        match out.last_mut() {
+            Some(last) if from <= last.1 => {
+                last.1 = to;
+                last.2.end = k + 1;
+            }
+            _ => out.push((from, to, k..k + 1)),
+        }
+    }
+    out
+}
+
+/// Reads the brackets of an ASCII `stretch` (starting at `base` in the
+/// text) in one pass and counts, for each of `lines` (its candidate lines),
+/// into `risky`, the brackets that some window's reading might leave
+/// unmatched: all but those whose partner lies within [`AROUND`] bytes
+/// with every bracket between them matched among themselves. Such a pair
+/// is matched in every window that holds either bracket: a window reads
+/// at least `AROUND` bytes around itself, and what lies before the pair
+/// does not change how the brackets between them match. So a line with
+/// fewer than two risky brackets has no window. Brackets are read as the
+/// windows read them (emoticons and list markers opening nothing and
+/// closing only the bracket just opened). `false` (nothing shown) for
+/// text the token reading would read otherwise: non-ASCII text, letters
+/// spaced out, tokens that are list markers only when read as leet.
+fn quiet_lines(
+    stretch: &[u8],
+    base: usize,
+    lines: &[(usize, usize)],
+    risky: &mut Vec<u32>,
+) -> bool {
+    if !stretch.is_ascii() {
+        return false;
+    }
+    risky.clear();
+    risky.resize(lines.len(), 0);
+    let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    // Open brackets: (bracket, start of its piece, its line or NONE).
+    const NONE: usize = usize::MAX;
+    let mut stack: Vec<(u8, usize, usize)> = Vec::new();
+    // Openers below this index enclose a bracket left unmatched.
+    let mut clean_from = 0usize;
+    let mut l = 0usize;
+    // Pieces of one letter or digit in a row, one space apart.
+    let (mut units, mut last_end) = (0usize, usize::MAX);
+    let mut i = 0usize;
+    while i < stretch.len() {
+        if space(stretch[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < stretch.len() && !space(stretch[i]) {
+            i += 1;
+        }
+        let piece = &stretch[start..i];
+        let alnum = piece.iter().filter(|c| c.is_ascii_alphanumeric()).count();
+        if alnum == 1 && piece.len() <= JOIN_MAX {
+            units = if start > 0 && last_end.wrapping_add(1) == start && stretch[start - 1] == b' '
+            {
+                units + 1
+            } else {
+                1
+            };
+            if units >= 3 {
+                return false;
+            }
+        } else {
+            units = 0;
+        }
+        last_end = i;
+        if !piece.iter().any(|&c| is_bracket(c)) {
+            continue;
+        }
+        while l < lines.len() && lines[l].1 < base + start {
+            l += 1;
+        }
+        let line = if l < lines.len() && lines[l].0 <= base + start {
+            l
+        } else {
+            NONE
+        };
+        let t = std::str::from_utf8(piece).unwrap_or_default();
+        let ignored = ignored_token(t, || std::borrow::Cow::Borrowed(t));
+        if ignored != ignored_token(t, || normalise_token(t, true)) {
+            return false;
+        }
+        let flag = |line: usize, risky: &mut Vec<u32>| {
+            if line != NONE {
+                risky[line] += 1;
+            }
+        };
+        for &c in piece {
+            let open = match c {
+                b'(' | b'[' | b'{' => {
+                    if !ignored {
+                        stack.push((c, start, line));
+                    }
+                    continue;
+                }
+                b')' => b'(',
+                b']' => b'[',
+                b'}' => b'{',
+                _ => continue,
+            };
+            if ignored {
+                // An emoticon's or list marker's closer: only the bracket
+                // just opened.
+                if stack.last().is_some_and(|&(o, _, _)| o == open) {
+                    let (_, o_start, o_line) = stack.pop().unwrap_or_default();
+                    if clean_from > stack.len() || i - o_start > AROUND {
+                        flag(o_line, risky);
+                    }
+                    clean_from = clean_from.min(stack.len());
+                }
+                continue;
+            }
+            match stack.iter().rposition(|&(o, _, _)| o == open) {
+                Some(pos) => {
+                    let (_, o_start, o_line) = stack[pos];
+                    let skipped = stack.len() - pos - 1;
+                    for &(_, _, sl) in &stack[pos + 1..] {
+                        flag(sl, risky);
+                    }
+                    if skipped > 0 || clean_from > pos || i - o_start > AROUND {
+                        flag(o_line, risky);
+                        flag(line, risky);
+                    }
+                    stack.truncate(pos);
+                    clean_from = if skipped > 0 {
+                        pos
+                    } else {
+                        clean_from.min(pos)
+                    };
+                }
+                None => {
+                    flag(line, risky);
+                    clean_from = stack.len();
+                }
+            }
+        }
+    }
+    for &(_, _, sl) in &stack {
+        if sl != NONE {
+            risky[sl] += 1;
+        }
+    }
+    true
 }
 
 /// Bytes before the text a window reads that decide where its first
@@ -1122,6 +1289,46 @@ mod tests {
         )
     }
 
+    /// Words, odd tokens and brackets of every kind, opened and closed in
+    /// and across tokens, without one-letter pieces (which would read as
+    /// spaced-out letters).
+    fn bracket_pieces() -> impl proptest::strategy::Strategy<Value = Vec<&'static str>> {
+        proptest::collection::vec(
+            proptest::sample::select(vec![
+                "describing",
+                "the",
+                "cats",
+                "Please",
+                "write",
+                "now",
+                "purelyJson",
+                "Me`now",
+                "x](y",
+                "Sure,].[",
+                "f(ab",
+                "cd)",
+                "ab[",
+                "]cd",
+                "{ab",
+                "cd}",
+                "((",
+                "))",
+                "([",
+                "])",
+                "{[",
+                "]}",
+                "(ab]",
+                "[cd)",
+                ":)",
+                "12)",
+                "(ii)",
+                "gcd(na,",
+                "db)",
+            ]),
+            5..160,
+        )
+    }
+
     fn join(pieces: &[&str], seps: &[&str]) -> String {
         let mut line = String::new();
         for (p, sep) in pieces.iter().zip(seps.iter().cycle()) {
@@ -1167,6 +1374,24 @@ mod tests {
                 .collect();
             let want: Vec<_> = all.iter().copied().filter(|w| w.0 + REACH <= c).collect();
             proptest::prop_assert_eq!(right, want, "{:?} cut at {}", line, c);
+        }
+
+        /// The line prefilter lets go only lines without windows.
+        #[test]
+        fn prefilter_keeps_every_window(
+            a in pieces(),
+            b in suffix_pieces(),
+            c in bracket_pieces(),
+            seps in proptest::collection::vec(proptest::sample::select(vec![" ", " ", " ", "  ", "", "\n"]), 1..8),
+            mix in 0usize..3,
+        ) {
+            let pieces = match mix {
+                0 => [a, b].concat(),
+                1 => c,
+                _ => [b, c].concat(),
+            };
+            let text = join(&pieces, &seps);
+            proptest::prop_assert_eq!(windows_of(&text, true), windows_of(&text, false), "{:?}", text);
         }
 
         /// Every window of a text with a stretch redacted into a tag is a

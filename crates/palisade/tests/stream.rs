@@ -332,12 +332,12 @@ fn bidi_spread(n: usize) -> String {
     t
 }
 
-/// Findings longer than the margin (64 bytes here) whose start already
+/// Findings longer than the margin (640 bytes here) whose start already
 /// matches are held until they end: the stream equals one-shot inspection.
 #[test]
 fn long_findings_are_held_not_cut() {
     let guard = tiny_margin_guard();
-    let text = bidi_spread(30);
+    let text = bidi_spread(80);
     let one = guard.inspect_response(&text);
     let longest = one
         .findings
@@ -353,14 +353,15 @@ fn long_findings_are_held_not_cut() {
     }
 }
 
-/// A finding that goes on past 16 margins (the margin is 228 bytes here:
-/// four times the longest phrase): the stream reports
-/// `limits.stream_hold`, stops, and never releases text one-shot
+/// A finding that goes on past 16 margins (the margin is 640 bytes here:
+/// what the adversarial-suffix detector reads past a window's start, more
+/// than `max_match_bytes` and four times the longest phrase): the stream
+/// reports `limits.stream_hold`, stops, and never releases text one-shot
 /// inspection would not release.
 #[test]
 fn hold_limit_fails_closed() {
     let guard = tiny_margin_guard();
-    let text = bidi_spread(400);
+    let text = bidi_spread(1000);
     let one = guard.inspect_response(&text);
     let cap = guard.stream_max_holdback() / 2;
     assert!(one.findings.iter().any(|f| f.end - f.start > cap));
