@@ -29,13 +29,14 @@ const AROUND: usize = 256;
 /// A piece longer than this is not joined to spaced-out letters beside it.
 const JOIN_MAX: usize = 24;
 /// How far past a window's start the text that decides it may lie: the
-/// window's bytes, the bytes around it, and the pieces after those that
-/// tell whether the last token goes on (spaced-out letters joined to it).
+/// window's bytes, the bytes around it, the pieces after those that tell
+/// whether the last token goes on (spaced-out letters joined to it), and a
+/// redaction tag that would start there.
 /// A stream's right context is at least this (`Guard::stream_margin`), and
 /// its left context (1152 bytes) more than [`AROUND`] and the pieces that
 /// decide joins, so a stream decides every window as one-shot inspection
 /// does.
-pub(crate) const REACH: usize = WINDOW_BYTES + AROUND + LOOK_AHEAD;
+pub(crate) const REACH: usize = WINDOW_BYTES + AROUND + LOOK_AHEAD + 2 * TAG_MAX;
 
 /// A token's statistics, read without and with leet digits as letters.
 #[derive(Default, Clone, Copy)]
@@ -63,9 +64,6 @@ struct Tok {
     leety: bool,
     /// Its brackets, `Scratch::brackets[brackets.0..brackets.1]`.
     brackets: (u32, u32),
-    /// Holds a tag that redaction writes: no window holds it, or reads
-    /// within [`AROUND`] bytes of it.
-    barrier: bool,
 }
 
 /// Buffers reused from one stretch of text to the next.
@@ -73,7 +71,8 @@ struct Tok {
 struct Scratch {
     pieces: Vec<(usize, usize)>,
     spaced: Vec<bool>,
-    barrier: Vec<bool>,
+    /// Where the redaction tags of the stretch start.
+    tags: Vec<usize>,
     toks: Vec<Tok>,
     /// The bracket bytes of every token, in order.
     brackets: Vec<u8>,
@@ -87,15 +86,17 @@ struct Scratch {
 /// (`:)`, `1)`) are not counted.
 ///
 /// Every statistic is local to a window: ten tokens from a token on (fewer
-/// where the line ends), within [`WINDOW_BYTES`]; brackets are matched
-/// inside the window. So a window is decided by the text from its start to
-/// [`REACH`] bytes on, whatever lies elsewhere on the line: a stream, which
-/// sees the text in windows, finds what one-shot inspection finds. The tags
-/// redaction writes (`[REDACTED:injection]`, `[EMAIL_1]`) bound windows: no
-/// window holds a token within three pieces of one, and a window they cut
-/// short does not count, so every window of a redacted text is a window of
-/// its input, and redaction brings no tokens together into a new suffix.
-/// Each window found is its own hit (overlapping ones merge as any hits do).
+/// where the line ends), within [`WINDOW_BYTES`]; its brackets are matched
+/// with the tokens up to [`AROUND`] bytes around it; leet is read where one
+/// of its tokens holds leet. So a window is decided by the text from
+/// `AROUND` bytes (and the pieces that decide joins) before it to [`REACH`]
+/// bytes after its start, whatever lies elsewhere on the line: a stream,
+/// which sees the text in windows, finds what one-shot inspection finds.
+/// The tags redaction writes (`[REDACTED:injection]`, `[EMAIL_1]`) bound
+/// windows: no window holds one or reads within `AROUND` bytes of one, so
+/// every window of a redacted text is a window of its input, and redaction
+/// brings no tokens together into a new suffix. Each window found is its
+/// own hit (overlapping ones merge as any hits do).
 pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     let view = ctx.clean();
     suffix_windows(&view.text)
@@ -162,8 +163,8 @@ fn windows_of(text: &str, prefilter: bool) -> Vec<(usize, usize)> {
 fn stretches(text: &str, lines: &[(usize, usize)]) -> Vec<(usize, usize, std::ops::Range<usize>)> {
     let mut out: Vec<(usize, usize, std::ops::Range<usize>)> = Vec::new();
     for (k, &(a, z)) in lines.iter().enumerate() {
-        let from = floor_char(text, a.saturating_sub(AROUND + LOOK_BEHIND));
-        let to = ceil_char(text, z + AROUND + LOOK_AHEAD);
+        let from = floor_char(text, a.saturating_sub(AROUND + LOOK_BEHIND + TAG_MAX));
+        let to = ceil_char(text, z + AROUND + LOOK_AHEAD + 2 * TAG_MAX);
         match out.last_mut() {
             Some(last) if from <= last.1 => {
                 last.1 = to;
@@ -318,6 +319,8 @@ fn quiet_lines(
 const LOOK_BEHIND: usize = 3 * (JOIN_MAX + 1) + 1;
 /// Bytes after it that decide where its last tokens end.
 const LOOK_AHEAD: usize = 2 * JOIN_MAX + 16;
+/// The longest redaction tag recognised (the guard writes shorter ones).
+const TAG_MAX: usize = 64;
 
 /// Whether `line` may hold a window: two bracket bytes (a window needs two
 /// unmatched brackets) and room for five tokens with two words in them.
@@ -358,25 +361,13 @@ fn windows_in(
     let (mut odd, mut words, mut leety) = ([0u32; 2], [0u32; 2], 0u32);
     let mut j = 0usize;
     let mut i = 0usize;
-    // The tokens from `seg` on hold no redaction tag.
-    let mut seg = 0usize;
     while i < n {
-        if toks[i].barrier {
-            i += 1;
-            seg = i;
-            continue;
-        }
         if j < i {
             j = i;
             (odd, words, leety) = ([0; 2], [0; 2], 0);
         }
         let bound = toks[i].start + WINDOW_BYTES;
-        while j < n
-            && j - i < WINDOW
-            && toks[j].line == toks[i].line
-            && !toks[j].barrier
-            && toks[j].end <= bound
-        {
+        while j < n && j - i < WINDOW && toks[j].line == toks[i].line && toks[j].end <= bound {
             let t = &toks[j];
             for m in 0..2 {
                 odd[m] += u32::from(t.feat[m].odd);
@@ -389,26 +380,25 @@ fn windows_in(
         if toks[i].candidate && j - i >= MIN_TOKENS && odd[m] >= MIN_ODD && words[m] >= MIN_WORDS {
             // The tokens around the window whose brackets it is matched
             // with (on other lines too: code opens a bracket on one line
-            // and closes it on another). A redaction tag among them, or
-            // one that cut the window short, makes it no window of the
-            // input: it does not count.
+            // and closes it on another).
             let (from, to) = (
                 toks[i].start.saturating_sub(AROUND),
                 toks[j - 1].end + AROUND,
             );
+            // A redaction tag in what decides the window (with the pieces
+            // that decide joins, and room for the tag's length) makes it
+            // no window of the text before redaction: it does not count.
+            let near = from.saturating_sub(LOOK_BEHIND + TAG_MAX)..to + LOOK_AHEAD + TAG_MAX;
+            let tag = s.tags.partition_point(|&t| t < near.start);
             let mut lo = i;
-            while lo > seg && toks[lo - 1].start >= from {
+            while lo > 0 && toks[lo - 1].start >= from {
                 lo -= 1;
             }
             let mut hi = j;
-            while hi < n && !toks[hi].barrier && toks[hi].end <= to {
+            while hi < n && toks[hi].end <= to {
                 hi += 1;
             }
-            let tag_before = seg > 0 && toks[seg - 1].end > from;
-            let cut_short = j < n && j - i < WINDOW && toks[j].barrier;
-            let tag_after = cut_short || (hi < n && toks[hi].barrier && toks[hi].start < to);
-            if !tag_before
-                && !tag_after
+            if s.tags.get(tag).is_none_or(|&t| t >= near.end)
                 && window_unmatched(&s.brackets, &toks[lo..hi], i - lo..j - lo, m, &mut s.stack)
                     >= MIN_UNMATCHED
             {
@@ -518,39 +508,38 @@ fn bracket_step(stack: &mut Vec<(u8, usize)>, c: u8, tok: usize, mut unmatched: 
     }
 }
 
-/// Whether `piece` holds a tag that redaction writes in place of a
-/// finding: `[REDACTED:injection]`, `[SECRET:api_key]`, `[EMAIL:3f9a1c2e]`
-/// (an upper case name, a colon and letters, digits, `_` or `-`) or
-/// `[EMAIL_1]`, `[CREDIT_CARD_2]` (an upper case name, `_` and digits).
-/// Bracketed words of other shapes (`[INST]`, `[Sure`) are not tags.
-fn has_redaction_tag(piece: &str) -> bool {
-    let name_ok = |n: &str| {
-        n.len() >= 2
-            && n.as_bytes()[0].is_ascii_uppercase()
-            && n.bytes()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+/// Whether `text` has a tag that redaction writes in place of a finding
+/// at byte `at` (a `[`): `[REDACTED:injection]`, `[SECRET:api_key]`,
+/// `[EMAIL:3f9a1c2e]` (an upper case name, a colon and letters, digits,
+/// `_` or `-`) or `[EMAIL_1]`, `[CREDIT_CARD_2]` (an upper case name, `_`
+/// and digits), at most [`TAG_MAX`] bytes. Bracketed words of other shapes
+/// (`[INST]`, `[Sure`) are not tags.
+fn tag_at(text: &[u8], at: usize) -> bool {
+    let rest = &text[at + 1..text.len().min(at + TAG_MAX)];
+    let Some(close) = rest.iter().position(|&c| c == b']') else {
+        return false;
     };
-    let is_tag = |inner: &str| match inner.split_once(':') {
-        Some((name, rest)) => {
-            name_ok(name)
-                && !rest.is_empty()
-                && rest
-                    .bytes()
+    let inner = &rest[..close];
+    let name_ok = |n: &[u8]| {
+        n.len() >= 2
+            && n[0].is_ascii_uppercase()
+            && n.iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
+    };
+    match inner.iter().position(|&c| c == b':') {
+        Some(colon) => {
+            let tail = &inner[colon + 1..];
+            name_ok(&inner[..colon])
+                && !tail.is_empty()
+                && tail
+                    .iter()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
         }
-        None => inner.rsplit_once('_').is_some_and(|(name, n)| {
-            name_ok(name) && !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit())
+        None => inner.iter().rposition(|&c| c == b'_').is_some_and(|u| {
+            let n = &inner[u + 1..];
+            name_ok(&inner[..u]) && !n.is_empty() && n.iter().all(|c| c.is_ascii_digit())
         }),
-    };
-    let mut rest = piece;
-    while let Some(open) = rest.find('[') {
-        let tail = &rest[open + 1..];
-        match tail.find(']') {
-            Some(close) if is_tag(&tail[..close]) => return true,
-            _ => rest = tail,
-        }
     }
-    false
 }
 
 /// The number of bracket bytes (`()[]{}`) in `b`, counted up to `enough`
@@ -625,26 +614,17 @@ fn line_tokens(line: &str, base: usize, lines: &[(usize, usize)], s: &mut Scratc
             && b[a.1 - 1].is_ascii_alphanumeric()
             && b[z.0].is_ascii_alphanumeric()
     };
-    // Pieces that hold a redaction tag. (The pieces beside one may join
-    // otherwise than in the text before redaction; no window reads within
-    // `AROUND` bytes of a tag, which covers them.)
-    s.barrier.clear();
-    s.barrier.resize(p.len(), false);
-    if line.contains('[') {
-        for k in 0..p.len() {
-            s.barrier[k] =
-                b[p[k].0..p[k].1].contains(&b'[') && has_redaction_tag(&line[p[k].0..p[k].1]);
-        }
-    }
+    // Where redaction tags start.
+    s.tags.clear();
+    s.tags
+        .extend(memchr::memchr_iter(b'[', b).filter(|&i| tag_at(b, i)));
     s.toks.clear();
     s.brackets.clear();
     let mut k = 0usize;
     while k < p.len() {
         let first = k;
-        let mut barrier = s.barrier[k];
         k += 1;
         while k < p.len() && joins(k) {
-            barrier |= s.barrier[k];
             k += 1;
         }
         let (start, end) = (p[first].0, p[k - 1].1);
@@ -718,7 +698,6 @@ fn line_tokens(line: &str, base: usize, lines: &[(usize, usize)], s: &mut Scratc
             feat: [f0, f1],
             leety,
             brackets: (from, s.brackets.len() as u32),
-            barrier,
         });
     }
 }
@@ -1359,7 +1338,7 @@ mod tests {
                 c -= 1;
             }
             // Left cut: windows starting well after it are the same.
-            let far = c + AROUND + 3 * (JOIN_MAX + 2);
+            let far = c + AROUND + LOOK_BEHIND + TAG_MAX;
             let left: Vec<_> = windows(&line[c..])
                 .into_iter()
                 .map(|(s, e)| (s + c, e + c))
@@ -1478,8 +1457,12 @@ mod tests {
             ("[A:b]", false),
             ("[EMAIL_]", false),
         ] {
-            assert_eq!(has_redaction_tag(t), tag, "{t}");
+            let at = t.find('[').unwrap_or(0);
+            assert_eq!(tag_at(t.as_bytes(), at), tag, "{t}");
         }
+        // The guard writes short tags; a long one is the input's text.
+        let long = format!("[REDACTED:{}]", "a".repeat(TAG_MAX));
+        assert!(!tag_at(long.as_bytes(), 0));
         // Two tags, closers and words: the guard's own output, not a
         // suffix.
         assert_eq!(

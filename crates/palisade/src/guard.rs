@@ -799,7 +799,7 @@ impl Guard {
     /// The stream margin: `limits.max_match_bytes`, or more when a phrase
     /// could span more (a folded byte can come from up to 4 original bytes:
     /// a letter with an invisible character after it), or when a detector
-    /// reads farther past a hit's start (`detectors::reach`: 544 bytes for
+    /// reads farther past a hit's start (`detectors::reach`: 768 bytes for
     /// the adversarial-suffix detector).
     /// The longest input judged as a whole document (2 ×
     /// `limits.max_match_bytes`): a stream holds that much back, so it

@@ -332,7 +332,7 @@ fn bidi_spread(n: usize) -> String {
     t
 }
 
-/// Findings longer than the margin (640 bytes here) whose start already
+/// Findings longer than the margin (768 bytes here) whose start already
 /// matches are held until they end: the stream equals one-shot inspection.
 #[test]
 fn long_findings_are_held_not_cut() {
@@ -353,7 +353,7 @@ fn long_findings_are_held_not_cut() {
     }
 }
 
-/// A finding that goes on past 16 margins (the margin is 640 bytes here:
+/// A finding that goes on past 16 margins (the margin is 768 bytes here:
 /// what the adversarial-suffix detector reads past a window's start, more
 /// than `max_match_bytes` and four times the longest phrase): the stream
 /// reports `limits.stream_hold`, stops, and never releases text one-shot
