@@ -509,37 +509,14 @@ fn bracket_step(stack: &mut Vec<(u8, usize)>, c: u8, tok: usize, mut unmatched: 
 }
 
 /// Whether `text` has a tag that redaction writes in place of a finding
-/// at byte `at` (a `[`): `[REDACTED:injection]`, `[SECRET:api_key]`,
-/// `[EMAIL:3f9a1c2e]` (an upper case name, a colon and letters, digits,
-/// `_` or `-`) or `[EMAIL_1]`, `[CREDIT_CARD_2]` (an upper case name, `_`
-/// and digits), at most [`TAG_MAX`] bytes. Bracketed words of other shapes
-/// (`[INST]`, `[Sure`) are not tags.
+/// (`crate::guard::is_redaction_tag`: `[REDACTED:injection]`, `[EMAIL_1]`)
+/// at byte `at` (a `[`), at most [`TAG_MAX`] bytes.
 fn tag_at(text: &[u8], at: usize) -> bool {
     let rest = &text[at + 1..text.len().min(at + TAG_MAX)];
     let Some(close) = rest.iter().position(|&c| c == b']') else {
         return false;
     };
-    let inner = &rest[..close];
-    let name_ok = |n: &[u8]| {
-        n.len() >= 2
-            && n[0].is_ascii_uppercase()
-            && n.iter()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
-    };
-    match inner.iter().position(|&c| c == b':') {
-        Some(colon) => {
-            let tail = &inner[colon + 1..];
-            name_ok(&inner[..colon])
-                && !tail.is_empty()
-                && tail
-                    .iter()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
-        }
-        None => inner.iter().rposition(|&c| c == b'_').is_some_and(|u| {
-            let n = &inner[u + 1..];
-            name_ok(&inner[..u]) && !n.is_empty() && n.iter().all(|c| c.is_ascii_digit())
-        }),
-    }
+    crate::guard::is_redaction_tag(&rest[..close], false)
 }
 
 /// The number of bracket bytes (`()[]{}`) in `b`, counted up to `enough`
@@ -634,7 +611,6 @@ fn line_tokens(line: &str, base: usize, lines: &[(usize, usize)], s: &mut Scratc
         let from = s.brackets.len() as u32;
         s.brackets
             .extend(b[start..end].iter().copied().filter(|&c| is_bracket(c)));
-        let brackets = s.brackets.len() as u32 > from;
         // The tokens of candidate lines are weighed; the others only lend
         // their brackets.
         while l < lines.len() && lines[l].1 < base + start {
@@ -642,7 +618,7 @@ fn line_tokens(line: &str, base: usize, lines: &[(usize, usize)], s: &mut Scratc
         }
         let candidate = l < lines.len() && lines[l].0 <= base + start;
         let feat = |leet: bool, shape: Option<(bool, bool)>| {
-            let ignored = brackets && ignored_token(t, || normalise_token(t, leet));
+            let ignored = ignored_token(t, || normalise_token(t, leet));
             let (odd, word) = match shape {
                 _ if !candidate => (false, false),
                 Some(shape) => shape,
@@ -1440,6 +1416,21 @@ mod tests {
         fn ascii_shape_is_is_odd_and_is_word(t in "[a-cA-C0-9\\[\\](){}<>`|^~=*$#@\\\\\".,;:!?'_-]{0,8}") {
             let b = t.as_bytes();
             proptest::prop_assert_eq!(ascii_shape(b.len(), |k| b[k]), (is_odd(&t), is_word(&t)), "{:?}", t);
+        }
+    }
+
+    /// Tokens shaped like emoticons (`=>`, `<=`, `:P`) are not odd, with
+    /// brackets or without.
+    #[test]
+    fn emoticon_shapes_are_not_odd() {
+        let line = "then => x <= y :P z =| done";
+        let mut s = Scratch::default();
+        line_tokens(line, 0, &[(0, line.len())], &mut s);
+        for t in &s.toks {
+            let tok = &line[t.start..t.end];
+            if tok.len() == 2 {
+                assert!(t.feat[0].ignored && !t.feat[0].odd, "{tok}");
+            }
         }
     }
 
