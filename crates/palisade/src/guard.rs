@@ -901,6 +901,36 @@ impl Redactor {
     }
 }
 
+/// Whether `inner`, the text between `[` and `]`, is what [`replacement`]
+/// writes there: an upper-case name with `:` and a kind or hash
+/// (`SECRET:api_key`, `REDACTED:injection`, `EMAIL:3f9a1c2e`), or with `_`
+/// and a number (`EMAIL_1`, `CREDIT_CARD_2`). `lowered`: the text has been
+/// lower-cased since (the name may be in either case). Bracketed words of
+/// other shapes (`INST`, `Sure`) are not tags.
+pub(crate) fn is_redaction_tag(inner: &[u8], lowered: bool) -> bool {
+    let name_ok = |n: &[u8]| {
+        let upper = |c: u8| c.is_ascii_uppercase() || (lowered && c.is_ascii_lowercase());
+        n.len() >= 2
+            && upper(n[0])
+            && n.iter()
+                .all(|&c| upper(c) || c.is_ascii_digit() || c == b'_')
+    };
+    match inner.iter().position(|&c| c == b':') {
+        Some(colon) => {
+            let tail = &inner[colon + 1..];
+            name_ok(&inner[..colon])
+                && !tail.is_empty()
+                && tail
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+        }
+        None => inner.iter().rposition(|&c| c == b'_').is_some_and(|u| {
+            let n = &inner[u + 1..];
+            name_ok(&inner[..u]) && !n.is_empty() && n.iter().all(u8::is_ascii_digit)
+        }),
+    }
+}
+
 /// What replaces a redacted span.
 fn replacement(
     f: &Finding,

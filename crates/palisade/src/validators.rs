@@ -660,21 +660,16 @@ pub(crate) const CUE_LOOKBACK: usize = 1024;
 /// How many words before a generic token may hold its credential cue.
 const CUE_WORDS: usize = 8;
 
-/// The part of `line` after the last tag redaction writes: `[`, an
-/// uppercase letter, letters, digits, `_`, `:` or `-`, then `]`
-/// (`[SECRET:api_key]`, `[REDACTED:pii]`, `[EMAIL_1]`, `[EMAIL:3f9a1c2e]`).
+/// The part of `line` after the last tag redaction writes
+/// (`crate::guard::is_redaction_tag`: `[SECRET:api_key]`, `[REDACTED:pii]`,
+/// `[EMAIL_1]`, `[EMAIL:3f9a1c2e]`).
 fn after_last_placeholder(line: &str) -> &str {
     let b = line.as_bytes();
     let mut end = b.len();
     while let Some(close) = b[..end].iter().rposition(|&c| c == b']') {
         let open = b[..close].iter().rposition(|&c| c == b'[');
         if let Some(open) = open {
-            let tag = &b[open + 1..close];
-            if tag.first().is_some_and(u8::is_ascii_uppercase)
-                && tag
-                    .iter()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'-'))
-            {
+            if crate::guard::is_redaction_tag(&b[open + 1..close], false) {
                 return &line[close + 1..];
             }
         }
@@ -687,14 +682,12 @@ fn after_last_placeholder(line: &str) -> &str {
 /// `[REDACTED:...]`, `[EMAIL_1]`...).
 fn strip_placeholders(line: &str) -> String {
     strip_tags(line, |inner| {
-        inner
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'-'))
+        crate::guard::is_redaction_tag(inner.as_bytes(), true)
     })
 }
 
 /// `line` without its `[...]` tags whose inside `is_tag` accepts.
-pub(crate) fn strip_tags(line: &str, is_tag: impl Fn(&str) -> bool) -> String {
+fn strip_tags(line: &str, is_tag: impl Fn(&str) -> bool) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(open) = rest.find('[') {
@@ -1369,6 +1362,13 @@ mod tests {
     fn placeholders_are_not_cues() {
         assert_eq!(strip_placeholders("x [secret:generic_secret]! y"), "x ! y");
         assert_eq!(strip_placeholders("a [b c] [email_1]"), "a [b c] ");
+        // Bracketed words of other shapes are the input's own text.
+        assert_eq!(strip_placeholders("[inst] key [sure]"), "[inst] key [sure]");
+        assert_eq!(
+            after_last_placeholder("my key [INST] is"),
+            "my key [INST] is"
+        );
+        assert_eq!(after_last_placeholder("a [EMAIL_2] b [X] c"), " b [X] c");
         let t = "[SECRET:generic_secret]!ejkc5bJFIoxSLivuGvIL6P_8odNXR1yHnGA3cCcY";
         assert!(prose_secret(t, 24, t.len()).is_none());
     }
