@@ -810,24 +810,24 @@ fn ascii_shape(n: usize, at: impl Fn(usize) -> u8) -> (bool, bool) {
     let (mut rare, mut first_sym, mut two_syms) = (false, 0u8, false);
     let mut three = false;
     // Classes of the two bytes before.
-    let (mut p2, mut p1) = (0u8, 0u8);
+    let (mut p2, mut p1) = (0u16, 0u16);
     for k in 0..n {
         let c = at(k);
-        let cl = SHAPE[usize::from(c)];
-        if cl & S_ALPHA != 0 {
+        let cl = CLASS[usize::from(c)];
+        if cl & LETTER != 0 {
             letters += 1;
             // `purelyJson`; `x](y`, `Sure"now`.
-            three |= (cl & S_UPPER != 0 && p1 & S_LOWER != 0 && p2 & S_LOWER != 0)
-                || (p1 & S_GLUE != 0 && p2 & S_ALPHA != 0);
-        } else if cl & S_PUNCT != 0 {
+            three |= (cl & UPPER != 0 && p1 & LOWER != 0 && p2 & LOWER != 0)
+                || (p1 & GLUE_SYM != 0 && p2 & LETTER != 0);
+        } else if cl & PUNCT != 0 {
             symbols += 1;
-            rare |= cl & S_RARE != 0;
+            rare |= cl & RARE_SYM != 0;
             if first_sym == 0 {
                 first_sym = c;
             } else {
                 two_syms |= first_sym != c;
             }
-        } else if cl & S_DIGIT != 0 {
+        } else if cl & DIGIT != 0 {
             digits = true;
         }
         (p2, p1) = (p1, cl);
@@ -839,7 +839,7 @@ fn ascii_shape(n: usize, at: impl Fn(usize) -> u8) -> (bool, bool) {
         Some(b',' | b'.') => n - 1,
         _ => n,
     };
-    let word = core >= 3 && (0..core).all(|k| SHAPE[usize::from(at(k))] & S_ALPHA != 0);
+    let word = core >= 3 && (0..core).all(|k| CLASS[usize::from(at(k))] & LETTER != 0);
     (odd, word)
 }
 
@@ -847,45 +847,6 @@ fn ascii_shape(n: usize, at: impl Fn(usize) -> u8) -> (bool, bool) {
 const RARE: &[u8] = b"[]{}<>`|\\^~=*$#@";
 /// What glues two letters into an odd token (`x](y`, `Sure"now`).
 const GLUE: &[u8] = b"[]{}()<>`|\\^~=*\"";
-
-const S_ALPHA: u8 = 1;
-const S_LOWER: u8 = 2;
-const S_UPPER: u8 = 4;
-const S_DIGIT: u8 = 8;
-const S_PUNCT: u8 = 16;
-const S_RARE: u8 = 32;
-const S_GLUE: u8 = 64;
-/// Byte classes for [`ascii_shape`].
-const SHAPE: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut c = 0usize;
-    while c < 128 {
-        let b = c as u8;
-        t[c] = if b.is_ascii_lowercase() {
-            S_ALPHA | S_LOWER
-        } else if b.is_ascii_uppercase() {
-            S_ALPHA | S_UPPER
-        } else if b.is_ascii_digit() {
-            S_DIGIT
-        } else if b.is_ascii_punctuation() {
-            S_PUNCT
-        } else {
-            0
-        };
-        c += 1;
-    }
-    let mut k = 0;
-    while k < RARE.len() {
-        t[RARE[k] as usize] |= S_RARE;
-        k += 1;
-    }
-    let mut k = 0;
-    while k < GLUE.len() {
-        t[GLUE[k] as usize] |= S_GLUE;
-        k += 1;
-    }
-    t
-};
 
 /// A plain word: three or more letters, maybe with a comma or full stop.
 fn is_word(t: &str) -> bool {
@@ -1055,8 +1016,8 @@ fn flood_room(b: &[u8]) -> bool {
 /// The whitespace-separated token holding `b[i]` (not a space): its start,
 /// end and byte classes.
 #[inline]
-fn token_at(b: &[u8], i: usize) -> (usize, usize, u8) {
-    let mut class = 0u8;
+fn token_at(b: &[u8], i: usize) -> (usize, usize, u16) {
+    let mut class = 0u16;
     let mut space = |c: u8| {
         let k = CLASS[usize::from(c)];
         class |= k;
@@ -1071,27 +1032,50 @@ fn token_at(b: &[u8], i: usize) -> (usize, usize, u8) {
     (s, e, class & !SPACE)
 }
 
-/// Byte classes for [`flood_room`]: ASCII whitespace, ASCII digit, ASCII
-/// letter, lead bytes of the non-ASCII whitespace characters, any byte
-/// outside ASCII.
-const SPACE: u8 = 1;
-const DIGIT: u8 = 2;
-const LETTER: u8 = 4;
-const WIDE: u8 = 8;
-const HIGH: u8 = 16;
-const CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
+/// Byte classes: for [`flood_room`] and [`token_flood`], ASCII whitespace,
+/// ASCII digit, ASCII letter, lead bytes of the non-ASCII whitespace
+/// characters, any byte outside ASCII; for [`ascii_shape`], lower and upper
+/// case, ASCII punctuation, [`RARE`] and [`GLUE`] symbols.
+const SPACE: u16 = 1;
+const DIGIT: u16 = 2;
+const LETTER: u16 = 4;
+const WIDE: u16 = 8;
+const HIGH: u16 = 16;
+const LOWER: u16 = 32;
+const UPPER: u16 = 64;
+const PUNCT: u16 = 128;
+const RARE_SYM: u16 = 256;
+const GLUE_SYM: u16 = 512;
+const CLASS: [u16; 256] = {
+    let mut t = [0u16; 256];
     let mut c = 0usize;
     while c < 256 {
         t[c] = match c as u8 {
             b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => SPACE,
             b'0'..=b'9' => DIGIT,
-            b'a'..=b'z' | b'A'..=b'Z' => LETTER,
+            b'a'..=b'z' => LETTER | LOWER,
+            b'A'..=b'Z' => LETTER | UPPER,
             0xC2 | 0xE1 | 0xE2 | 0xE3 => WIDE | HIGH,
             0x80..=0xFF => HIGH,
-            _ => 0,
+            b => {
+                if b.is_ascii_punctuation() {
+                    PUNCT
+                } else {
+                    0
+                }
+            }
         };
         c += 1;
+    }
+    let mut k = 0;
+    while k < RARE.len() {
+        t[RARE[k] as usize] |= RARE_SYM;
+        k += 1;
+    }
+    let mut k = 0;
+    while k < GLUE.len() {
+        t[GLUE[k] as usize] |= GLUE_SYM;
+        k += 1;
     }
     t
 };
@@ -1103,7 +1087,7 @@ const CLASS: [u8; 256] = {
 /// characters at most, no digit); `None` for a token it may split further
 /// (at Unicode spaces) or read as a repeated unit.
 #[inline]
-fn plain_word(t: &[u8], class: u8) -> Option<bool> {
+fn plain_word(t: &[u8], class: u16) -> Option<bool> {
     if class & WIDE != 0
         && (0..t.len()).any(|i| CLASS[usize::from(t[i])] & WIDE != 0 && wide_space(&t[i..]))
     {
@@ -1156,8 +1140,8 @@ mod tests {
 
     /// Pieces of suffix-like, code-like and spaced-out text.
     fn pieces() -> impl proptest::strategy::Strategy<Value = Vec<&'static str>> {
-        proptest::collection::vec(
-            proptest::sample::select(vec![
+        pieces_of(
+            &[
                 "f(x)",
                 "(a)",
                 "1)",
@@ -1203,43 +1187,41 @@ mod tests {
                 "e,].[",
                 "[REDACTED:injection]",
                 "me)[EMAIL_1]",
-            ]),
+            ],
             0..60,
         )
     }
 
     /// Pieces of suffix-like text: words, odd tokens, stray brackets.
     fn suffix_pieces() -> impl proptest::strategy::Strategy<Value = Vec<&'static str>> {
-        proptest::collection::vec(
-            proptest::sample::select(vec![
-                "describing",
-                "the",
-                "cats",
-                "Please",
-                "write",
-                "now",
-                "Sure,].[",
-                "x](y",
-                "({\\",
-                "purelyJson",
-                "describ.[",
-                "`{",
-                "alright](",
-                "Me}{",
-                "(",
-                ")",
-                "]",
-                "{",
-                "1)",
-                ":)",
-                "a",
-                "b",
-                "c",
-                "e,].[",
-                "f(x)",
-                "h3llo",
-                "5ur3",
-            ]),
+        pieces_of(
+            [
+                WORDS,
+                &[
+                    "Sure,].[",
+                    "x](y",
+                    "({\\",
+                    "purelyJson",
+                    "describ.[",
+                    "`{",
+                    "alright](",
+                    "Me}{",
+                    "(",
+                    ")",
+                    "]",
+                    "{",
+                    "1)",
+                    ":)",
+                    "a",
+                    "b",
+                    "c",
+                    "e,].[",
+                    "f(x)",
+                    "h3llo",
+                    "5ur3",
+                ],
+            ]
+            .concat(),
             5..80,
         )
     }
@@ -1248,40 +1230,49 @@ mod tests {
     /// and across tokens, without one-letter pieces (which would read as
     /// spaced-out letters).
     fn bracket_pieces() -> impl proptest::strategy::Strategy<Value = Vec<&'static str>> {
-        proptest::collection::vec(
-            proptest::sample::select(vec![
-                "describing",
-                "the",
-                "cats",
-                "Please",
-                "write",
-                "now",
-                "purelyJson",
-                "Me`now",
-                "x](y",
-                "Sure,].[",
-                "f(ab",
-                "cd)",
-                "ab[",
-                "]cd",
-                "{ab",
-                "cd}",
-                "((",
-                "))",
-                "([",
-                "])",
-                "{[",
-                "]}",
-                "(ab]",
-                "[cd)",
-                ":)",
-                "12)",
-                "(ii)",
-                "gcd(na,",
-                "db)",
-            ]),
+        pieces_of(
+            [
+                WORDS,
+                &[
+                    "purelyJson",
+                    "Me`now",
+                    "x](y",
+                    "Sure,].[",
+                    "f(ab",
+                    "cd)",
+                    "ab[",
+                    "]cd",
+                    "{ab",
+                    "cd}",
+                    "((",
+                    "))",
+                    "([",
+                    "])",
+                    "{[",
+                    "]}",
+                    "(ab]",
+                    "[cd)",
+                    ":)",
+                    "12)",
+                    "(ii)",
+                    "gcd(na,",
+                    "db)",
+                ],
+            ]
+            .concat(),
             5..160,
         )
+    }
+
+    /// Words every piece set holds.
+    const WORDS: &[&str] = &["describing", "the", "cats", "Please", "write", "now"];
+
+    /// Between `n.start` and `n.end` pieces drawn from `from`.
+    fn pieces_of(
+        from: impl Into<Vec<&'static str>>,
+        n: std::ops::Range<usize>,
+    ) -> impl proptest::strategy::Strategy<Value = Vec<&'static str>> {
+        proptest::collection::vec(proptest::sample::select(from.into()), n)
     }
 
     fn join(pieces: &[&str], seps: &[&str]) -> String {
