@@ -136,7 +136,7 @@ fn windows_of(text: &str, prefilter: bool) -> Vec<(usize, usize)> {
     let mut kept: Vec<(usize, usize)> = Vec::with_capacity(lines.len());
     for (from, to, own) in stretches(text, &lines) {
         let own = &lines[own];
-        if prefilter && quiet_lines(&text.as_bytes()[from..to], from, own, &mut risky) {
+        if prefilter && quiet_lines(&text[from..to], from, own, &mut risky) {
             kept.extend(
                 own.iter()
                     .zip(&risky)
@@ -176,8 +176,8 @@ fn stretches(text: &str, lines: &[(usize, usize)]) -> Vec<(usize, usize, std::op
     out
 }
 
-/// Reads the brackets of an ASCII `stretch` (starting at `base` in the
-/// text) in one pass and counts, for each of `lines` (its candidate lines),
+/// Reads the brackets of the ASCII stretch `text` (starting at `base` in
+/// the whole text) in one pass and counts, for each of `lines` (its candidate lines),
 /// into `risky`, the brackets that some window's reading might leave
 /// unmatched: all but those whose partner lies within [`AROUND`] bytes
 /// with every bracket between them matched among themselves. Such a pair
@@ -189,18 +189,13 @@ fn stretches(text: &str, lines: &[(usize, usize)]) -> Vec<(usize, usize, std::op
 /// closing only the bracket just opened). `false` (nothing shown) for
 /// text the token reading would read otherwise: non-ASCII text, letters
 /// spaced out, tokens that are list markers only when read as leet.
-fn quiet_lines(
-    stretch: &[u8],
-    base: usize,
-    lines: &[(usize, usize)],
-    risky: &mut Vec<u32>,
-) -> bool {
-    if !stretch.is_ascii() {
+fn quiet_lines(text: &str, base: usize, lines: &[(usize, usize)], risky: &mut Vec<u32>) -> bool {
+    if !text.is_ascii() {
         return false;
     }
+    let stretch = text.as_bytes();
     risky.clear();
     risky.resize(lines.len(), 0);
-    let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
     // Open brackets: (bracket, start of its piece, its line or NONE).
     const NONE: usize = usize::MAX;
     let mut stack: Vec<(u8, usize, usize)> = Vec::new();
@@ -211,16 +206,24 @@ fn quiet_lines(
     let (mut units, mut last_end) = (0usize, usize::MAX);
     let mut i = 0usize;
     while i < stretch.len() {
-        if space(stretch[i]) {
+        if CLASS[usize::from(stretch[i])] & SPACE != 0 {
             i += 1;
             continue;
         }
+        // A piece: its letters and digits and whether it holds a bracket,
+        // in one table look-up a byte.
         let start = i;
-        while i < stretch.len() && !space(stretch[i]) {
+        let (mut alnum, mut classes) = (0usize, 0u16);
+        while i < stretch.len() {
+            let cl = CLASS[usize::from(stretch[i])];
+            if cl & SPACE != 0 {
+                break;
+            }
+            alnum += usize::from(cl & (LETTER | DIGIT) != 0);
+            classes |= cl;
             i += 1;
         }
         let piece = &stretch[start..i];
-        let alnum = piece.iter().filter(|c| c.is_ascii_alphanumeric()).count();
         if alnum == 1 && piece.len() <= JOIN_MAX {
             units = if start > 0 && last_end.wrapping_add(1) == start && stretch[start - 1] == b' '
             {
@@ -235,7 +238,7 @@ fn quiet_lines(
             units = 0;
         }
         last_end = i;
-        if !piece.iter().any(|&c| is_bracket(c)) {
+        if classes & BRACKET == 0 {
             continue;
         }
         while l < lines.len() && lines[l].1 < base + start {
@@ -246,7 +249,8 @@ fn quiet_lines(
         } else {
             NONE
         };
-        let t = std::str::from_utf8(piece).unwrap_or_default();
+        // ASCII: every byte is a character boundary.
+        let t = &text[start..i];
         let ignored = ignored_token(t, || std::borrow::Cow::Borrowed(t));
         if ignored != ignored_token(t, || normalise_token(t, true)) {
             return false;
@@ -1035,7 +1039,8 @@ fn token_at(b: &[u8], i: usize) -> (usize, usize, u16) {
 /// Byte classes: for [`flood_room`] and [`token_flood`], ASCII whitespace,
 /// ASCII digit, ASCII letter, lead bytes of the non-ASCII whitespace
 /// characters, any byte outside ASCII; for [`ascii_shape`], lower and upper
-/// case, ASCII punctuation, [`RARE`] and [`GLUE`] symbols.
+/// case, ASCII punctuation, [`RARE`] and [`GLUE`] symbols; for
+/// [`quiet_lines`], brackets.
 const SPACE: u16 = 1;
 const DIGIT: u16 = 2;
 const LETTER: u16 = 4;
@@ -1046,6 +1051,7 @@ const UPPER: u16 = 64;
 const PUNCT: u16 = 128;
 const RARE_SYM: u16 = 256;
 const GLUE_SYM: u16 = 512;
+const BRACKET: u16 = 1024;
 const CLASS: [u16; 256] = {
     let mut t = [0u16; 256];
     let mut c = 0usize;
@@ -1057,6 +1063,7 @@ const CLASS: [u16; 256] = {
             b'A'..=b'Z' => LETTER | UPPER,
             0xC2 | 0xE1 | 0xE2 | 0xE3 => WIDE | HIGH,
             0x80..=0xFF => HIGH,
+            b'(' | b')' | b'[' | b']' | b'{' | b'}' => PUNCT | BRACKET,
             b => {
                 if b.is_ascii_punctuation() {
                     PUNCT
