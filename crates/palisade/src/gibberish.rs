@@ -1301,13 +1301,16 @@ mod tests {
         /// decide joins) or after that changes none of its windows.
         #[test]
         fn windows_are_local(
-            pieces in pieces(),
+            a in pieces(),
+            b in bracket_pieces(),
+            c in bracket_pieces(),
             seps in proptest::collection::vec(proptest::sample::select(vec![" ", " ", " ", "  ", "", "\t", "\n"]), 1..8),
-            cut in 0usize..400,
+            cut in 0.0f64..1.0,
         ) {
-            let line = join(&pieces, &seps);
+            // Long texts, dense in brackets, so that windows read far.
+            let line = join(&[a, b, c].concat(), &seps);
             let all = windows(&line);
-            let mut c = cut.min(line.len());
+            let mut c = (cut * line.len() as f64) as usize;
             while !line.is_char_boundary(c) {
                 c -= 1;
             }
