@@ -3,21 +3,24 @@
 //!
 //! # How it works
 //!
-//! Let `L` be the stream margin: the policy's `limits.max_match_bytes` (or
-//! four times the longest rule phrase, if that is more). The stream commits
-//! the text in zones of `L` bytes. A zone is inspected as part of a window
+//! Let `L` be the stream margin: the policy's `limits.max_match_bytes`, or
+//! more if four times the longest rule phrase is more, or the reach of a
+//! detector (the text past a hit's start that decides it: 768 bytes for
+//! the adversarial-suffix detector). The stream commits the text in zones
+//! of `L` bytes. A zone is inspected as part of a window
 //! that reaches `max(L, 1152)` bytes before it (left context: rules read
 //! up to 1 KiB before a match, such as a secret's cue words) and `L + 96`
 //! bytes after it (so any finding of at most `L` bytes that starts in the
 //! zone ends inside the window, clear of its last 96 bytes); only hits
 //! that start in the zone are taken. Memory stays O(`L`).
 //!
-//! Every rule decides from text near its match: the gated views
-//! (squashed, despaced, deleet) count a hit only where their whole-text
-//! test also passes on the hit's own text, the rot13 view only where the
-//! text just before the hit reads as rot13 (which implies the view is
-//! read), sequence hits do not chain from the start of the text, and
-//! detector runs are merged like any other hits.
+//! Every rule decides from text near its match: the adversarial-suffix
+//! detector's windows from their own tokens and the 256 bytes around them;
+//! the gated views (squashed, despaced, deleet) count a hit only where
+//! their whole-text test also passes on the hit's own text, the rot13 view
+//! only where the text just before the hit reads as rot13 (which implies
+//! the view is read), sequence hits do not chain from the start of the
+//! text, and detector runs are merged like any other hits.
 //!
 //! Hits go through the same merge as one-shot inspection (one finding per
 //! rule and overlapping span); a merged hit becomes a finding once no later
