@@ -1717,14 +1717,16 @@ fn regex_hits(
     }
 }
 
-fn floor_char(s: &str, mut i: usize) -> usize {
+/// `i`, moved back to a character boundary of `s`.
+pub(crate) fn floor_char(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
     }
     i
 }
 
-fn ceil_char(s: &str, mut i: usize) -> usize {
+/// `i`, moved on to a character boundary of `s` (at most its end).
+pub(crate) fn ceil_char(s: &str, mut i: usize) -> usize {
     while i < s.len() && !s.is_char_boundary(i) {
         i += 1;
     }

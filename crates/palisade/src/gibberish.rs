@@ -5,6 +5,7 @@
 //! lists of strings, so they recognise suffixes no one has published yet.
 
 use crate::detectors::Context;
+use crate::engine::{ceil_char, floor_char};
 use crate::types::ViewKind;
 
 /// Tokens per sliding window.
@@ -99,7 +100,7 @@ struct Scratch {
 /// own hit (overlapping ones merge as any hits do).
 pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     let view = ctx.clean();
-    suffix_windows(&view.text)
+    windows_of(&view.text, true)
         .into_iter()
         .map(|(s, e)| {
             let (a, b) = view.span(s, e);
@@ -108,13 +109,9 @@ pub(crate) fn adversarial_suffix(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKi
         .collect()
 }
 
-/// The windows of `text` that read as an optimiser's suffix, as byte spans.
-fn suffix_windows(text: &str) -> Vec<(usize, usize)> {
-    windows_of(text, true)
-}
-
-/// [`suffix_windows`], with or without the line prefilter
-/// ([`quiet_lines`]), which changes nothing but the cost.
+/// The windows of `text` that read as an optimiser's suffix, as byte
+/// spans; with or without the line prefilter ([`quiet_lines`]), which
+/// changes nothing but the cost.
 fn windows_of(text: &str, prefilter: bool) -> Vec<(usize, usize)> {
     // A window needs two unmatched brackets: a text with fewer bracket
     // bytes has none.
@@ -164,7 +161,10 @@ fn stretches(text: &str, lines: &[(usize, usize)]) -> Vec<(usize, usize, std::op
     let mut out: Vec<(usize, usize, std::ops::Range<usize>)> = Vec::new();
     for (k, &(a, z)) in lines.iter().enumerate() {
         let from = floor_char(text, a.saturating_sub(AROUND + LOOK_BEHIND + TAG_MAX));
-        let to = ceil_char(text, z + AROUND + LOOK_AHEAD + 2 * TAG_MAX);
+        let to = ceil_char(
+            text,
+            (z + AROUND + LOOK_AHEAD + 2 * TAG_MAX).min(text.len()),
+        );
         match out.last_mut() {
             Some(last) if from <= last.1 => {
                 last.1 = to;
@@ -261,17 +261,14 @@ fn quiet_lines(text: &str, base: usize, lines: &[(usize, usize)], risky: &mut Ve
             }
         };
         for &c in piece {
-            let open = match c {
-                b'(' | b'[' | b'{' => {
-                    if !ignored {
-                        stack.push((c, start, line));
-                    }
-                    continue;
+            if matches!(c, b'(' | b'[' | b'{') {
+                if !ignored {
+                    stack.push((c, start, line));
                 }
-                b')' => b'(',
-                b']' => b'[',
-                b'}' => b'{',
-                _ => continue,
+                continue;
+            }
+            let Some(open) = opener(c) else {
+                continue;
             };
             if ignored {
                 // An emoticon's or list marker's closer: only the bracket
@@ -330,21 +327,6 @@ const TAG_MAX: usize = 64;
 /// unmatched brackets) and room for five tokens with two words in them.
 fn candidate(line: &str) -> bool {
     line.len() >= 12 && brackets(line.as_bytes(), MIN_UNMATCHED as usize) >= MIN_UNMATCHED as usize
-}
-
-fn floor_char(t: &str, mut i: usize) -> usize {
-    while !t.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn ceil_char(t: &str, i: usize) -> usize {
-    let mut i = i.min(t.len());
-    while !t.is_char_boundary(i) {
-        i += 1;
-    }
-    i
 }
 
 /// The windows of the candidate lines `lines` (spans in the whole text)
@@ -443,13 +425,7 @@ fn window_unmatched(
         if t.feat[m].ignored {
             // An emoticon or list marker opens nothing, and its closer
             // counts only to close the bracket just opened (`gcd(a, b)`).
-            for &c in bytes {
-                let open = match c {
-                    b')' => b'(',
-                    b']' => b'[',
-                    b'}' => b'{',
-                    _ => continue,
-                };
+            for open in bytes.iter().filter_map(|&c| opener(c)) {
                 if stack.last().is_some_and(|&(o, _)| o == open) {
                     stack.pop();
                 }
@@ -487,19 +463,26 @@ fn ignored_token<'a>(tok: &str, norm: impl FnOnce() -> std::borrow::Cow<'a, str>
     may_be && is_emoticon_or_marker(&norm())
 }
 
+/// The opening bracket a closing bracket `c` closes.
+fn opener(c: u8) -> Option<u8> {
+    match c {
+        b')' => Some(b'('),
+        b']' => Some(b'['),
+        b'}' => Some(b'{'),
+        _ => None,
+    }
+}
+
 /// Byte `c` of token `tok` read into the open brackets `stack` (bracket,
 /// token): `unmatched` gets the token of each bracket it leaves unmatched
 /// (a closer that closes nothing, or the openers a closer skips over).
 fn bracket_step(stack: &mut Vec<(u8, usize)>, c: u8, tok: usize, mut unmatched: impl FnMut(usize)) {
-    let open = match c {
-        b'(' | b'[' | b'{' => {
-            stack.push((c, tok));
-            return;
-        }
-        b')' => b'(',
-        b']' => b'[',
-        b'}' => b'{',
-        _ => return,
+    if matches!(c, b'(' | b'[' | b'{') {
+        stack.push((c, tok));
+        return;
+    }
+    let Some(open) = opener(c) else {
+        return;
     };
     match stack.iter().rposition(|&(o, _)| o == open) {
         Some(pos) => {
@@ -1142,7 +1125,7 @@ mod tests {
 
     /// The hits of `line` as byte spans of it.
     fn windows(line: &str) -> Vec<(usize, usize)> {
-        suffix_windows(line)
+        windows_of(line, true)
     }
 
     /// Pieces of suffix-like, code-like and spaced-out text.

@@ -796,11 +796,6 @@ impl Guard {
         Some(out)
     }
 
-    /// The stream margin: `limits.max_match_bytes`, or more when a phrase
-    /// could span more (a folded byte can come from up to 4 original bytes:
-    /// a letter with an invisible character after it), or when a detector
-    /// reads farther past a hit's start (`detectors::reach`: 768 bytes for
-    /// the adversarial-suffix detector).
     /// The longest input judged as a whole document (2 ×
     /// `limits.max_match_bytes`): a stream holds that much back, so it
     /// inspects such an input in one piece, as one-shot inspection does.
@@ -808,6 +803,11 @@ impl Guard {
         self.inner.policy.limits.max_match_bytes.saturating_mul(2)
     }
 
+    /// The stream margin: `limits.max_match_bytes`, or more when a phrase
+    /// could span more (a folded byte can come from up to 4 original bytes:
+    /// a letter with an invisible character after it), or when a detector
+    /// reads farther past a hit's start (`detectors::reach`: 768 bytes for
+    /// the adversarial-suffix detector).
     pub(crate) fn stream_margin(&self) -> usize {
         self.inner
             .policy
