@@ -746,7 +746,7 @@ pub(crate) struct Signals {
 /// Builds the raw view: the input itself when it is valid UTF-8, otherwise
 /// its lossy rendering with each invalid sequence as one U+FFFD.
 pub(crate) fn raw(input: &[u8]) -> View<'_> {
-    match std::str::from_utf8(input) {
+    match simdutf8::basic::from_utf8(input) {
         Ok(s) => View::identity(ViewKind::Raw, s),
         Err(_) => {
             let mut b = Builder::new(input.len() + 8, usize::MAX);
