@@ -11,6 +11,7 @@
 
 use crate::detectors::{self, Detector};
 use crate::error::Error;
+use crate::leet::LeetWords;
 use crate::literals::Literals;
 use crate::policy::RuleSpec;
 use crate::regex_facts;
@@ -238,6 +239,9 @@ pub(crate) struct Engine {
     /// The farthest past a hit's start that a detector of the policy reads
     /// to decide it (see `detectors::reach`): a stream's least margin.
     pub detector_reach: usize,
+    /// The words of the literals that read the deleet view: which leet
+    /// characters can matter (see `leet`).
+    pub leet_words: LeetWords,
     /// The folded automaton's literals (for the benchmarks' baseline).
     #[cfg(feature = "internal-checks")]
     pub literals: Vec<String>,
@@ -611,6 +615,15 @@ impl Engine {
                 },
             ));
         }
+        let mut leet_words = LeetWords::default();
+        for (lit, pat) in &folded {
+            if matches!(pat.kind, PatKind::Phrase | PatKind::Term(_))
+                && rules[pat.rule as usize].reads(ViewKind::Deleet)
+            {
+                leet_words.add(lit, pat.left, pat.right);
+            }
+        }
+        let leet_words = leet_words.finish();
         let longest_literal = folded
             .iter()
             .map(|p| p.0.len())
@@ -687,6 +700,7 @@ impl Engine {
             detectors: dets,
             longest_literal,
             detector_reach,
+            leet_words,
             #[cfg(feature = "internal-checks")]
             literals,
         })
@@ -772,7 +786,7 @@ impl Engine {
                 let label = if top { ViewKind::Deleet } else { src.label };
                 let n = hits.len();
                 self.scan_folded(mode, d, label, None, None, hits);
-                keep_local(hits, n, &src.folded, views::Gate::Deleet);
+                keep_leet(&self.leet_words, hits, n, &src.folded);
             }
             if let (Some(sq), Some(ac)) = (&src.squashed, &self.squashed_ac) {
                 let label = if top { ViewKind::Squashed } else { src.label };
@@ -1287,6 +1301,20 @@ fn keep_local(hits: &mut Vec<Hit>, n: usize, folded: &View<'_>, gate: views::Gat
             tail.into_iter()
                 .filter(|h| views::local_gate(folded, gate, h.start, h.end)),
         );
+    }
+}
+
+/// Keeps the hits from `n` on (from the deleet view) whose own text holds
+/// a leet character in a word of some literal (`leet`): the view's other
+/// hits are the folded view's, or hold no rule's words at all.
+fn keep_leet(words: &LeetWords, hits: &mut Vec<Hit>, n: usize, folded: &View<'_>) {
+    if hits.len() > n {
+        let b = folded.text.as_bytes();
+        let tail = hits.split_off(n);
+        hits.extend(tail.into_iter().filter(|h| {
+            let (a, z) = folded.region(h.start, h.end);
+            words.any_in(b, a, z)
+        }));
     }
 }
 

@@ -69,6 +69,12 @@ impl Default for Guard {
 }
 
 impl Guard {
+    /// The words of the policy's literals that the deleet view serves.
+    #[cfg(test)]
+    pub(crate) fn leet_words(&self) -> &crate::leet::LeetWords {
+        &self.inner.engine.leet_words
+    }
+
     /// Compiles `policy`. Every rule is checked here: a bad regex, an
     /// unknown pack, validator or detector, or a `disable` entry that names
     /// no rule is an error naming the rule or field.
@@ -387,7 +393,18 @@ impl Guard {
         // Which views the text calls for, in one pass over the folded text.
         let gates = views::gates(&folded.text);
         let squashed = gates.squash.then(|| views::squash(&folded));
-        let deleet = gates.deleet.then(|| views::deleet(&folded));
+        // The deleet view, where a leet character sits in a word some rule
+        // looks for (`leet`); or wherever one sits in any word when a
+        // system prompt or confidential text is to be found in the text
+        // (leaked in leetspeak: its words are not the rules').
+        let with_context = self.context.as_deref().is_some_and(|c| !c.is_empty())
+            || extra.is_some_and(|c| !c.is_empty());
+        let deleet = (gates.deleet
+            && (with_context || {
+                let b = folded.text.as_bytes();
+                inner.engine.leet_words.any_in(b, 0, b.len())
+            }))
+        .then(|| views::deleet(&folded));
         let mut sources: Vec<Source<'_>> = Vec::with_capacity(3);
         // ASCII input without control characters is its own clean view,
         // and its fold changed only case and whitespace runs: the folded

@@ -75,6 +75,7 @@ mod guard;
 #[doc(hidden)]
 pub mod internal;
 mod keccak;
+mod leet;
 mod literals;
 pub mod packs;
 mod policy;

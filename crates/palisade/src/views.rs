@@ -1462,7 +1462,26 @@ fn single_letter_run(b: &[u8]) -> bool {
 /// The `deleet` view: leet characters next to letters read as letters.
 /// Byte-for-byte, so it shares the folded view's map.
 pub(crate) fn deleet<'a>(folded: &View<'_>) -> View<'a> {
-    let mut out = folded.text.as_bytes().to_vec();
+    let out = deleet_bytes(folded.text.as_bytes());
+    // Only ASCII bytes were replaced by ASCII bytes: still valid UTF-8.
+    let text = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    View {
+        kind: ViewKind::Deleet,
+        text: Cow::Owned(text),
+        map: folded.map.clone(),
+    }
+}
+
+/// The letter byte `c` reads as in the deleet view, or 0.
+#[inline]
+pub(crate) fn leet_letter(c: u8) -> u8 {
+    LEET[usize::from(c)]
+}
+
+/// The deleet view's bytes for folded bytes `b`.
+pub(crate) fn deleet_bytes(b: &[u8]) -> Vec<u8> {
+    let mut out = b.to_vec();
     // A letter just before or after byte `i`.
     let near = |b: &[u8], i: usize| {
         (i > 0 && b[i - 1].is_ascii_alphabetic())
@@ -1489,14 +1508,7 @@ pub(crate) fn deleet<'a>(folded: &View<'_>) -> View<'a> {
             out[i] = LEET[usize::from(out[i])];
         }
     }
-    // Only ASCII bytes were replaced by ASCII bytes: still valid UTF-8.
-    let text = String::from_utf8(out)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    View {
-        kind: ViewKind::Deleet,
-        text: Cow::Owned(text),
-        map: folded.map.clone(),
-    }
+    out
 }
 
 /// [`leet`] as a table: the letter a byte reads as, or 0.
