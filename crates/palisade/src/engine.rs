@@ -186,7 +186,7 @@ pub(crate) struct Source<'a> {
     pub label: ViewKind,
     pub clean: View<'a>,
     pub folded: View<'a>,
-    pub squashed: Option<View<'a>>,
+    pub squashed: Option<views::Squashed>,
     /// Spaced-out letters joined into words (see `views::despace`).
     pub despaced: Option<View<'a>>,
     pub deleet: Option<View<'a>>,
@@ -798,7 +798,7 @@ impl Engine {
                             && rule.reads(ViewKind::Squashed)
                             && (top || rule.reads(src.label))
                         {
-                            let (s, e) = sq.span(ms, me);
+                            let (s, e) = sq.span(&src.folded, ms, me);
                             if !views::local_gate(&src.folded, views::Gate::Squash, s, e) {
                                 continue;
                             }

@@ -108,13 +108,7 @@ pub fn check_views(input: &[u8], expansion: usize) -> Result<ViewsReport, String
     check_view(&clean, &bounds, input.len(), clean_complete, "clean")?;
     report.built.push(ViewKind::Clean);
     if views::needs_squash(&folded.text) {
-        check_view(
-            &views::squash(&folded),
-            &bounds,
-            input.len(),
-            false,
-            "squashed",
-        )?;
+        check_squashed(&views::squash(&folded), &folded, &bounds, input.len())?;
         report.built.push(ViewKind::Squashed);
     }
     if views::needs_deleet(&folded.text) {
@@ -191,6 +185,45 @@ fn check_view(
                 ));
             }
         }
+    }
+    Ok(())
+}
+
+/// The squashed view holds the folded view's letters and digits in order,
+/// each character spanning original bytes on character boundaries, the
+/// spans in order.
+fn check_squashed(
+    sq: &views::Squashed,
+    folded: &View<'_>,
+    bounds: &[bool],
+    len: usize,
+) -> Result<(), String> {
+    let want: String = folded
+        .text
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    if sq.text != want {
+        return Err(format!(
+            "squashed: {:?}, the folded view's letters and digits are {:?}",
+            short(&sq.text),
+            short(&want)
+        ));
+    }
+    let mut prev = 0;
+    for (i, c) in sq.text.char_indices() {
+        let (s, e) = sq.span(folded, i, i + c.len_utf8());
+        if s > e || e > len || !bounds[s] || !bounds[e] {
+            return Err(format!(
+                "squashed: char {i} maps to {s}..{e} (input {len} bytes, or not on character boundaries)"
+            ));
+        }
+        if s < prev {
+            return Err(format!(
+                "squashed: char {i} maps to {s}..{e}, before {prev}"
+            ));
+        }
+        prev = s;
     }
     Ok(())
 }

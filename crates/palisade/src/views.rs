@@ -320,20 +320,6 @@ impl Builder {
         }
     }
 
-    /// [`Builder::push_ascii_run`] for a run of ASCII text that is lower
-    /// case already, copied as it is.
-    fn push_lower_run(&mut self, run: &str, s: usize) {
-        debug_assert!(run.bytes().all(|c| c.is_ascii() && !c.is_ascii_uppercase()));
-        let Some(fit) = self.fit(run.len()) else {
-            return;
-        };
-        let at = self.text.len();
-        // ASCII: every byte is a character boundary.
-        self.text.push_str(&run[..fit]);
-        self.last = self.text.len() - 1;
-        self.map_run(at, fit, s);
-    }
-
     /// How many of `n` ASCII bytes the cap lets in (noting truncation), if
     /// any.
     fn fit(&mut self, n: usize) -> Option<usize> {
@@ -430,42 +416,6 @@ impl Builder {
         }
         self.text.push_str(&text[from..k]);
         k
-    }
-
-    /// Pushes bytes `a..z` of `view` (ASCII, not upper case), each with
-    /// the span `view.span(j, j + 1)` gives: what pushing them one by one
-    /// gives, taken a map segment at a time.
-    fn push_view_run(&mut self, view: &View<'_>, a: usize, z: usize) {
-        let bytes = view.text.as_bytes();
-        let Some(m) = &view.map else {
-            return self.push_lower_run(&view.text[a..z], a);
-        };
-        let mut j = a;
-        while j < z {
-            let k = m.seg_of(j as u32);
-            let g = m.segs[k];
-            let seg_end = m.seg_end(k) as usize;
-            let to = z.min(seg_end);
-            if g.linear {
-                // One for one, but for the segment's last byte, whose span
-                // may reach further (it absorbed dropped text).
-                let ends_seg = to == seg_end;
-                let run_to = if ends_seg { to - 1 } else { to };
-                if run_to > j {
-                    let s = g.start as usize + (j - g.view as usize);
-                    self.push_lower_run(&view.text[j..run_to], s);
-                }
-                if ends_seg {
-                    let s = g.start as usize + (to - 1 - g.view as usize);
-                    self.push(char::from(bytes[to - 1]), s, g.end as usize);
-                }
-            } else {
-                for &c in &bytes[j..to] {
-                    self.push(char::from(c), g.start as usize, g.end as usize);
-                }
-            }
-            j = to;
-        }
     }
 
     /// [`Builder::push`] for a character given as its UTF-8 text `ch`.
@@ -1290,36 +1240,61 @@ static SQUASH_CLASS: [u8; 256] = {
 /// Separators are dropped without being absorbed into the letter before
 /// them: a match spans its first to its last letter (the separators
 /// between them included), so its end does not depend on what follows it.
-/// Runs of ASCII letters and digits are copied with their spans a map
-/// segment at a time (code and logs, which call for this view, are mostly
-/// such runs); the result is what pushing each character gives
-/// (`reference::squash`).
-pub(crate) fn squash<'a>(folded: &View<'_>) -> View<'a> {
+/// Its map is flat: each byte records the folded byte it comes from and
+/// spans what that byte spans, which is what pushing each character into
+/// a view gives (`reference::squash`). Code and logs, which call for this
+/// view, made a map segment per run of letters (a fifth of the view's
+/// cost was in the segments); a flat map is one push a byte.
+#[derive(Debug)]
+pub(crate) struct Squashed {
+    pub text: String,
+    /// `from[j]`: the folded byte that byte `j` of `text` comes from.
+    from: Vec<u32>,
+}
+
+impl Squashed {
+    /// The original span of squashed bytes `s..e` (`s < e <= len`): from
+    /// the start of the first's folded byte to the end of the last's.
+    pub fn span(&self, folded: &View<'_>, s: usize, e: usize) -> (usize, usize) {
+        let e = e.min(self.from.len());
+        if s >= e {
+            let at = self.from.get(s).map_or(0, |&f| f as usize);
+            let (o, _) = folded.span(at, at + 1);
+            return (o, o);
+        }
+        folded.span(self.from[s] as usize, self.from[e - 1] as usize + 1)
+    }
+}
+
+pub(crate) fn squash(folded: &View<'_>) -> Squashed {
     let text = folded.text.as_bytes();
-    let mut b = Builder::new(text.len(), usize::MAX);
+    let mut out = Vec::with_capacity(text.len());
+    let mut from = Vec::with_capacity(text.len());
     let mut i = 0;
     while i < text.len() {
-        if text[i].is_ascii_alphanumeric() {
-            let st = i;
-            while i < text.len() && text[i].is_ascii_alphanumeric() {
-                i += 1;
+        let c = text[i];
+        if c < 0x80 {
+            if c.is_ascii_alphanumeric() {
+                out.push(c);
+                from.push(i as u32);
             }
-            b.push_view_run(folded, st, i);
-        } else if text[i] < 0x80 {
             i += 1;
         } else {
             // `i` starts a character: every byte before it was ASCII or
             // skipped as part of a whole character.
-            let c = folded.text[i..].chars().next().unwrap_or('\u{FFFD}');
-            let n = c.len_utf8();
-            if c.is_alphanumeric() {
-                let (s, e) = folded.span(i, i + n);
-                b.push(c, s, e);
+            let ch = folded.text[i..].chars().next().unwrap_or('\u{FFFD}');
+            let n = ch.len_utf8();
+            if ch.is_alphanumeric() {
+                out.extend_from_slice(&text[i..i + n]);
+                from.extend((i..i + n).map(|k| k as u32));
             }
             i += n;
         }
     }
-    b.finish(ViewKind::Squashed)
+    // Whole characters of valid UTF-8 were copied.
+    let text = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Squashed { text, from }
 }
 
 /// Digits and symbols read as letters.
@@ -2208,12 +2183,9 @@ mod props {
             ]
         ) {
             for f in folds(&s) {
-                let sq = squash(&f);
-                for v in [&f, &sq] {
-                    for a in 0..=s.len() + 1 {
-                        for b in a..=s.len() + 1 {
-                            prop_assert_eq!(v.region(a, b), reference::region(v, a, b), "{:?} {}..{} in {:?}", s, a, b, v.text);
-                        }
+                for a in 0..=s.len() + 1 {
+                    for b in a..=s.len() + 1 {
+                        prop_assert_eq!(f.region(a, b), reference::region(&f, a, b), "{:?} {}..{} in {:?}", s, a, b, f.text);
                     }
                 }
             }
@@ -2233,8 +2205,9 @@ mod props {
             prop_assert_eq!(fast.text.as_ref(), slow.as_str());
         }
 
-        /// The squashed view, built a run at a time, is the one built a
-        /// character at a time: text, byte spans and map segments.
+        /// The squashed view with its flat map is the one built a
+        /// character at a time: text and the span of every byte and of
+        /// every stretch.
         #[test]
         fn squash_matches_char_by_char(
             s in prop_oneof![
@@ -2245,11 +2218,12 @@ mod props {
         ) {
             for f in folds(&s) {
                 let (fast, slow) = (squash(&f), reference::squash(&f));
-                prop_assert_eq!(&fast.text, &slow.text);
-                let segs = |v: &View<'_>| v.map.as_ref().map_or(0, |m| m.segs.len());
-                prop_assert_eq!(segs(&fast), segs(&slow), "{:?}", s);
-                for i in 0..fast.text.len() {
-                    prop_assert_eq!(fast.span(i, i + 1), slow.span(i, i + 1), "byte {}", i);
+                prop_assert_eq!(fast.text.as_str(), slow.text.as_ref());
+                let n = fast.text.len();
+                for i in 0..n {
+                    for j in i + 1..=n.min(i + 12) {
+                        prop_assert_eq!(fast.span(&f, i, j), slow.span(i, j), "bytes {}..{} of {:?}", i, j, s);
+                    }
                 }
             }
         }
