@@ -1423,6 +1423,42 @@ pub(crate) fn local_gate(folded: &View<'_>, gate: Gate, s: usize, e: usize) -> b
     }
 }
 
+/// Whether byte `i` of folded text `b` is a one-byte alphanumeric token
+/// for [`despace`]. Punctuation ends a token too: the last letter of
+/// `s y s t e m:` or the first of `"i g n o r e` is one of the run.
+fn despace_single(b: &[u8], i: usize) -> bool {
+    let edge = |j: usize| b[j] == b' ' || b[j].is_ascii_punctuation();
+    i < b.len()
+        && b[i].is_ascii_alphanumeric()
+        && (i == 0 || edge(i - 1))
+        && (i + 1 >= b.len() || edge(i + 1))
+}
+
+/// The spaces [`despace`] drops (a single original space between two
+/// one-letter tokens) and the longest run of them joined in a row.
+fn dropped_spaces(folded: &View<'_>) -> (Vec<bool>, usize) {
+    let b = folded.text.as_bytes();
+    let single = |i: usize| despace_single(b, i);
+    let narrow = |i: usize| -> bool {
+        let (s, e) = folded.span(i, i + 1);
+        e - s == 1
+    };
+    let mut drop = vec![false; b.len()];
+    let mut joined = 0usize;
+    let mut longest = 0usize;
+    for i in 1..b.len().saturating_sub(1) {
+        if b[i] == b' ' && single(i - 1) && single(i + 1) && narrow(i) {
+            drop[i] = true;
+            joined += 1;
+            longest = longest.max(joined);
+        } else if !b[i].is_ascii_alphanumeric() {
+            // A kept space or any separator ends the run.
+            joined = 0;
+        }
+    }
+    (drop, longest)
+}
+
 /// Whether `b` has three one-letter words in a row, one space apart (what
 /// [`despace`] joins).
 fn single_letter_run(b: &[u8]) -> bool {
@@ -2203,6 +2239,20 @@ mod props {
             let f = View::identity(ViewKind::Folded, &s);
             let (fast, slow) = (deleet(&f), reference::deleet(&s));
             prop_assert_eq!(fast.text.as_ref(), slow.as_str());
+        }
+
+        /// The quick test for spaced-out letters rejects no text whose
+        /// byte-by-byte pass would join three of them.
+        #[test]
+        fn despace_quick_test_rejects_nothing_joined(
+            s in prop_oneof![
+                2 => gate_text(),
+                1 => "[ab1 .,:\"\t\n]{0,40}",
+            ]
+        ) {
+            for f in folds(&s) {
+                prop_assert_eq!(despace(&f).is_some(), dropped_spaces(&f).1 >= 2, "{:?}", s);
+            }
         }
 
         /// The squashed view with its flat map is the one built a
@@ -3139,34 +3189,18 @@ pub(crate) fn rot13<'a>(view: &View<'_>) -> View<'a> {
 pub(crate) fn despace<'a>(folded: &View<'_>) -> Option<View<'a>> {
     let text: &str = &folded.text;
     let b = text.as_bytes();
-    // A space is dropped when it is a single original space between two
-    // single-letter tokens. Punctuation ends a token too: the last letter
-    // of `s y s t e m:` or the first of `"i g n o r e` is one of the run.
-    let edge = |j: usize| b[j] == b' ' || b[j].is_ascii_punctuation();
-    let single = |i: usize| -> bool {
-        // `i` is the index of a one-byte alphanumeric token.
-        i < b.len()
-            && b[i].is_ascii_alphanumeric()
-            && (i == 0 || edge(i - 1))
-            && (i + 1 >= b.len() || edge(i + 1))
-    };
-    let narrow = |i: usize| -> bool {
-        let (s, e) = folded.span(i, i + 1);
-        e - s == 1
-    };
-    let mut drop = vec![false; b.len()];
-    let mut joined = 0usize;
-    let mut longest = 0usize;
-    for i in 1..b.len().saturating_sub(1) {
-        if b[i] == b' ' && single(i - 1) && single(i + 1) && narrow(i) {
-            drop[i] = true;
-            joined += 1;
-            longest = longest.max(joined);
-        } else if !b[i].is_ascii_alphanumeric() {
-            // A kept space or any separator ends the run.
-            joined = 0;
-        }
+    // Three joined letters need two spaces two bytes apart, each between
+    // one-letter tokens: found (or not) a space at a time, before the
+    // byte-by-byte pass (most texts with one-letter words have no such
+    // run: `(i, x)`, `x == b`).
+    let single = |i: usize| despace_single(b, i);
+    let three = memchr::memchr_iter(b' ', b).any(|i| {
+        b.get(i + 2) == Some(&b' ') && i > 0 && single(i - 1) && single(i + 1) && single(i + 3)
+    });
+    if !three {
+        return None;
     }
+    let (drop, longest) = dropped_spaces(folded);
     if longest < 2 {
         return None;
     }
