@@ -721,7 +721,8 @@ impl Engine {
         .iter()
         .map(|a| a.as_ref().map_or(0, Literals::memory_usage))
         .sum::<usize>()
-            + self.squashed_ac.as_ref().map_or(0, Literals::memory_usage);
+            + self.squashed_ac.as_ref().map_or(0, Literals::memory_usage)
+            + self.leet_words.memory_usage();
         let regexes = self
             .rules
             .iter()

@@ -54,8 +54,9 @@ impl<T: Clone> Literals<T> {
     }
 
     /// [`build`](Self::build), with full rows for `dense_states` states
-    /// of an NFA (tests take one: the others' sparse edges).
-    fn build_sized(
+    /// of an NFA (tests take one: the others' sparse edges; a set that
+    /// reads only a few short words takes a few, to stay small).
+    pub fn build_sized(
         pats: Vec<(String, T)>,
         dfa: bool,
         dense_states: usize,
