@@ -144,8 +144,10 @@ impl LeetWords {
     /// hold a letter of a literal: equals, starts with, ends with or
     /// contains one of the literals' letter runs as their ends allow. A
     /// word is a run of letters of the deleet view, within a run of
-    /// letters and leet characters of at most [`MAX_WORD`] bytes (the
-    /// test reads at most that many and one more on either side).
+    /// letters and leet characters of at most [`MAX_WORD`] bytes: the
+    /// answer depends on at most that many bytes and one more on either
+    /// side of `a..z` (the scan reads a longer run to its end only to step
+    /// over it).
     pub fn any_in(&self, b: &[u8], a: usize, z: usize) -> bool {
         let part = |c: u8| c.is_ascii_alphabetic() || views::leet_letter(c) != 0;
         let z = z.min(b.len());

@@ -1258,7 +1258,13 @@ impl Squashed {
     pub fn span(&self, folded: &View<'_>, s: usize, e: usize) -> (usize, usize) {
         let e = e.min(self.from.len());
         if s >= e {
-            let at = self.from.get(s).map_or(0, |&f| f as usize);
+            // Empty: where byte `s` (or the last) starts, as a view's
+            // `span` says.
+            let at = self
+                .from
+                .get(s)
+                .or(self.from.last())
+                .map_or(0, |&f| f as usize);
             let (o, _) = folded.span(at, at + 1);
             return (o, o);
         }
@@ -1366,7 +1372,10 @@ pub(crate) enum Gate {
 /// at most two letters or digits on each side, enough to tell a one-letter
 /// word from a longer one), which implies the whole-text test. So the hit
 /// does not depend on text elsewhere, and a stream, which inspects
-/// windows, finds exactly the hits one-shot inspection finds.
+/// windows, finds exactly the hits one-shot inspection finds. (The rules'
+/// hits from the deleet view pass a narrower test of the same kind, on the
+/// words of their literals: `leet::LeetWords::any_in`; this one serves
+/// the leakage detectors, whose words are the system prompt's.)
 pub(crate) fn local_gate(folded: &View<'_>, gate: Gate, s: usize, e: usize) -> bool {
     let (a, z) = folded.region(s, e);
     let b = folded.text.as_bytes();
