@@ -289,15 +289,45 @@ fn try_base64(run: &str) -> Option<String> {
 /// A run of percent escapes, HTML entities or backslash escapes starting at
 /// `i`, with literal text between escapes. Needs at least three escapes.
 fn escape_run(text: &str, i: usize) -> (usize, Option<String>) {
+    // Counted first, decoded only when there are enough escapes: most
+    // escape-like bytes (`&` and `\` in code, `%` in prose) start none,
+    // and collecting the literals after them cost an allocation each.
+    let (_, count, _) = escape_walk(text, i, None, 3);
+    if count < 3 {
+        return (i, None);
+    }
+    let mut out: Vec<u8> = Vec::new();
+    let (j, _, last_escape_end) = escape_walk(text, i, Some(&mut out), usize::MAX);
+    // Drop trailing literals after the last escape.
+    let trailing = j - last_escape_end;
+    out.truncate(out.len() - trailing);
+    let s = String::from_utf8(out).ok();
+    match s {
+        Some(s) if s.chars().any(|c| c.is_alphabetic()) => (last_escape_end, Some(s)),
+        _ => (i, None),
+    }
+}
+
+/// Walks the run of escapes from `i` (stopping after `most` escapes):
+/// where it ends, how many escapes it holds and where the last one ends;
+/// with `out`, collects what the escapes stand for and the literal
+/// characters between them.
+fn escape_walk(
+    text: &str,
+    i: usize,
+    mut out: Option<&mut Vec<u8>>,
+    most: usize,
+) -> (usize, usize, usize) {
     let b = text.as_bytes();
     let mut j = i;
     let mut count = 0usize;
-    let mut out: Vec<u8> = Vec::new();
     let mut last_escape_end = i;
     let mut gap = 0usize;
-    while j < b.len() {
+    while j < b.len() && count < most {
         if let Some((n, bytes)) = escape_at(text, j) {
-            out.extend_from_slice(&bytes);
+            if let Some(o) = out.as_deref_mut() {
+                o.extend_from_slice(&bytes);
+            }
             j += n;
             count += 1;
             last_escape_end = j;
@@ -309,22 +339,14 @@ fn escape_run(text: &str, i: usize) -> (usize, Option<String>) {
             if c == b'\n' || gap >= 8 {
                 break;
             }
-            out.push(c);
+            if let Some(o) = out.as_deref_mut() {
+                o.push(c);
+            }
             gap += 1;
             j += 1;
         }
     }
-    if count < 3 {
-        return (i, None);
-    }
-    // Drop trailing literals after the last escape.
-    let trailing = j - last_escape_end;
-    out.truncate(out.len() - trailing);
-    let s = String::from_utf8(out).ok();
-    match s {
-        Some(s) if s.chars().any(|c| c.is_alphabetic()) => (last_escape_end, Some(s)),
-        _ => (i, None),
-    }
+    (j, count, last_escape_end)
 }
 
 /// One escape at `j`: its length and the bytes it stands for.
