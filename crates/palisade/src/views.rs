@@ -1272,6 +1272,7 @@ impl Squashed {
     }
 }
 
+/// Builds the [`Squashed`] view of `folded`.
 pub(crate) fn squash(folded: &View<'_>) -> Squashed {
     let text = folded.text.as_bytes();
     let mut out = Vec::with_capacity(text.len());
