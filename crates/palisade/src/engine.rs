@@ -1164,7 +1164,9 @@ impl Engine {
         // occurs. Terms of a sequence lie within `before`/`after` of its
         // anchor term, so no match is lost. Most terms found are common
         // words of rules whose anchor is not in the text: dropped unseen.
-        let mut found: Vec<(usize, usize, u32, u8, bool, bool)> = Vec::new();
+        // Common words are terms of many rules: a prompt with an anchor
+        // finds a hundred or more (sized so, not grown one by one).
+        let mut found: Vec<(usize, usize, u32, u8, bool, bool)> = Vec::with_capacity(128);
         let is_anchored = |r: u32| {
             anchored
                 .get(r as usize / 64)

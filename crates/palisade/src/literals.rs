@@ -188,7 +188,9 @@ impl<T> Literals<T> {
             if hay.len() >= HALVES_FROM && mid > reach {
                 let d = mid + 1 - reach;
                 let (mut ta, mut tb) = (a.start, b.start);
-                let mut later: Vec<(bool, u16, usize)> = Vec::new();
+                // Sized for a prompt's matches: growing one by one cost
+                // several reallocations a call.
+                let mut later: Vec<(bool, u16, usize)> = Vec::with_capacity(32);
                 while at < mid {
                     (at, sa, sb, ta, tb) =
                         Compact::to_match_quad(a, b, hay, mid, d, at, sa, sb, ta, tb);
