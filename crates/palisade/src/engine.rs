@@ -781,13 +781,22 @@ impl Engine {
                 let label = if top { ViewKind::Squashed } else { src.label };
                 let n = hits.len();
                 self.scan_folded(mode, d, label, None, None, hits);
-                keep_local(hits, n, &src.folded, views::Gate::Despace);
+                keep_from(hits, n, |h| {
+                    views::local_gate(&src.folded, views::Gate::Despace, h.start, h.end)
+                });
             }
             if let Some(d) = &src.deleet {
                 let label = if top { ViewKind::Deleet } else { src.label };
                 let n = hits.len();
                 self.scan_folded(mode, d, label, None, None, hits);
-                keep_leet(&self.leet_words, hits, n, &src.folded);
+                // Only where the hit's own text holds a leet character in
+                // a word of some literal (`leet`): the view's other hits
+                // are the folded view's, or hold no rule's words at all.
+                let b = src.folded.text.as_bytes();
+                keep_from(hits, n, |h| {
+                    let (a, z) = src.folded.region(h.start, h.end);
+                    self.leet_words.any_in(b, a, z)
+                });
             }
             if let (Some(sq), Some(ac)) = (&src.squashed, &self.squashed_ac) {
                 let label = if top { ViewKind::Squashed } else { src.label };
@@ -949,7 +958,9 @@ impl Engine {
                 }
             }
             if let Some(gate) = src.local {
-                keep_local(hits, first_hit, base, gate);
+                keep_from(hits, first_hit, |h| {
+                    views::local_gate(base, gate, h.start, h.end)
+                });
             }
         }
     }
@@ -1296,29 +1307,17 @@ fn counting_sort<T: Copy>(v: &mut Vec<T>, keys: usize, key: impl Fn(&T) -> usize
     *v = out;
 }
 
-/// Drops the hits from `hits[n..]` whose text fails `gate` locally.
-fn keep_local(hits: &mut Vec<Hit>, n: usize, folded: &View<'_>, gate: views::Gate) {
-    if hits.len() > n {
-        let tail = hits.split_off(n);
-        hits.extend(
-            tail.into_iter()
-                .filter(|h| views::local_gate(folded, gate, h.start, h.end)),
-        );
+/// Keeps the hits of `hits[n..]` that pass `keep`, in order (in place:
+/// the gated views' hits are filtered on every inspection).
+fn keep_from(hits: &mut Vec<Hit>, n: usize, mut keep: impl FnMut(&Hit) -> bool) {
+    let mut k = n;
+    for i in n..hits.len() {
+        if keep(&hits[i]) {
+            hits.swap(k, i);
+            k += 1;
+        }
     }
-}
-
-/// Keeps the hits from `n` on (from the deleet view) whose own text holds
-/// a leet character in a word of some literal (`leet`): the view's other
-/// hits are the folded view's, or hold no rule's words at all.
-fn keep_leet(words: &LeetWords, hits: &mut Vec<Hit>, n: usize, folded: &View<'_>) {
-    if hits.len() > n {
-        let b = folded.text.as_bytes();
-        let tail = hits.split_off(n);
-        hits.extend(tail.into_iter().filter(|h| {
-            let (a, z) = folded.region(h.start, h.end);
-            words.any_in(b, a, z)
-        }));
-    }
+    hits.truncate(k);
 }
 
 /// Completes a sequence that starts with `first`: for each next slot, the

@@ -397,10 +397,17 @@ impl Guard {
         // looks for (`leet`); or wherever one sits in any word when a
         // system prompt or confidential text is to be found in the text
         // (leaked in leetspeak: its words are not the rules').
-        let with_context = self.context.as_deref().is_some_and(|c| !c.is_empty())
-            || extra.is_some_and(|c| !c.is_empty());
+        // The contexts the leakage detectors read (known here: the deleet
+        // view depends on them).
+        let contexts: Vec<&Compiled> = self
+            .context
+            .as_deref()
+            .into_iter()
+            .chain(extra)
+            .filter(|c| !c.is_empty())
+            .collect();
         let deleet = (gates.deleet
-            && (with_context || {
+            && (!contexts.is_empty() || {
                 let b = folded.text.as_bytes();
                 inner.engine.leet_words.any_in(b, 0, b.len())
             }))
@@ -518,13 +525,6 @@ impl Guard {
         inner
             .engine
             .scan(mode, &sources[1..], &sources[0].folded, None, &mut hits);
-        let contexts: Vec<&Compiled> = self
-            .context
-            .as_deref()
-            .into_iter()
-            .chain(extra)
-            .filter(|c| !c.is_empty())
-            .collect();
         let env = crate::response::Env::new(&inner.policy.allow.domains, contexts);
         let ctx = detectors::Context {
             raw: &raw,

@@ -87,8 +87,9 @@ impl LeetWords {
                 None if right => Side::Boundary,
                 None => Side::Open,
             };
-            let run = String::from_utf8_lossy(&b[s..i]).to_ascii_lowercase();
-            self.runs.push((run, (before, after)));
+            // ASCII letters: `s..i` are character boundaries.
+            self.runs
+                .push((literal[s..i].to_ascii_lowercase(), (before, after)));
         }
     }
 
@@ -175,12 +176,18 @@ impl LeetWords {
         false
     }
 
-    /// Whether a word of the deleet view over the run `ra..rz` of `b` that
+    /// Whether a word of the deleet view over the run `ra..rz` of `b` (at
+    /// most `MAX_WORD` bytes) that
     /// holds a leet character inside a word at `i..z` fits a literal. The
     /// view over the run is the view over the run alone: the bytes on
     /// either side are neither letters nor leet characters.
     fn run_fits(&self, b: &[u8], ra: usize, rz: usize, i: usize, z: usize) -> bool {
-        let run = views::deleet_bytes(&b[ra..rz]);
+        // At most `MAX_WORD` bytes: on the stack, not allocated per run.
+        let mut buf = [0u8; MAX_WORD];
+        let run = &mut buf[..rz - ra];
+        run.copy_from_slice(&b[ra..rz]);
+        views::deleet_in_place(run);
+        let run = &*run;
         let mut j = i;
         while j < z.min(rz) {
             if !views::deleet_at(b, j) || !run[j - ra].is_ascii_alphabetic() {

@@ -1503,6 +1503,13 @@ pub(crate) fn leet_letter(c: u8) -> u8 {
 /// The deleet view's bytes for folded bytes `b`.
 pub(crate) fn deleet_bytes(b: &[u8]) -> Vec<u8> {
     let mut out = b.to_vec();
+    deleet_in_place(&mut out);
+    out
+}
+
+/// [`deleet_bytes`] in place (a caller with a short stretch keeps it on
+/// the stack).
+pub(crate) fn deleet_in_place(out: &mut [u8]) {
     // A letter just before or after byte `i`.
     let near = |b: &[u8], i: usize| {
         (i > 0 && b[i - 1].is_ascii_alphabetic())
@@ -1518,18 +1525,17 @@ pub(crate) fn deleet_bytes(b: &[u8]) -> Vec<u8> {
         if LEET[usize::from(out[i])] == 0 {
             continue;
         }
-        if near(&out, i) {
+        if near(out, i) {
             out[i] = LEET[usize::from(out[i])];
         } else {
             left.push(i);
         }
     }
     for i in left {
-        if near(&out, i) {
+        if near(out, i) {
             out[i] = LEET[usize::from(out[i])];
         }
     }
-    out
 }
 
 /// [`leet`] as a table: the letter a byte reads as, or 0.
