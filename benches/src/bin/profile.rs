@@ -10,7 +10,9 @@
 //! inputs, median and 90th percentile in µs. `profile build --time` times
 //! 20 guard builds (median, ms). With `--worst` it prints the five inputs
 //! slowest at their fastest of five calls (index, µs, first 80 bytes):
-//! what sets the 99th percentile.
+//! what sets the 99th percentile. With `--first` it times the first eight
+//! calls of fresh guards (median per call position over nine guards, each
+//! call on a different input): the first-call penalty after build.
 
 use palisade::Guard;
 use palisade_benches::{PromptKind, prompts};
@@ -21,7 +23,8 @@ fn main() {
     let mut args: Vec<String> = std::env::args().collect();
     let time = args.last().is_some_and(|a| a == "--time");
     let worst = args.last().is_some_and(|a| a == "--worst");
-    if time || worst {
+    let first = args.last().is_some_and(|a| a == "--first");
+    if time || worst || first {
         args.pop();
     }
     if time && args.get(1).is_some_and(|a| a == "build") {
@@ -63,6 +66,24 @@ fn main() {
             .collect(),
         None => prompts(kind, size, n, 7),
     };
+    if first {
+        // The first calls of fresh guards: per call position, the median
+        // over 9 guards, each call on a different input.
+        let rounds = 9;
+        let calls = ps.len().min(8);
+        let mut us = vec![Vec::new(); calls];
+        for r in 0..rounds {
+            let guard = Guard::default();
+            for (c, p) in ps.iter().skip(r).take(calls).enumerate() {
+                us[c].push(first_call(&guard, p));
+            }
+        }
+        for (c, v) in us.iter_mut().enumerate() {
+            v.sort_by(f64::total_cmp);
+            println!("call {}: median {:.2} us", c + 1, v[v.len() / 2]);
+        }
+        return;
+    }
     let guard = Guard::default();
     if worst {
         let mut best: Vec<(f64, usize)> = ps
@@ -111,6 +132,14 @@ fn main() {
         "{} prompts, {findings} findings; guard: automata {automata} bytes, regexes {regexes} bytes",
         ps.len()
     );
+}
+
+/// One timed call (its own symbol, for callgrind's `--toggle-collect`).
+#[inline(never)]
+fn first_call(guard: &Guard, p: &str) -> f64 {
+    let t = Instant::now();
+    black_box(guard.inspect_prompt(p));
+    t.elapsed().as_secs_f64() * 1e6
 }
 
 /// The measured part, apart from building the guard: profile it with
