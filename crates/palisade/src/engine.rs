@@ -209,8 +209,19 @@ pub(crate) struct Engine {
     /// Non-ASCII phrases and anchor terms, in a DFA read side by side with
     /// the non-ASCII keywords' on text with non-ASCII bytes.
     anchors_other: Option<Literals<Pat>>,
-    /// Every sequence term: run only around anchors.
-    terms_ascii: Option<Literals<Pat>>,
+    /// Per sequence rule with ASCII terms, in rule order: a DFA of its
+    /// own ASCII terms, read by pass two only around that rule's anchors.
+    /// Kilobytes each, so the few a prompt anchors stay in the cache (one
+    /// DFA of every rule's terms took a megabyte, whose rows a prompt's
+    /// common words visited all over).
+    seq_terms: Vec<(u32, Literals<Pat>)>,
+    /// Every rule's ASCII terms in one small NFA, for text where the
+    /// anchored rules' regions pile up (one phrase repeated: each rule's
+    /// DFA would read the same bytes again).
+    terms_all: Option<Literals<Pat>>,
+    /// Every rule's non-ASCII terms, read around anchors in text with
+    /// non-ASCII bytes (full rows for 64 states: it reads a few hundred
+    /// bytes at a time).
     terms_other: Option<Literals<Pat>>,
     /// Non-ASCII regex keywords (many scripts' words for "key",
     /// "password"), in a DFA that runs only on non-ASCII text.
@@ -671,8 +682,16 @@ impl Engine {
         let words = Literals::build(words, true)?;
         let anchors_other = Literals::build(other, true)?;
         let (ascii, other): (Vec<_>, Vec<_>) = terms.into_iter().partition(|p| p.0.is_ascii());
-        let terms_ascii = Literals::build(ascii, true)?;
-        let terms_other = Literals::build(other, false)?;
+        let terms_all = Literals::build_sized(ascii.clone(), false, 16)?;
+        let mut by_rule: Vec<(String, Pat)> = ascii;
+        by_rule.sort_by_key(|p| p.1.rule);
+        let mut seq_terms = Vec::new();
+        for group in by_rule.chunk_by(|a, b| a.1.rule == b.1.rule) {
+            if let Some(l) = Literals::build(group.to_vec(), true)? {
+                seq_terms.push((group[0].1.rule, l));
+            }
+        }
+        let terms_other = Literals::build_sized(other, false, 64)?;
         let squashed_ac = Literals::build(squashed, false)?;
         let mut keyword_strings: Vec<String> = keywords.iter().map(|k| k.0.clone()).collect();
         keyword_strings.sort();
@@ -686,7 +705,8 @@ impl Engine {
             words,
             marks,
             anchors_other,
-            terms_ascii,
+            seq_terms,
+            terms_all,
             terms_other,
             keywords_other,
             keywords: keyword_strings,
@@ -714,13 +734,18 @@ impl Engine {
             &self.words,
             &self.marks,
             &self.anchors_other,
-            &self.terms_ascii,
+            &self.terms_all,
             &self.terms_other,
             &self.keywords_other,
         ]
         .iter()
         .map(|a| a.as_ref().map_or(0, Literals::memory_usage))
         .sum::<usize>()
+            + self
+                .seq_terms
+                .iter()
+                .map(|t| t.1.memory_usage())
+                .sum::<usize>()
             + self.squashed_ac.as_ref().map_or(0, Literals::memory_usage)
             + self.leet_words.memory_usage();
         let regexes = self
@@ -1056,8 +1081,8 @@ impl Engine {
         }
     }
 
-    fn scan_folded<'a>(
-        &'a self,
+    fn scan_folded(
+        &self,
         mode: Mode,
         view: &View<'_>,
         label: ViewKind,
@@ -1070,7 +1095,8 @@ impl Engine {
         let with_keywords = keyword_hits.is_some();
         // Pass one: phrases, and the anchor terms of sequence rules, whose
         // neighbourhoods pass two reads.
-        let mut regions: Vec<(usize, usize)> = Vec::new();
+        // Per sequence rule, the neighbourhoods of its anchors.
+        let mut regions: Vec<(u32, usize, usize)> = Vec::new();
         // Sequence rules whose anchor occurs: the only ones that can match.
         let mut anchored: Vec<u64> = Vec::new();
         let mut on_literal = |owners: &[Pat], ms: usize, me: usize| {
@@ -1121,14 +1147,16 @@ impl Engine {
                             me.saturating_add(*after).min(text.len()),
                         );
                         // Anchors come in order of their end, so most
-                        // regions overlap the last one: it takes them in
-                        // (a repeated phrase gives one per occurrence and
-                        // rule; sorting them all cost more than the search).
-                        match regions.last_mut() {
-                            Some(last) if s <= last.1 && e >= last.0 => {
-                                *last = (last.0.min(s), last.1.max(e));
+                        // regions overlap their rule's last one: it takes
+                        // them in (a repeated phrase gives one per
+                        // occurrence and rule; sorting them all cost more
+                        // than the search). The rules anchored since are
+                        // few: the last one is near the end.
+                        match regions.iter_mut().rev().find(|x| x.0 == pat.rule) {
+                            Some(last) if s <= last.2 && e >= last.1 => {
+                                (last.1, last.2) = (last.1.min(s), last.2.max(e));
                             }
-                            _ => regions.push((s, e)),
+                            _ => regions.push((pat.rule, s, e)),
                         }
                     }
                     _ => {}
@@ -1157,36 +1185,41 @@ impl Engine {
                 }
             }
         }
-        let pick = |a: &'a Option<Literals<Pat>>, o: &'a Option<Literals<Pat>>| {
-            a.iter().chain(if ascii { None } else { o.as_ref() })
-        };
         if regions.is_empty() {
             return;
         }
         regions.sort_unstable();
-        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(regions.len());
-        for (s, e) in regions {
+        let mut merged: Vec<(u32, usize, usize)> = Vec::with_capacity(regions.len());
+        for (r, s, e) in regions {
             match merged.last_mut() {
-                Some(last) if s <= last.1 => last.1 = last.1.max(e),
-                _ => merged.push((s, e)),
+                Some(last) if last.0 == r && s <= last.2 => last.2 = last.2.max(e),
+                _ => merged.push((r, s, e)),
             }
         }
         // Pass two: the terms around the anchors, of the rules whose anchor
-        // occurs. Terms of a sequence lie within `before`/`after` of its
-        // anchor term, so no match is lost. Most terms found are common
-        // words of rules whose anchor is not in the text: dropped unseen.
-        // Common words are terms of many rules: a prompt with an anchor
-        // finds a hundred or more (sized so, not grown one by one).
-        let mut found: Vec<(usize, usize, u32, u8, bool, bool)> = Vec::with_capacity(128);
+        // occurs, each rule's around its own anchors. Terms of a sequence
+        // lie within `before`/`after` of its anchor term, so no match is
+        // lost. A common word is a term of many rules: a prompt with an
+        // anchor finds a hundred or more (sized so, not grown one by one).
+        let mut found: Vec<Found> = Vec::with_capacity(128);
+        let mut spans: Vec<(usize, usize)> = merged.iter().map(|m| (m.1, m.2)).collect();
+        spans.sort_unstable();
+        let mut union: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+        for (s, e) in spans {
+            match union.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => union.push((s, e)),
+            }
+        }
         let is_anchored = |r: u32| {
             anchored
                 .get(r as usize / 64)
                 .is_some_and(|w| w >> (r % 64) & 1 == 1)
         };
-        let mut automata = 0;
-        for ac in pick(&self.terms_ascii, &self.terms_other) {
-            automata += 1;
-            for &(lo, hi) in &merged {
+        // One automaton for every rule over the union of their regions
+        // (terms of rules not anchored are dropped).
+        let shared = |ac: &Literals<Pat>, found: &mut Vec<Found>| {
+            for &(lo, hi) in &union {
                 ac.each(text, lo, hi, |owners, ms, me| {
                     for pat in owners {
                         if let PatKind::Term(slot) = pat.kind {
@@ -1197,24 +1230,71 @@ impl Engine {
                     }
                 });
             }
+        };
+        // Where the rules' regions pile up (a phrase repeated, every
+        // anchor's rule reading the whole text), each rule's DFA would
+        // read the same bytes again: the shared NFA reads them once.
+        let covered: usize = union.iter().map(|u| u.1 - u.0).sum();
+        let piled = merged.iter().map(|m| m.2 - m.1).sum::<usize>() > PILE * covered;
+        match &self.terms_all {
+            Some(ac) if piled => shared(ac, &mut found),
+            _ => {
+                let mut at = 0;
+                for group in merged.chunk_by(|a, b| a.0 == b.0) {
+                    let r = group[0].0;
+                    // Rules come in order, as `seq_terms` holds them.
+                    at += self.seq_terms[at..].partition_point(|t| t.0 < r);
+                    let Some((_, ac)) = self.seq_terms.get(at).filter(|t| t.0 == r) else {
+                        continue;
+                    };
+                    for &(_, lo, hi) in group {
+                        ac.each(text, lo, hi, |owners, ms, me| {
+                            for pat in owners {
+                                if let PatKind::Term(slot) = pat.kind {
+                                    found.push((me, ms, r, slot, pat.left, pat.right));
+                                }
+                            }
+                        });
+                    }
+                }
+            }
         }
-        // In order of their end, then start, rule and slot. One automaton
-        // reports in order of end (the regions come in order and do not
+        // In order of their end, then start, rule and slot, within each
+        // rule (the rules do not meet again below). An automaton reports
+        // in order of end (the regions it reads come in order and do not
         // overlap), and the owners of one literal are in rule and slot
         // order already: only the matches that end at the same byte need
         // sorting (a text of one phrase repeated has tens of thousands of
-        // terms). The ASCII and other automata each report in order, not
-        // together.
-        if automata == 1 {
-            for run in found.chunk_by_mut(|a, b| a.0 == b.0) {
-                if run.len() > 1 {
-                    run.sort_unstable();
+        // terms). Non-ASCII terms come from another automaton, over every
+        // rule's regions: then all are sorted together.
+        match self.terms_other.as_ref().filter(|_| !ascii) {
+            None => {
+                for run in found.chunk_by_mut(|a, b| a.0 == b.0) {
+                    if run.len() > 1 {
+                        run.sort_unstable();
+                    }
                 }
             }
-            debug_assert!(found.is_sorted());
-        } else {
-            found.sort_unstable();
+            Some(ac) => {
+                shared(ac, &mut found);
+                found.sort_unstable();
+            }
         }
+        self.sequences(mode, view, label, found, hits);
+    }
+
+    /// The sequence hits that the terms `found` make (each `(end, start,
+    /// rule, slot, left, right)` in view bytes), in order of end, then
+    /// start and slot, within each rule.
+    fn sequences(
+        &self,
+        mode: Mode,
+        view: &View<'_>,
+        label: ViewKind,
+        found: Vec<Found>,
+        hits: &mut Vec<Hit>,
+    ) {
+        let text = view.text.as_bytes();
         // Sequence terms seen: (rule, slot, start, end) in view bytes.
         let mut terms: Vec<(u32, u8, usize, usize)> = Vec::new();
         // Per sequence rule, how many leading slots have a term so far.
@@ -1288,6 +1368,15 @@ impl Engine {
         }
     }
 }
+
+/// Pass two reads the rules' terms with one shared automaton, not each
+/// rule's DFA, where the anchored rules' regions add up to more than this
+/// many times the bytes they cover.
+const PILE: usize = 3;
+
+/// A sequence term found by pass two: `(end, start, rule, slot, left,
+/// right)`, in view bytes, with the word boundaries its ends need.
+type Found = (usize, usize, u32, u8, bool, bool);
 
 /// Sorts `v` stably by `key`, which is below `keys`.
 fn counting_sort<T: Copy>(v: &mut Vec<T>, keys: usize, key: impl Fn(&T) -> usize) {
@@ -1961,12 +2050,15 @@ mod tests {
             &e.marks,
             &e.keywords_other,
             &e.anchors_other,
-            &e.terms_ascii,
             &e.terms_other,
         ]
         .iter()
         .map(|a| a.as_ref().map_or(0, Literals::memory_usage))
-        .sum::<usize>();
+        .sum::<usize>()
+            + e.seq_terms
+                .iter()
+                .map(|t| t.1.memory_usage())
+                .sum::<usize>();
         let squashed = e.squashed_ac.as_ref().map_or(0, Literals::memory_usage);
         // The guard's budget is 16 MB; the automata are most of it.
         assert!(
@@ -2060,6 +2152,49 @@ mod tests {
             }
         }
 
+        /// Pass two reads each rule's terms only around that rule's own
+        /// anchors: the sequence hits are those its terms make anywhere in
+        /// the text (every term of every sequence rule, read over the
+        /// whole text, through the same assembly), on texts made of the
+        /// default packs' sequences (whole, with a slot left out, or with
+        /// words between their terms), single terms, other words and
+        /// punctuation.
+        #[test]
+        fn sequences_read_around_anchors_are_the_whole_texts(
+            picks in proptest::collection::vec(
+                (0u8..6, 0usize..10_000, proptest::prelude::any::<u64>(), 0usize..8),
+                0..24,
+            )
+        ) {
+            const OTHER: [&str; 8] = ["weather", "report", "x", "café", "42", "the", "and", "please"];
+            const SEPS: [&str; 8] = [" ", " ", " ", ", ", ". ", "\n", " the ", "-"];
+            let mut text = String::new();
+            for &(kind, r, mut bits, sep) in &picks {
+                let seq = &SEQS[r % SEQS.len()];
+                let mut take = |n: usize| {
+                    let k = (bits % n as u64) as usize;
+                    bits /= n as u64;
+                    k
+                };
+                match kind {
+                    0..=2 => {
+                        let skip = if kind == 1 { take(seq.len()) } else { usize::MAX };
+                        for (k, slot) in seq.iter().enumerate() {
+                            if k != skip {
+                                text.push_str(&slot[take(slot.len())]);
+                                text.push_str(if kind == 2 { " and the " } else { " " });
+                            }
+                        }
+                    }
+                    3 => text.push_str(&seq[take(seq.len())][0]),
+                    _ => text.push_str(OTHER[take(OTHER.len())]),
+                }
+                text.push_str(SEPS[sep]);
+            }
+            let [got, want] = sequence_hits(&text);
+            proptest::prop_assert_eq!(got, want, "{:?}", text);
+        }
+
         /// The always-run sets say a pattern matches exactly when its own
         /// regex finds a match: the gate never skips a regex with one.
         #[test]
@@ -2089,6 +2224,88 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Per sequence rule of the default packs, its slots' terms.
+    static SEQS: std::sync::LazyLock<Vec<Vec<Vec<String>>>> = std::sync::LazyLock::new(|| {
+        crate::packs::BUILTIN
+            .iter()
+            .flat_map(|p| {
+                let v: toml::Value = toml::from_str(p.source).unwrap();
+                v["rules"].as_array().unwrap().clone()
+            })
+            .filter_map(|r| r.get("sequence").and_then(|s| s.as_array()).cloned())
+            .map(|slots| {
+                slots
+                    .iter()
+                    .map(|slot| {
+                        slot.as_str()
+                            .unwrap()
+                            .split('|')
+                            .map(|t| t.trim_matches('*').to_string())
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+
+    /// The default guard's sequence hits on `text` (folded), as
+    /// `(rule, start, end)`: as pass two finds them (each rule's terms
+    /// around its own anchors), and as every term of every sequence rule,
+    /// read over the whole text, gives them through the same assembly.
+    fn sequence_hits(text: &str) -> [Vec<(u32, usize, usize)>; 2] {
+        static GUARD: std::sync::LazyLock<crate::Guard> =
+            std::sync::LazyLock::new(crate::Guard::default);
+        let e = GUARD.engine();
+        let folded = fold_str(text);
+        let view = View::identity(ViewKind::Folded, &folded);
+        let mut got = Vec::new();
+        e.scan_folded(Mode::Prompt, &view, ViewKind::Folded, None, None, &mut got);
+        got.retain(|h| matches!(e.rules[h.rule as usize].kind, Kind::Sequence { .. }));
+        let t = folded.as_bytes();
+        let mut found: Vec<Found> = Vec::new();
+        let mut push = |owners: &[Pat], ms: usize, me: usize| {
+            for pat in owners {
+                if let PatKind::Term(slot) = pat.kind {
+                    found.push((me, ms, pat.rule, slot, pat.left, pat.right));
+                }
+            }
+        };
+        for (_, ac) in &e.seq_terms {
+            ac.each(t, 0, t.len(), &mut push);
+        }
+        if let Some(ac) = &e.terms_other {
+            ac.each(t, 0, t.len(), &mut push);
+        }
+        found.sort_unstable();
+        let mut want = Vec::new();
+        e.sequences(Mode::Prompt, &view, ViewKind::Folded, found, &mut want);
+        let key = |h: &Hit| (h.rule, h.start, h.end);
+        let mut got: Vec<_> = got.iter().map(key).collect();
+        let mut want: Vec<_> = want.iter().map(key).collect();
+        got.sort_unstable();
+        want.sort_unstable();
+        [got, want]
+    }
+
+    /// Each rule's sequence written out (the first term of every slot, in
+    /// a sentence) gives the same hits both ways, and most are hits.
+    #[test]
+    fn written_out_sequences_read_around_anchors() {
+        let mut hit = 0;
+        for seq in SEQS.iter() {
+            let words: Vec<&str> = seq.iter().map(|slot| slot[0].as_str()).collect();
+            let text = format!("Note: {}.", words.join(" "));
+            let [got, want] = sequence_hits(&text);
+            assert_eq!(got, want, "{text:?}");
+            hit += usize::from(!want.is_empty());
+        }
+        assert!(
+            hit * 4 > SEQS.len() * 3,
+            "{hit} of {} sequences hit",
+            SEQS.len()
+        );
     }
 
     proptest::proptest! {
