@@ -215,9 +215,10 @@ pub(crate) struct Engine {
     /// DFA of every rule's terms took a megabyte, whose rows a prompt's
     /// common words visited all over).
     seq_terms: Vec<(u32, Literals<Pat>)>,
-    /// Every rule's ASCII terms in one small NFA, for text where the
-    /// anchored rules' regions pile up (one phrase repeated: each rule's
-    /// DFA would read the same bytes again).
+    /// Every rule's ASCII terms in one small NFA (full rows for its 256
+    /// shallowest states), for text where the anchored rules' regions
+    /// pile up (one phrase repeated: each rule's DFA would read the same
+    /// bytes again).
     terms_all: Option<Literals<Pat>>,
     /// Every rule's non-ASCII terms, read around anchors in text with
     /// non-ASCII bytes (full rows for 64 states: it reads a few hundred
@@ -682,7 +683,7 @@ impl Engine {
         let words = Literals::build(words, true)?;
         let anchors_other = Literals::build(other, true)?;
         let (ascii, other): (Vec<_>, Vec<_>) = terms.into_iter().partition(|p| p.0.is_ascii());
-        let terms_all = Literals::build_sized(ascii.clone(), false, 16)?;
+        let terms_all = Literals::build_sized(ascii.clone(), false, 256)?;
         let mut by_rule: Vec<(String, Pat)> = ascii;
         by_rule.sort_by_key(|p| p.1.rule);
         let mut seq_terms = Vec::new();

@@ -576,7 +576,8 @@ impl Compact {
 /// [`Literals::each_with`] (shorter ones gain too little).
 const HALVES_FROM: usize = 256;
 
-/// How many of a [`Sparse`] NFA's states have full rows (256 KB).
+/// How many of a [`Sparse`] NFA's states have full rows (a row takes four
+/// bytes per byte class: 64 KB for 64 classes).
 const DENSE_STATES: usize = 256;
 
 /// Pushes the literals state `u` matches: its own, then those along its
@@ -667,10 +668,15 @@ impl Trie {
 /// through linked lists of edges).
 #[derive(Debug)]
 struct Sparse {
-    /// Full rows (256 next states) for the shallowest states, below
-    /// `dense_states`: the states that ordinary text visits most.
+    /// Full rows (one next state per byte class) for the shallowest
+    /// states, below `dense_states`: the states that ordinary text visits
+    /// most. Row `s` is `dense[s << shift..][..1 << shift]`.
     dense: Vec<u32>,
     dense_states: u32,
+    shift: u32,
+    /// A class per byte the literals use, and class 0 for every other
+    /// byte (which leads every state to the root).
+    classes: [u8; 256],
     first: Vec<u32>,
     labels: Vec<u8>,
     fail: Vec<u32>,
@@ -692,15 +698,33 @@ impl Sparse {
             labels,
         } = Trie::build(strings, u32::MAX as usize)?;
         let states = ends.len();
+        // Class 0 for the bytes no literal uses, 1, 2, ... for the others
+        // in order of first use; with all 256 in use, a class per byte.
+        let mut classes = [0u8; 256];
+        let mut n = 0usize;
+        for &l in &labels {
+            if classes[usize::from(l)] == 0 && n < 255 {
+                n += 1;
+                classes[usize::from(l)] = n as u8;
+            }
+        }
+        if labels.iter().any(|&l| classes[usize::from(l)] == 0) {
+            classes = std::array::from_fn(|b| b as u8);
+            n = 255;
+        }
+        let shift = (n + 1).next_power_of_two().trailing_zeros().clamp(1, 8);
+        let width = 1usize << shift;
         // The root's row, the only full one while failure states are
         // found.
-        let mut dense = vec![0u32; 256];
+        let mut dense = vec![0u32; width];
         for v in first[0]..first[1] {
-            dense[usize::from(labels[v as usize])] = v;
+            dense[usize::from(classes[usize::from(labels[v as usize])])] = v;
         }
         let mut a = Sparse {
             dense,
             dense_states: 1,
+            shift,
+            classes,
             first,
             labels,
             fail: vec![0; states],
@@ -719,14 +743,13 @@ impl Sparse {
         // Full rows for the shallowest states, breadth first: a missing
         // edge takes the failure state's row, already full.
         let full = states.min(dense_states.max(1));
-        a.dense.resize(full * 256, 0);
+        a.dense.resize(full * width, 0);
         for u in 1..full {
             let f = a.fail[u] as usize;
-            for b in 0..256 {
-                a.dense[u * 256 + b] = a.dense[f * 256 + b];
-            }
+            a.dense.copy_within(f * width..(f + 1) * width, u * width);
             for v in a.first[u]..a.first[u + 1] {
-                a.dense[u * 256 + usize::from(a.labels[v as usize])] = v;
+                let c = usize::from(a.classes[usize::from(a.labels[v as usize])]);
+                a.dense[u * width + c] = v;
             }
         }
         a.dense_states = full as u32;
@@ -751,7 +774,8 @@ impl Sparse {
     fn next(&self, mut s: u32, b: u8) -> u32 {
         loop {
             if s < self.dense_states {
-                return self.dense[(s as usize) << 8 | usize::from(b)];
+                return self.dense
+                    [(s as usize) << self.shift | usize::from(self.classes[usize::from(b)])];
             }
             let (lo, hi) = (self.first[s as usize], self.first[s as usize + 1]);
             if let Some(i) = self.labels[lo as usize..hi as usize]
