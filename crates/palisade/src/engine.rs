@@ -2051,6 +2051,7 @@ mod tests {
             &e.marks,
             &e.keywords_other,
             &e.anchors_other,
+            &e.terms_all,
             &e.terms_other,
         ]
         .iter()
