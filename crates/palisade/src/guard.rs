@@ -1120,13 +1120,52 @@ pub(crate) fn limit_finding(rule: &str, start: usize, end: usize, reason: String
 
 /// Largest index <= `max` that does not split a UTF-8 character.
 fn floor_utf8(input: &[u8], max: usize) -> usize {
-    let mut i = max.min(input.len());
-    let mut back = 0;
-    while i > 0 && i < input.len() && (input[i] & 0xC0) == 0x80 && back < 3 {
-        i -= 1;
-        back += 1;
+    floor_char(|i| input.get(i).copied(), max.min(input.len()))
+}
+
+/// The largest character boundary at or below `max`, as the views count
+/// characters: a valid character, or an invalid sequence (the longest
+/// start of a valid one, else one byte), is one unit. Reads only the bytes
+/// from `max - 3` to `max` (a stream has them when its input outgrows a
+/// limit at `max`). A stray continuation byte is a unit of its own, so
+/// stepping back over every continuation byte (three at most) could stop
+/// inside the character before a run of them.
+pub(crate) fn floor_char(byte: impl Fn(usize) -> Option<u8>, max: usize) -> usize {
+    for k in 1..=max.min(3) {
+        let j = max - k;
+        let Some(lead) = byte(j) else {
+            return max;
+        };
+        if lead & 0xC0 == 0x80 {
+            continue;
+        }
+        // `j` starts a unit: its length is the lead byte's and the valid
+        // continuation bytes after it (the second one in the narrower
+        // ranges UTF-8 allows after E0, ED, F0 and F4).
+        let need = match lead {
+            0xC2..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF4 => 4,
+            _ => 1,
+        };
+        let mut len = 1;
+        while len < need && j + len <= max {
+            let Some(c) = byte(j + len) else { break };
+            let ok = match (len, lead) {
+                (1, 0xE0) => (0xA0..=0xBF).contains(&c),
+                (1, 0xED) => (0x80..=0x9F).contains(&c),
+                (1, 0xF0) => (0x90..=0xBF).contains(&c),
+                (1, 0xF4) => (0x80..=0x8F).contains(&c),
+                _ => c & 0xC0 == 0x80,
+            };
+            if !ok {
+                break;
+            }
+            len += 1;
+        }
+        return if j + len > max { j } else { max };
     }
-    i
+    max
 }
 
 /// The matched text for people: at most 120 bytes, invisible and control
@@ -1299,5 +1338,50 @@ mod tests {
         let s = "aé".as_bytes();
         assert_eq!(floor_utf8(s, 2), 1);
         assert_eq!(floor_utf8(s, 3), 3);
+        // A character, then two stray continuation bytes: each stray byte
+        // is a unit, so the cut may fall between them but never inside the
+        // character (the `inspect` fuzz target cut `䂾` after its lead).
+        let s = b"\xe4\x82\xbe\x8b\x8c!";
+        assert_eq!(floor_utf8(s, 4), 4);
+        assert_eq!(floor_utf8(s, 5), 5);
+        assert_eq!(floor_utf8(s, 2), 0);
+        // An invalid sequence (a character's start cut short) is one unit.
+        assert_eq!(floor_utf8(b"a\xe4\x82b", 2), 1);
+        assert_eq!(floor_utf8(b"a\xe0\x80b", 2), 2);
+    }
+
+    proptest::proptest! {
+        /// The cut is the largest boundary at or below the limit among the
+        /// boundaries the views count (each valid character and each
+        /// invalid sequence one unit).
+        #[test]
+        fn floor_is_the_views_character_boundary(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::prelude::any::<u8>(),
+                    0x80u8..0xC0,
+                    proptest::sample::select(vec![0xE0u8, 0xED, 0xF0, 0xF4, 0xE4, 0xC3]),
+                ],
+                0..24,
+            ),
+            max in 0usize..24,
+        ) {
+            let mut bound = vec![false; bytes.len() + 1];
+            let mut pos = 0;
+            bound[0] = true;
+            for chunk in bytes.utf8_chunks() {
+                for (i, c) in chunk.valid().char_indices() {
+                    bound[pos + i] = true;
+                    bound[pos + i + c.len_utf8()] = true;
+                }
+                pos += chunk.valid().len();
+                bound[pos] = true;
+                pos += chunk.invalid().len();
+                bound[pos] = true;
+            }
+            let max = max.min(bytes.len());
+            let want = (0..=max).rev().find(|&i| bound[i]).unwrap_or(0);
+            proptest::prop_assert_eq!(floor_utf8(&bytes, max), want, "{:?} at {}", bytes, max);
+        }
     }
 }

@@ -331,13 +331,7 @@ impl StreamInspector {
     /// stops at the same cut as one-shot inspection.
     fn check_size(&mut self) {
         if self.cut.is_none() && self.total > self.max_input {
-            let mut i = self.max_input;
-            let mut back = 0;
-            while i > 0 && self.byte(i).is_some_and(|b| b & 0xC0 == 0x80) && back < 3 {
-                i -= 1;
-                back += 1;
-            }
-            self.cut = Some(i);
+            self.cut = Some(guard::floor_char(|i| self.byte(i), self.max_input));
             self.check_block();
         }
     }
