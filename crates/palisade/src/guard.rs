@@ -1366,19 +1366,7 @@ mod tests {
             ),
             max in 0usize..24,
         ) {
-            let mut bound = vec![false; bytes.len() + 1];
-            let mut pos = 0;
-            bound[0] = true;
-            for chunk in bytes.utf8_chunks() {
-                for (i, c) in chunk.valid().char_indices() {
-                    bound[pos + i] = true;
-                    bound[pos + i + c.len_utf8()] = true;
-                }
-                pos += chunk.valid().len();
-                bound[pos] = true;
-                pos += chunk.invalid().len();
-                bound[pos] = true;
-            }
+            let bound = crate::views::char_boundaries(&bytes);
             let max = max.min(bytes.len());
             let want = (0..=max).rev().find(|&i| bound[i]).unwrap_or(0);
             proptest::prop_assert_eq!(floor_utf8(&bytes, max), want, "{:?} at {}", bytes, max);

@@ -16,20 +16,7 @@ use crate::views::{self, View};
 /// sequence (which the views show as one U+FFFD). `b[i]` says whether byte
 /// offset `i` (0..=len) is a boundary.
 pub fn char_boundaries(input: &[u8]) -> Vec<bool> {
-    let mut b = vec![false; input.len() + 1];
-    let mut pos = 0usize;
-    b[0] = true;
-    for chunk in input.utf8_chunks() {
-        for (i, c) in chunk.valid().char_indices() {
-            b[pos + i] = true;
-            b[pos + i + c.len_utf8()] = true;
-        }
-        pos += chunk.valid().len();
-        b[pos] = true;
-        pos += chunk.invalid().len();
-        b[pos] = true;
-    }
-    b
+    views::char_boundaries(input)
 }
 
 /// What [`check_views`] built, for targets that want to assert more.

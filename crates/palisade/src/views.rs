@@ -693,6 +693,28 @@ pub(crate) struct Signals {
     pub truncated: bool,
 }
 
+/// Character boundaries of `input` as the views count characters: every
+/// boundary of a valid UTF-8 character, and both ends of every invalid
+/// sequence (which they show as one U+FFFD). `b[i]` says whether byte
+/// offset `i` (0..=len) is a boundary.
+#[cfg(any(test, feature = "internal-checks"))]
+pub(crate) fn char_boundaries(input: &[u8]) -> Vec<bool> {
+    let mut b = vec![false; input.len() + 1];
+    let mut pos = 0usize;
+    b[0] = true;
+    for chunk in input.utf8_chunks() {
+        for (i, c) in chunk.valid().char_indices() {
+            b[pos + i] = true;
+            b[pos + i + c.len_utf8()] = true;
+        }
+        pos += chunk.valid().len();
+        b[pos] = true;
+        pos += chunk.invalid().len();
+        b[pos] = true;
+    }
+    b
+}
+
 /// Builds the raw view: the input itself when it is valid UTF-8, otherwise
 /// its lossy rendering with each invalid sequence as one U+FFFD.
 pub(crate) fn raw(input: &[u8]) -> View<'_> {
