@@ -683,15 +683,15 @@ impl Engine {
         let words = Literals::build(words, true)?;
         let anchors_other = Literals::build(other, true)?;
         let (ascii, other): (Vec<_>, Vec<_>) = terms.into_iter().partition(|p| p.0.is_ascii());
-        let terms_all = Literals::build_sized(ascii.clone(), false, 256)?;
-        let mut by_rule: Vec<(String, Pat)> = ascii;
-        by_rule.sort_by_key(|p| p.1.rule);
+        let mut ascii = ascii;
+        ascii.sort_by_key(|p| p.1.rule);
         let mut seq_terms = Vec::new();
-        for group in by_rule.chunk_by(|a, b| a.1.rule == b.1.rule) {
+        for group in ascii.chunk_by(|a, b| a.1.rule == b.1.rule) {
             if let Some(l) = Literals::build(group.to_vec(), true)? {
                 seq_terms.push((group[0].1.rule, l));
             }
         }
+        let terms_all = Literals::build_sized(ascii, false, 256)?;
         let terms_other = Literals::build_sized(other, false, 64)?;
         let squashed_ac = Literals::build(squashed, false)?;
         let mut keyword_strings: Vec<String> = keywords.iter().map(|k| k.0.clone()).collect();
@@ -1203,15 +1203,16 @@ impl Engine {
         // lost. A common word is a term of many rules: a prompt with an
         // anchor finds a hundred or more (sized so, not grown one by one).
         let mut found: Vec<Found> = Vec::with_capacity(128);
-        let mut spans: Vec<(usize, usize)> = merged.iter().map(|m| (m.1, m.2)).collect();
-        spans.sort_unstable();
-        let mut union: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
-        for (s, e) in spans {
-            match union.last_mut() {
-                Some(last) if s <= last.1 => last.1 = last.1.max(e),
-                _ => union.push((s, e)),
+        // The union of every rule's regions, merged in place.
+        let mut union: Vec<(usize, usize)> = merged.iter().map(|m| (m.1, m.2)).collect();
+        union.sort_unstable();
+        union.dedup_by(|next, last| {
+            let overlap = next.0 <= last.1;
+            if overlap {
+                last.1 = last.1.max(next.1);
             }
-        }
+            overlap
+        });
         let is_anchored = |r: u32| {
             anchored
                 .get(r as usize / 64)

@@ -1139,30 +1139,18 @@ pub(crate) fn floor_char(byte: impl Fn(usize) -> Option<u8>, max: usize) -> usiz
         if lead & 0xC0 == 0x80 {
             continue;
         }
-        // `j` starts a unit: its length is the lead byte's and the valid
-        // continuation bytes after it (the second one in the narrower
-        // ranges UTF-8 allows after E0, ED, F0 and F4).
-        let need = match lead {
-            0xC2..=0xDF => 2,
-            0xE0..=0xEF => 3,
-            0xF0..=0xF4 => 4,
-            _ => 1,
-        };
-        let mut len = 1;
-        while len < need && j + len <= max {
-            let Some(c) = byte(j + len) else { break };
-            let ok = match (len, lead) {
-                (1, 0xE0) => (0xA0..=0xBF).contains(&c),
-                (1, 0xED) => (0x80..=0x9F).contains(&c),
-                (1, 0xF0) => (0x90..=0xBF).contains(&c),
-                (1, 0xF4) => (0x80..=0x8F).contains(&c),
-                _ => c & 0xC0 == 0x80,
-            };
-            if !ok {
-                break;
-            }
-            len += 1;
+        // `j` starts a unit: decoded as the views decode (a unit that
+        // runs past `max` is cut short at `max + 1`, still past it).
+        let mut unit = [0u8; 4];
+        let n = max + 1 - j;
+        for (i, u) in unit[..n].iter_mut().enumerate() {
+            *u = byte(j + i).unwrap_or(0);
         }
+        let len = match unit[..n].utf8_chunks().next() {
+            Some(c) if !c.valid().is_empty() => c.valid().chars().next().map_or(1, char::len_utf8),
+            Some(c) => c.invalid().len(),
+            None => 1,
+        };
         return if j + len > max { j } else { max };
     }
     max
