@@ -1202,7 +1202,15 @@ impl Engine {
         // lie within `before`/`after` of its anchor term, so no match is
         // lost. A common word is a term of many rules: a prompt with an
         // anchor finds a hundred or more (sized so, not grown one by one).
-        let mut found: Vec<Found> = Vec::with_capacity(128);
+        // Where the ASCII automata read the whole text, terms come in order
+        // of their end within each rule, and those that cannot complete a
+        // sequence are dropped as they come; otherwise after sorting.
+        let ordered = ascii || self.terms_other.is_none();
+        let mut terms = TermSink {
+            text,
+            progress: ordered.then(|| vec![0; self.rules.len()]),
+            list: Vec::with_capacity(128),
+        };
         // The union of every rule's regions, merged in place.
         let mut union: Vec<(usize, usize)> = merged.iter().map(|m| (m.1, m.2)).collect();
         union.sort_unstable();
@@ -1220,16 +1228,10 @@ impl Engine {
         };
         // One automaton for every rule over the union of their regions
         // (terms of rules not anchored are dropped).
-        let shared = |ac: &Literals<Pat>, found: &mut Vec<Found>| {
+        let shared = |ac: &Literals<Pat>, terms: &mut TermSink<'_>| {
             for &(lo, hi) in &union {
                 ac.each(text, lo, hi, |owners, ms, me| {
-                    for pat in owners {
-                        if let PatKind::Term(slot) = pat.kind {
-                            if is_anchored(pat.rule) {
-                                found.push((me, ms, pat.rule, slot, pat.left, pat.right));
-                            }
-                        }
-                    }
+                    terms.take(owners, ms, me, is_anchored);
                 });
             }
         };
@@ -1239,7 +1241,7 @@ impl Engine {
         let covered: usize = union.iter().map(|u| u.1 - u.0).sum();
         let piled = merged.iter().map(|m| m.2 - m.1).sum::<usize>() > PILE * covered;
         match &self.terms_all {
-            Some(ac) if piled => shared(ac, &mut found),
+            Some(ac) if piled => shared(ac, &mut terms),
             _ => {
                 let mut at = 0;
                 for group in merged.chunk_by(|a, b| a.0 == b.0) {
@@ -1251,85 +1253,43 @@ impl Engine {
                     };
                     for &(_, lo, hi) in group {
                         ac.each(text, lo, hi, |owners, ms, me| {
-                            for pat in owners {
-                                if let PatKind::Term(slot) = pat.kind {
-                                    found.push((me, ms, r, slot, pat.left, pat.right));
-                                }
-                            }
+                            terms.take(owners, ms, me, |_| true);
                         });
                     }
                 }
             }
         }
-        // In order of their end, then start, rule and slot, within each
-        // rule (the rules do not meet again below). An automaton reports
-        // in order of end (the regions it reads come in order and do not
-        // overlap), and the owners of one literal are in rule and slot
-        // order already: only the matches that end at the same byte need
-        // sorting (a text of one phrase repeated has tens of thousands of
-        // terms). Non-ASCII terms come from another automaton, over every
-        // rule's regions: then all are sorted together.
-        match self.terms_other.as_ref().filter(|_| !ascii) {
-            None => {
-                for run in found.chunk_by_mut(|a, b| a.0 == b.0) {
-                    if run.len() > 1 {
-                        run.sort_unstable();
-                    }
-                }
+        // Non-ASCII terms come from another automaton, over every rule's
+        // regions: then all are sorted by end, and filtered.
+        if !ordered {
+            if let Some(ac) = &self.terms_other {
+                shared(ac, &mut terms);
             }
-            Some(ac) => {
-                shared(ac, &mut found);
-                found.sort_unstable();
-            }
+            terms.list.sort_unstable_by_key(|t| (t.3, t.2, t.0, t.1));
+            reachable(&mut terms.list, self.rules.len());
         }
-        self.sequences(mode, view, label, found, hits);
+        self.sequences(view, label, terms.list, hits);
     }
 
-    /// The sequence hits that the terms `found` make (each `(end, start,
-    /// rule, slot, left, right)` in view bytes), in order of end, then
-    /// start and slot, within each rule.
+    /// The sequence hits that the `terms` make, which came in order of
+    /// their end (then start) within each rule.
     fn sequences(
         &self,
-        mode: Mode,
         view: &View<'_>,
         label: ViewKind,
-        found: Vec<Found>,
+        mut terms: Vec<Term>,
         hits: &mut Vec<Hit>,
     ) {
-        let text = view.text.as_bytes();
-        // Sequence terms seen: (rule, slot, start, end) in view bytes.
-        let mut terms: Vec<(u32, u8, usize, usize)> = Vec::new();
-        // Per sequence rule, how many leading slots have a term so far.
-        // A slot's term must start after the previous slot's term ends, so
-        // a term whose slot is not yet reachable can never complete a
-        // sequence: most common words (`all`, `your`, `the`) are dropped
-        // here, unchecked.
-        let mut progress: Vec<u8> = vec![0; self.rules.len()];
-        for (end, start, r, slot, left, right) in found {
-            let rule = &self.rules[r as usize];
-            let reached = progress[r as usize];
-            if slot > reached || !rule.applies(mode) || !rule.reads(label) {
-                continue;
-            }
-            if (left && start > 0 && is_word_before(text, start))
-                || (right && end < text.len() && is_word_after(text, end))
-            {
-                continue;
-            }
-            if slot == reached {
-                progress[r as usize] = reached + 1;
-            }
-            terms.push((r, slot, start, end));
-        }
         if terms.is_empty() {
             return;
         }
+        let text = view.text.as_bytes();
         // Sorted by rule, slot, start, end. The terms came in order of end
-        // (then start): a stable sort by rule and slot keeps that order in
-        // each group, which is then the order of start too unless one term
-        // of a slot lies inside another; those groups are sorted again.
-        // A text of one phrase repeated has tens of thousands of terms of
-        // a few rules: those are grouped by counting.
+        // (then start) within each rule: a stable sort by rule and slot
+        // keeps that order in each group, which is then the order of start
+        // too unless one term of a slot lies inside another; those groups
+        // are sorted again. A text of one phrase repeated has tens of
+        // thousands of terms of a few rules: those are grouped by counting.
         let slots = self.max_slots;
         if terms.len() > 256 {
             counting_sort(&mut terms, self.rules.len() * slots, |t| {
@@ -1376,9 +1336,72 @@ impl Engine {
 /// many times the bytes they cover.
 const PILE: usize = 3;
 
-/// A sequence term found by pass two: `(end, start, rule, slot, left,
-/// right)`, in view bytes, with the word boundaries its ends need.
-type Found = (usize, usize, u32, u8, bool, bool);
+/// A sequence term found by pass two: `(rule, slot, start, end)`, in view
+/// bytes.
+type Term = (u32, u8, usize, usize);
+
+/// Pass two's terms as its automata find them, of the rules `take` is
+/// told to want, with the word boundaries their ends need.
+struct TermSink<'t> {
+    text: &'t [u8],
+    /// Per rule, how many leading slots have a term so far, where terms
+    /// come in order of their end (`None`: they do not).
+    progress: Option<Vec<u8>>,
+    list: Vec<Term>,
+}
+
+impl TermSink<'_> {
+    /// Takes the terms among `owners` (of one literal, found at `ms..me`).
+    fn take(&mut self, owners: &[Pat], ms: usize, me: usize, want: impl Fn(u32) -> bool) {
+        // A common word is a term of many rules: its ends are tested once.
+        let (mut before, mut after) = (None, None);
+        let text = self.text;
+        for pat in owners {
+            let PatKind::Term(slot) = pat.kind else {
+                continue;
+            };
+            if !want(pat.rule)
+                || self
+                    .progress
+                    .as_ref()
+                    .is_some_and(|p| slot > p[pat.rule as usize])
+                || (pat.left && ms > 0 && *before.get_or_insert_with(|| is_word_before(text, ms)))
+                || (pat.right
+                    && me < text.len()
+                    && *after.get_or_insert_with(|| is_word_after(text, me)))
+            {
+                continue;
+            }
+            if let Some(p) = &mut self.progress {
+                advance(p, pat.rule, slot);
+            }
+            self.list.push((pat.rule, slot, ms, me));
+        }
+    }
+}
+
+/// Notes a term of `rule`'s `slot` in `progress` (per rule, how many
+/// leading slots have a term so far); false when the slot is not yet
+/// reachable. A slot's term must start after the previous slot's term
+/// ends, so one whose slot is not reachable, in order of end, can never
+/// complete a sequence: most common words (`all`, `your`, `the`) are
+/// dropped so, unchecked.
+fn advance(progress: &mut [u8], rule: u32, slot: u8) -> bool {
+    let reached = &mut progress[rule as usize];
+    if slot > *reached {
+        return false;
+    }
+    if slot == *reached {
+        *reached += 1;
+    }
+    true
+}
+
+/// Keeps the `terms` (in order of end) that can complete a sequence.
+fn reachable(terms: &mut Vec<Term>, rules: usize) {
+    let mut progress = vec![0; rules];
+    terms.retain(|t| advance(&mut progress, t.0, t.1));
+}
 
 /// Sorts `v` stably by `key`, which is below `keys`.
 fn counting_sort<T: Copy>(v: &mut Vec<T>, keys: usize, key: impl Fn(&T) -> usize) {
@@ -2267,23 +2290,26 @@ mod tests {
         e.scan_folded(Mode::Prompt, &view, ViewKind::Folded, None, None, &mut got);
         got.retain(|h| matches!(e.rules[h.rule as usize].kind, Kind::Sequence { .. }));
         let t = folded.as_bytes();
-        let mut found: Vec<Found> = Vec::new();
-        let mut push = |owners: &[Pat], ms: usize, me: usize| {
-            for pat in owners {
-                if let PatKind::Term(slot) = pat.kind {
-                    found.push((me, ms, pat.rule, slot, pat.left, pat.right));
-                }
-            }
+        let mut terms = TermSink {
+            text: t,
+            progress: None,
+            list: Vec::new(),
         };
+        let wanted = |r: u32| {
+            let rule = &e.rules[r as usize];
+            rule.applies(Mode::Prompt) && rule.reads(ViewKind::Folded)
+        };
+        let mut push = |owners: &[Pat], ms: usize, me: usize| terms.take(owners, ms, me, wanted);
         for (_, ac) in &e.seq_terms {
             ac.each(t, 0, t.len(), &mut push);
         }
         if let Some(ac) = &e.terms_other {
             ac.each(t, 0, t.len(), &mut push);
         }
-        found.sort_unstable();
+        terms.list.sort_unstable_by_key(|t| (t.3, t.2, t.0, t.1));
+        reachable(&mut terms.list, e.rules.len());
         let mut want = Vec::new();
-        e.sequences(Mode::Prompt, &view, ViewKind::Folded, found, &mut want);
+        e.sequences(&view, ViewKind::Folded, terms.list, &mut want);
         let key = |h: &Hit| (h.rule, h.start, h.end);
         let mut got: Vec<_> = got.iter().map(key).collect();
         let mut want: Vec<_> = want.iter().map(key).collect();
