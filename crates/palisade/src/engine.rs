@@ -1100,6 +1100,9 @@ impl Engine {
         let mut regions: Vec<(u32, usize, usize)> = Vec::new();
         // Sequence rules whose anchor occurs: the only ones that can match.
         let mut anchored: Vec<u64> = Vec::new();
+        // Per rule, the index of its last region in `regions`, once there
+        // are more than a few.
+        let mut last_region: Vec<u32> = Vec::new();
         let mut on_literal = |owners: &[Pat], ms: usize, me: usize| {
             for pat in owners {
                 if let PatKind::Keyword = pat.kind {
@@ -1150,14 +1153,30 @@ impl Engine {
                         // Anchors come in order of their end, so most
                         // regions overlap their rule's last one: it takes
                         // them in (a repeated phrase gives one per
-                        // occurrence and rule; sorting them all cost more
-                        // than the search). The rules anchored since are
-                        // few: the last one is near the end.
-                        match regions.iter_mut().rev().find(|x| x.0 == pat.rule) {
+                        // occurrence and rule). A few regions are searched;
+                        // past those, each rule's last is kept by index.
+                        let r = pat.rule as usize;
+                        let at = if regions.len() < FEW_REGIONS {
+                            regions.iter().rposition(|x| x.0 == pat.rule)
+                        } else {
+                            if last_region.is_empty() {
+                                last_region.resize(self.rules.len(), u32::MAX);
+                                for (i, x) in regions.iter().enumerate() {
+                                    last_region[x.0 as usize] = i as u32;
+                                }
+                            }
+                            Some(last_region[r] as usize)
+                        };
+                        match at.and_then(|i| regions.get_mut(i)) {
                             Some(last) if s <= last.2 && e >= last.1 => {
                                 (last.1, last.2) = (last.1.min(s), last.2.max(e));
                             }
-                            _ => regions.push((pat.rule, s, e)),
+                            _ => {
+                                if let Some(i) = last_region.get_mut(r) {
+                                    *i = regions.len() as u32;
+                                }
+                                regions.push((pat.rule, s, e));
+                            }
                         }
                     }
                     _ => {}
@@ -1335,6 +1354,10 @@ impl Engine {
 /// rule's DFA, where the anchored rules' regions add up to more than this
 /// many times the bytes they cover.
 const PILE: usize = 3;
+
+/// Pass one finds a rule's last region by searching back through this
+/// many regions at most; past them, by index.
+const FEW_REGIONS: usize = 8;
 
 /// A sequence term found by pass two: `(rule, slot, start, end)`, in view
 /// bytes.
@@ -2335,6 +2358,19 @@ mod tests {
             "{hit} of {} sequences hit",
             SEQS.len()
         );
+        // All in one text, far apart: many regions, few overlapping (each
+        // rule's DFA reads its own).
+        let far = " The weather report for the coming week was published on time. ";
+        let text: String = SEQS
+            .iter()
+            .map(|seq| {
+                let words: Vec<&str> = seq.iter().map(|slot| slot[0].as_str()).collect();
+                format!("Note: {}.{}", words.join(" "), far.repeat(4))
+            })
+            .collect();
+        let [got, want] = sequence_hits(&text);
+        assert_eq!(got, want);
+        assert!(got.len() >= hit);
     }
 
     proptest::proptest! {
