@@ -324,9 +324,9 @@ fn escape_walk(
     let mut last_escape_end = i;
     let mut gap = 0usize;
     while j < b.len() && count < most {
-        if let Some((n, bytes)) = escape_at(text, j) {
+        if let Some((n, unit)) = escape_at(text, j) {
             if let Some(o) = out.as_deref_mut() {
-                o.extend_from_slice(&bytes);
+                o.extend_from_slice(unit.bytes());
             }
             j += n;
             count += 1;
@@ -349,12 +349,40 @@ fn escape_walk(
     (j, count, last_escape_end)
 }
 
-/// One escape at `j`: its length and the bytes it stands for.
-fn escape_at(text: &str, j: usize) -> Option<(usize, Vec<u8>)> {
+/// The bytes one escape stands for: a byte, or a character's UTF-8 (no
+/// allocation: a run of escapes is walked twice, and text full of them is
+/// what an attacker sends).
+#[derive(Clone, Copy)]
+struct Unit {
+    buf: [u8; 4],
+    len: u8,
+}
+
+impl Unit {
+    fn byte(b: u8) -> Unit {
+        Unit {
+            buf: [b, 0, 0, 0],
+            len: 1,
+        }
+    }
+
+    fn char(c: char) -> Unit {
+        let mut buf = [0; 4];
+        let len = c.encode_utf8(&mut buf).len() as u8;
+        Unit { buf, len }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..usize::from(self.len)]
+    }
+}
+
+/// One escape at `j`: its length and what it stands for.
+fn escape_at(text: &str, j: usize) -> Option<(usize, Unit)> {
     let b = &text.as_bytes()[j..];
     match b.first()? {
         b'%' if b.len() >= 3 && b[1].is_ascii_hexdigit() && b[2].is_ascii_hexdigit() => {
-            Some((3, vec![(hex_val(b[1]) << 4) | hex_val(b[2])]))
+            Some((3, Unit::byte((hex_val(b[1]) << 4) | hex_val(b[2]))))
         }
         b'&' => {
             let end = b.iter().take(12).position(|&c| c == b';')?;
@@ -375,7 +403,7 @@ fn escape_at(text: &str, j: usize) -> Option<(usize, Vec<u8>)> {
                     _ => return None,
                 }
             };
-            Some((end + 1, ch.to_string().into_bytes()))
+            Some((end + 1, Unit::char(ch)))
         }
         b'\\' if b.len() >= 2 => match b[1] {
             b'u' if b.len() >= 6 && b[2..6].iter().all(|c| c.is_ascii_hexdigit()) => {
@@ -386,18 +414,18 @@ fn escape_at(text: &str, j: usize) -> Option<(usize, Vec<u8>)> {
                     let lo = u32::from_str_radix(std::str::from_utf8(&b[8..12]).ok()?, 16).ok()?;
                     if (0xDC00..0xE000).contains(&lo) {
                         let c = char::from_u32(0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00))?;
-                        return Some((12, c.to_string().into_bytes()));
+                        return Some((12, Unit::char(c)));
                     }
                 }
-                Some((6, char::from_u32(cp)?.to_string().into_bytes()))
+                Some((6, Unit::char(char::from_u32(cp)?)))
             }
             b'u' if b.len() >= 4 && b[2] == b'{' => {
                 let end = b.iter().take(11).position(|&c| c == b'}')?;
                 let cp = u32::from_str_radix(std::str::from_utf8(&b[3..end]).ok()?, 16).ok()?;
-                Some((end + 1, char::from_u32(cp)?.to_string().into_bytes()))
+                Some((end + 1, Unit::char(char::from_u32(cp)?)))
             }
             b'x' if b.len() >= 4 && b[2].is_ascii_hexdigit() && b[3].is_ascii_hexdigit() => {
-                Some((4, vec![(hex_val(b[2]) << 4) | hex_val(b[3])]))
+                Some((4, Unit::byte((hex_val(b[2]) << 4) | hex_val(b[3]))))
             }
             _ => None,
         },
@@ -487,6 +515,17 @@ mod tests {
         assert_eq!(dec("%69%67%6E%6F%72%65 this"), ["ignore"]);
         assert_eq!(dec("&#105;&#103;&#110;ore"), ["ign"]);
         assert_eq!(dec(r"\u0069\u0067\u006e\u006f"), ["igno"]);
+    }
+
+    /// Escapes of characters of two, three and four UTF-8 bytes: entities,
+    /// `\u` (with a surrogate pair and braces), and percent-encoded bytes.
+    #[test]
+    fn escapes_beyond_ascii() {
+        assert_eq!(dec("&#1080;&#1075;&#1085;&#1086;&#1088;"), ["игнор"]);
+        assert_eq!(dec("&#x5FFD;&#x7565;&#x6307;"), ["忽略指"]);
+        assert_eq!(dec(r"\u5ffd\u7565\ud83d\ude00x"), ["忽略😀"]);
+        assert_eq!(dec(r"\u{5ffd}\u{7565}\u{1F600}"), ["忽略😀"]);
+        assert_eq!(dec("%C3%A9t%C3%A9 r"), ["été"]);
     }
 
     #[test]
