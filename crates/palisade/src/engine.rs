@@ -1353,7 +1353,7 @@ impl Engine {
 /// Pass two reads the rules' terms with one shared automaton, not each
 /// rule's DFA, where the anchored rules' regions add up to more than this
 /// many times the bytes they cover.
-const PILE: usize = 3;
+const PILE: usize = 5;
 
 /// Pass one finds a rule's last region by searching back through this
 /// many regions at most; past them, by index.
