@@ -85,6 +85,8 @@ enum Kind {
         line_start: bool,
         /// The longest match, when the syntax bounds it.
         max_len: Option<usize>,
+        /// A regex that is a run of one byte class: scanned, not searched.
+        run: Option<Box<regex_facts::ClassRun>>,
         /// For a regex whose matches may be longer than
         /// `limits.max_match_bytes`: what streams ask where such a match
         /// may be in progress (see [`Engine::pending`]).
@@ -543,6 +545,7 @@ impl Engine {
                     reach,
                     line_start,
                     max_len: facts.max_len,
+                    run: regex_facts::ClassRun::of(&hir).map(Box::new),
                     partial,
                 }
             } else {
@@ -887,6 +890,7 @@ impl Engine {
                     min_run,
                     reach,
                     line_start,
+                    run,
                     ..
                 } = &rule.kind
                 {
@@ -970,6 +974,7 @@ impl Engine {
                     for &(lo, hi) in &windows {
                         regex_hits(
                             re,
+                            run.as_deref(),
                             *group,
                             *validator,
                             *min_entropy,
@@ -1786,10 +1791,11 @@ fn merge_ranges(ranges: &mut Vec<(usize, usize)>) {
 /// With `line_start` (every match starts at a line start), it searches
 /// anchored at each line start instead: the same matches, as
 /// `find_iter` finds them, without reading the lines that do not start
-/// like one.
+/// like one. A regex that is a run of one byte class (`run`) is scanned.
 #[allow(clippy::too_many_arguments)]
 fn regex_hits(
     re: &Regex,
+    run: Option<&regex_facts::ClassRun>,
     group: Option<usize>,
     validator: Option<Validator>,
     min_entropy: Option<f64>,
@@ -1863,8 +1869,9 @@ fn regex_hits(
         return;
     }
     let input = || Input::new(text).range(range.0..range.1);
-    match group {
-        None => {
+    match (group, run) {
+        (None, Some(run)) => run.each(text.as_bytes(), range.0, range.1, push),
+        (None, None) => {
             for m in re.find_iter(input()) {
                 if m.is_empty() {
                     continue;
@@ -1872,7 +1879,7 @@ fn regex_hits(
                 push(m.start(), m.end());
             }
         }
-        Some(g) => {
+        (Some(g), _) => {
             for caps in re.captures_iter(input()) {
                 if let Some(sp) = caps.get_group(g) {
                     if !sp.is_empty() {
@@ -2194,7 +2201,7 @@ mod tests {
                 }
                 let run = |line_start| {
                     let mut hits = Vec::new();
-                    regex_hits(re, *group, *validator, *min_entropy, line_start, &view, (lo, hi), ViewKind::Clean, i, &mut hits);
+                    regex_hits(re, None, *group, *validator, *min_entropy, line_start, &view, (lo, hi), ViewKind::Clean, i, &mut hits);
                     hits.iter().map(|h| (h.start, h.end)).collect::<Vec<_>>()
                 };
                 proptest::prop_assert_eq!(run(true), run(false), "{} on {:?}", e.rules[i as usize].id, t);

@@ -53,6 +53,92 @@ fn longest_run(text: &[u8]) -> usize {
     best.max(run)
 }
 
+/// A regex that is one greedy repetition of a class of ASCII bytes
+/// (`[A-Za-z0-9/+_-]{32,64}`, a token of some alphabet and length). Its
+/// leftmost-first matches are the runs of class bytes at least `min` long,
+/// cut every `max` bytes (a cut-off tail of `min` or more is another
+/// match): a scan that skips like [`has_run`] finds them several times
+/// faster than the lazy DFA on text full of long runs (encoded blobs on
+/// one line, which the regex reads whole), and reads about one byte in
+/// `min` elsewhere.
+#[derive(Debug, Clone)]
+pub(crate) struct ClassRun {
+    class: [bool; 256],
+    min: usize,
+    max: usize,
+}
+
+impl ClassRun {
+    /// The run shape of `hir`, when it is one: a greedy repetition, at
+    /// least once, of a class of ASCII bytes only.
+    pub(crate) fn of(hir: &Hir) -> Option<ClassRun> {
+        let HirKind::Repetition(Repetition {
+            min,
+            max,
+            greedy: true,
+            sub,
+        }) = hir.kind()
+        else {
+            return None;
+        };
+        let mut class = [false; 256];
+        match sub.kind() {
+            HirKind::Class(Class::Bytes(c)) => {
+                for r in c.ranges() {
+                    for b in r.start()..=r.end() {
+                        class[usize::from(b)] = true;
+                    }
+                }
+            }
+            HirKind::Class(Class::Unicode(c)) => {
+                for r in c.ranges() {
+                    for ch in r.start()..=r.end() {
+                        class[usize::from(u8::try_from(ch).ok().filter(u8::is_ascii)?)] = true;
+                    }
+                }
+            }
+            _ => return None,
+        }
+        if class[128..].iter().any(|&c| c) || *min == 0 {
+            return None;
+        }
+        Some(ClassRun {
+            class,
+            min: *min as usize,
+            max: max.map_or(usize::MAX, |m| m as usize),
+        })
+    }
+
+    /// Calls `f` with each match in `text[lo..hi]`, in order: what the
+    /// regex's `find_iter` over that range gives.
+    pub(crate) fn each(&self, text: &[u8], lo: usize, hi: usize, mut f: impl FnMut(usize, usize)) {
+        let hi = hi.min(text.len());
+        let class = |i: usize| self.class[usize::from(text[i])];
+        let mut i = lo;
+        while i + self.min <= hi {
+            // A match starting in `i..=last` covers `last`.
+            let last = i + self.min - 1;
+            if !class(last) {
+                i = last + 1;
+                continue;
+            }
+            if let Some(k) = (i..last).rev().find(|&k| !class(k)) {
+                i = k + 1;
+                continue;
+            }
+            // `min` class bytes from `i`: the match runs on to the end of
+            // the run, `max` bytes at most.
+            let cap = i.saturating_add(self.max).min(hi);
+            let mut e = last + 1;
+            while e < cap && class(e) {
+                e += 1;
+            }
+            f(i, e);
+            i = e;
+        }
+    }
+}
+
 /// Facts true of every match of one regex.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Facts {
@@ -782,6 +868,78 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// Run shapes: a greedy repetition, at least once, of ASCII bytes.
+    #[test]
+    fn class_runs() {
+        let run = |p: &str| ClassRun::of(&parse(p)).map(|r| (r.min, r.max));
+        assert_eq!(run("[A-Za-z0-9/+_-]{32,64}"), Some((32, 64)));
+        assert_eq!(run("[0-9a-f]{40}"), Some((40, 40)));
+        assert_eq!(run("[a-z]+"), Some((1, usize::MAX)));
+        assert_eq!(run("[a-z]{2,}"), Some((2, usize::MAX)));
+        for p in [
+            "[a-z]*",
+            "[a-z]{2,4}?",
+            "1{3,5}",
+            "[a-z]{3}[0-9]",
+            "(?:[a-z]|é){3}",
+            "[^a]{3}",
+        ] {
+            assert_eq!(run(p), None, "{p}");
+        }
+        // Case-insensitive parsing folds the class as the regex does.
+        let r = ClassRun::of(&parse("[a-f]{3}")).unwrap();
+        let mut got = Vec::new();
+        r.each(b"xxABCdef--", 0, 10, |s, e| got.push((s, e)));
+        assert_eq!(got, [(2, 5), (5, 8)]);
+    }
+
+    const RUN_SHAPES: &[&str] = &[
+        "[A-Za-z0-9/+_-]{3,6}",
+        "[0-9a-f]{4}",
+        "[a-z]{2,}",
+        "[A-Z2-7]{1,3}",
+        "[a-z0-9]+",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 3000,
+            ..Default::default()
+        })]
+        /// The scan finds what the regex's `find_iter` finds over the same
+        /// range, case-sensitive or not.
+        #[test]
+        fn class_run_scan_is_find_iter(
+            which in 0..RUN_SHAPES.len(),
+            insensitive in proptest::bool::ANY,
+            text in "[a-hA-H0-9/+=_ .\\-\\n\\u{e9}]{0,60}",
+            lo in 0usize..70,
+            hi in 0usize..70,
+        ) {
+            let hir = regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .case_insensitive(insensitive)
+                .build()
+                .parse(RUN_SHAPES[which])
+                .unwrap();
+            let re = regex_automata::meta::Regex::builder().build_from_hir(&hir).unwrap();
+            let run = ClassRun::of(&hir).unwrap();
+            let t = text.as_bytes();
+            let (lo, hi) = (lo.min(t.len()), hi.min(t.len()));
+            let want: Vec<(usize, usize)> = if lo <= hi {
+                re.find_iter(regex_automata::Input::new(t).range(lo..hi))
+                    .map(|m| (m.start(), m.end()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let mut got = Vec::new();
+            run.each(t, lo, hi, |s, e| got.push((s, e)));
+            proptest::prop_assert_eq!(got, want, "{} on {:?} {}..{}", RUN_SHAPES[which], text, lo, hi);
         }
     }
 }
