@@ -649,10 +649,15 @@ mod tests {
 
     /// `pattern` parsed as the engine parses a case-insensitive rule.
     fn parse(pattern: &str) -> Hir {
+        parse_with(pattern, true)
+    }
+
+    /// `pattern` parsed as the engine does, case-insensitive or not.
+    fn parse_with(pattern: &str, insensitive: bool) -> Hir {
         regex_syntax::ParserBuilder::new()
             .unicode(false)
             .utf8(false)
-            .case_insensitive(true)
+            .case_insensitive(insensitive)
             .build()
             .parse(pattern)
             .unwrap()
@@ -869,6 +874,33 @@ mod tests {
                 }
             }
         }
+
+        /// The scan finds what the regex's `find_iter` finds over the same
+        /// range, case-sensitive or not.
+        #[test]
+        fn class_run_scan_is_find_iter(
+            which in 0..RUN_SHAPES.len(),
+            insensitive in proptest::bool::ANY,
+            text in "[a-hA-H0-9/+=_ .\\-\\n\\u{e9}]{0,60}",
+            lo in 0usize..70,
+            hi in 0usize..70,
+        ) {
+            let hir = parse_with(RUN_SHAPES[which], insensitive);
+            let re = regex_automata::meta::Regex::builder().build_from_hir(&hir).unwrap();
+            let run = ClassRun::of(&hir).unwrap();
+            let t = text.as_bytes();
+            let (lo, hi) = (lo.min(t.len()), hi.min(t.len()));
+            let want: Vec<(usize, usize)> = if lo <= hi {
+                re.find_iter(regex_automata::Input::new(t).range(lo..hi))
+                    .map(|m| (m.start(), m.end()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let mut got = Vec::new();
+            run.each(t, lo, hi, |s, e| got.push((s, e)));
+            proptest::prop_assert_eq!(got, want, "{} on {:?} {}..{}", RUN_SHAPES[which], text, lo, hi);
+        }
     }
 
     /// Run shapes: a greedy repetition, at least once, of ASCII bytes.
@@ -903,43 +935,4 @@ mod tests {
         "[A-Z2-7]{1,3}",
         "[a-z0-9]+",
     ];
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig {
-            cases: 3000,
-            ..Default::default()
-        })]
-        /// The scan finds what the regex's `find_iter` finds over the same
-        /// range, case-sensitive or not.
-        #[test]
-        fn class_run_scan_is_find_iter(
-            which in 0..RUN_SHAPES.len(),
-            insensitive in proptest::bool::ANY,
-            text in "[a-hA-H0-9/+=_ .\\-\\n\\u{e9}]{0,60}",
-            lo in 0usize..70,
-            hi in 0usize..70,
-        ) {
-            let hir = regex_syntax::ParserBuilder::new()
-                .unicode(false)
-                .utf8(false)
-                .case_insensitive(insensitive)
-                .build()
-                .parse(RUN_SHAPES[which])
-                .unwrap();
-            let re = regex_automata::meta::Regex::builder().build_from_hir(&hir).unwrap();
-            let run = ClassRun::of(&hir).unwrap();
-            let t = text.as_bytes();
-            let (lo, hi) = (lo.min(t.len()), hi.min(t.len()));
-            let want: Vec<(usize, usize)> = if lo <= hi {
-                re.find_iter(regex_automata::Input::new(t).range(lo..hi))
-                    .map(|m| (m.start(), m.end()))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let mut got = Vec::new();
-            run.each(t, lo, hi, |s, e| got.push((s, e)));
-            proptest::prop_assert_eq!(got, want, "{} on {:?} {}..{}", RUN_SHAPES[which], text, lo, hi);
-        }
-    }
 }
