@@ -685,8 +685,7 @@ impl Engine {
             .partition(|p| p.0.bytes().all(|b| b.is_ascii_lowercase() || b == b' '));
         let words = Literals::build(words, true)?;
         let anchors_other = Literals::build(other, true)?;
-        let (ascii, other): (Vec<_>, Vec<_>) = terms.into_iter().partition(|p| p.0.is_ascii());
-        let mut ascii = ascii;
+        let (mut ascii, other): (Vec<_>, Vec<_>) = terms.into_iter().partition(|p| p.0.is_ascii());
         ascii.sort_by_key(|p| p.1.rule);
         let mut seq_terms = Vec::new();
         for group in ascii.chunk_by(|a, b| a.1.rule == b.1.rule) {
@@ -1213,14 +1212,16 @@ impl Engine {
         if regions.is_empty() {
             return;
         }
+        // Each rule's regions, merged in place.
         regions.sort_unstable();
-        let mut merged: Vec<(u32, usize, usize)> = Vec::with_capacity(regions.len());
-        for (r, s, e) in regions {
-            match merged.last_mut() {
-                Some(last) if last.0 == r && s <= last.2 => last.2 = last.2.max(e),
-                _ => merged.push((r, s, e)),
+        regions.dedup_by(|next, last| {
+            let overlap = next.0 == last.0 && next.1 <= last.2;
+            if overlap {
+                last.2 = last.2.max(next.2);
             }
-        }
+            overlap
+        });
+        let merged = regions;
         // Pass two: the terms around the anchors, of the rules whose anchor
         // occurs, each rule's around its own anchors. Terms of a sequence
         // lie within `before`/`after` of its anchor term, so no match is

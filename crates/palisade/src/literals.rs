@@ -699,18 +699,22 @@ impl Sparse {
         } = Trie::build(strings, u32::MAX as usize)?;
         let states = ends.len();
         // Class 0 for the bytes no literal uses, 1, 2, ... for the others
-        // in order of first use; with all 256 in use, a class per byte.
+        // in byte order; with all 256 in use, a class per byte.
+        // (The root's label is a placeholder, not an edge.)
+        let mut used = [false; 256];
+        for &l in &labels[1..] {
+            used[usize::from(l)] = true;
+        }
         let mut classes = [0u8; 256];
         let mut n = 0usize;
-        for &l in &labels {
-            if classes[usize::from(l)] == 0 && n < 255 {
-                n += 1;
-                classes[usize::from(l)] = n as u8;
-            }
-        }
-        if labels.iter().any(|&l| classes[usize::from(l)] == 0) {
+        if used.iter().all(|&u| u) {
             classes = std::array::from_fn(|b| b as u8);
             n = 255;
+        } else {
+            for b in (0..256).filter(|&b| used[b]) {
+                n += 1;
+                classes[b] = n as u8;
+            }
         }
         let shift = (n + 1).next_power_of_two().trailing_zeros().clamp(1, 8);
         let width = 1usize << shift;
