@@ -1849,7 +1849,8 @@ fn regex_hits(
             }
             let input = Input::new(text).range(p..range.1).anchored(Anchored::Yes);
             // The next search starts where this match ends (one byte on
-            // when it is empty or there is none), as in `find_iter`.
+            // when it is empty or there is none), as in `find_iter`; or
+            // where its secret ends (see below).
             let end = match group {
                 None => re.search(&input).map(|m| {
                     if !m.is_empty() {
@@ -1859,10 +1860,13 @@ fn regex_hits(
                 }),
                 Some(g) => caps.as_mut().and_then(|caps| {
                     re.search_captures(&input, caps);
-                    if let Some(sp) = caps.get_group(g).filter(|sp| !sp.is_empty()) {
-                        push(sp.start, sp.end);
+                    match caps.get_group(g).filter(|sp| !sp.is_empty()) {
+                        Some(sp) => {
+                            push(sp.start, sp.end);
+                            Some(sp.end)
+                        }
+                        None => caps.get_match().map(|m| m.end()),
                     }
-                    caps.get_match().map(|m| m.end())
                 }),
             };
             at = end.filter(|&e| e > p).unwrap_or(p + 1);
@@ -1880,13 +1884,28 @@ fn regex_hits(
                 push(m.start(), m.end());
             }
         }
+        // A rule that reports a group (`secret`) reads context around it
+        // (`[^A-Za-z0-9]` before an address, a delimiter after it): the
+        // next search starts where the secret ends, not the whole match,
+        // so the separator after one secret can be the context before the
+        // next (`a@x.org b@y.org` holds two addresses, and the second
+        // must not depend on the first being there).
         (Some(g), _) => {
-            for caps in re.captures_iter(input()) {
-                if let Some(sp) = caps.get_group(g) {
-                    if !sp.is_empty() {
+            let mut caps = re.create_captures();
+            let mut at = range.0;
+            while at <= range.1 {
+                re.search_captures(&Input::new(text).range(at..range.1), &mut caps);
+                let Some(m) = caps.get_match() else {
+                    break;
+                };
+                let next = match caps.get_group(g).filter(|sp| !sp.is_empty()) {
+                    Some(sp) => {
                         push(sp.start, sp.end);
+                        sp.end
                     }
-                }
+                    None => m.end(),
+                };
+                at = if next > at { next } else { at + 1 };
             }
         }
     }

@@ -1338,6 +1338,24 @@ mod tests {
         assert_eq!(floor_utf8(b"a\xe0\x80b", 2), 2);
     }
 
+    /// Found by the `inspect` fuzz target: the email regex reads a
+    /// delimiter after the address, and the search went on after it, so
+    /// of two addresses with one space between, the second (which needs
+    /// that space before it) was missed, and found once the first was
+    /// redacted. The next search now starts where the secret ends.
+    #[test]
+    fn secrets_sharing_a_separator() {
+        let g = Guard::default();
+        let v = g.inspect_prompt(b"mail ann@mail-host.net bob@mail-host.net, thanks");
+        let emails: Vec<(usize, usize)> = v
+            .findings
+            .iter()
+            .filter(|f| f.rule == "pii.email")
+            .map(|f| (f.start, f.end))
+            .collect();
+        assert_eq!(emails, [(5, 22), (23, 40)]);
+    }
+
     proptest::proptest! {
         /// The cut is the largest boundary at or below the limit among the
         /// boundaries the views count (each valid character and each
