@@ -156,13 +156,22 @@ pub(crate) struct Facts {
 /// `single_space`, the regex reads text where whitespace never comes two
 /// in a row (the folded view): `\s*` there matches at most one byte.
 pub(crate) fn facts(hir: &Hir, keywords: &[String], single_space: bool) -> Facts {
-    let kws: Vec<&[u8]> = keywords
+    let mut kws: Vec<&[u8]> = keywords
         .iter()
         .map(|k| k.as_bytes())
         .filter(|k| !k.is_empty())
         .collect();
+    kws.sort_unstable();
+    let mut at = [0u32; 257];
+    for k in &kws {
+        at[usize::from(k[0]) + 1] += 1;
+    }
+    for b in 0..256 {
+        at[b + 1] += at[b];
+    }
     let cx = Cx {
         kws: &kws,
+        at,
         single_space,
     };
     let n = node(hir, &cx);
@@ -175,8 +184,25 @@ pub(crate) fn facts(hir: &Hir, keywords: &[String], single_space: bool) -> Facts
 }
 
 struct Cx<'a> {
+    /// The keywords in byte order; those starting with byte `b` are
+    /// `kws[at[b]..at[b + 1]]`.
     kws: &'a [&'a [u8]],
+    at: [u32; 257],
     single_space: bool,
+}
+
+impl Cx<'_> {
+    /// Whether `s` contains a keyword: only the keywords starting with a
+    /// byte are tried where it occurs (most strings meet none; a rule can
+    /// have dozens of keywords, and this runs for every string of every
+    /// set the analysis makes).
+    fn has_keyword(&self, s: &[u8]) -> bool {
+        (0..s.len()).any(|i| {
+            let b = usize::from(s[i]);
+            let ks = &self.kws[self.at[b] as usize..self.at[b + 1] as usize];
+            ks.iter().any(|k| s[i..].starts_with(k))
+        })
+    }
 }
 
 /// Most strings kept in one set, and most bytes in one string: past these
@@ -289,14 +315,10 @@ impl Node {
 
     /// Derives `covered` from the string sets.
     fn settle(&mut self, cx: &Cx<'_>) {
-        let every = |set: &[Vec<u8>]| set.iter().all(|s| has_keyword(s, cx.kws));
+        let every = |set: &[Vec<u8>]| set.iter().all(|s| cx.has_keyword(s));
         self.covered |=
             self.exact.as_deref().is_some_and(every) || every(self.starts()) || every(self.ends());
     }
-}
-
-fn has_keyword(s: &[u8], kws: &[&[u8]]) -> bool {
-    kws.iter().any(|k| s.windows(k.len()).any(|w| w == *k))
 }
 
 /// Token runs of one string: at its start, at its end, longest inside.
@@ -317,7 +339,7 @@ fn node(h: &Hir, cx: &Cx<'_>) -> Node {
                     n.all = Some(x);
                 }
                 (n.pre, n.suf, n.inner) = (p, x, i);
-                n.covered = has_keyword(&lower(&lit.0), cx.kws);
+                n.covered = cx.has_keyword(&lower(&lit.0));
                 return n;
             }
             Node::exact(vec![lower(&lit.0)], cx)
@@ -521,7 +543,7 @@ fn concat(a: Node, b: Node, cx: &Cx<'_>) -> Node {
         || b.covered
         || seam
             .as_deref()
-            .is_some_and(|s| s.iter().all(|x| has_keyword(x, cx.kws)));
+            .is_some_and(|s| s.iter().all(|x| cx.has_keyword(x)));
     n.starts = match &a.exact {
         Some(x) => product(x, b.starts()).unwrap_or_else(|| a.starts().to_vec()),
         None => a.starts().to_vec(),
