@@ -319,33 +319,29 @@ impl Compact {
             first,
             labels,
         } = Trie::build(strings, usize::from(u16::MAX))?;
-        // The trie in rows of child numbers (0: none; the root is 0 and is
-        // no one's child).
-        let mut trie: Vec<u16> = vec![0; ends.len() * width];
-        for u in 0..ends.len() {
-            for v in first[u] as usize..first[u + 1] as usize {
-                trie[u * width + usize::from(classes[usize::from(labels[v])])] = v as u16;
-            }
-        }
         let states = ends.len();
-        // In breadth-first order: failure states, full rows (in `trie`, in
-        // place), match lists.
+        // Full rows in breadth-first order: a state's row is its failure
+        // state's (shallower, so complete) with its own children written
+        // over it; a child's failure state is where its parent's failure
+        // state goes on the child's byte. (Root: no failure state, every
+        // missing edge back to the root.)
+        let mut trie: Vec<u16> = vec![0; states * width];
         let mut fail = vec![0u16; states];
         // Whether a state matches: its own literal, or its failure
         // state's (shallower, so already known).
         let mut matching = vec![false; states];
         for u in 0..states {
-            matching[u] = ends[u].is_some() || (u != 0 && matching[usize::from(fail[u])]);
-            let row = u * width;
-            let fail_row = usize::from(fail[u]) * width;
-            for c in 0..n_classes {
-                let v = trie[row + c];
-                let via_fail = if u == 0 { 0 } else { trie[fail_row + c] };
-                if v != 0 {
-                    fail[usize::from(v)] = via_fail;
-                } else {
-                    trie[row + c] = via_fail;
+            let f = usize::from(fail[u]);
+            matching[u] = ends[u].is_some() || (u != 0 && matching[f]);
+            if u != 0 {
+                trie.copy_within(f * width..(f + 1) * width, u * width);
+            }
+            for v in first[u] as usize..first[u + 1] as usize {
+                let c = usize::from(classes[usize::from(labels[v])]);
+                if u != 0 {
+                    fail[v] = trie[f * width + c];
                 }
+                trie[u * width + c] = v as u16;
             }
         }
         // Match states first, each group in breadth-first order.
@@ -363,7 +359,13 @@ impl Compact {
                 trans[n * width + c] = number[usize::from(trie[u * width + c])];
             }
             if n < matches {
-                push_matches(&mut found, &ends, u, |x| usize::from(fail[x]));
+                // A matching failure state is shallower: numbered before.
+                let f = usize::from(number[usize::from(fail[u])]);
+                let fail_matches = match u != 0 && f < matches {
+                    true => found_at[f]..found_at[f + 1],
+                    false => 0..0,
+                };
+                push_matches(&mut found, ends[u], fail_matches);
                 found_at.push(found.len() as u32);
             }
         }
@@ -580,19 +582,13 @@ const HALVES_FROM: usize = 256;
 /// bytes per byte class: 64 KB for 64 classes).
 const DENSE_STATES: usize = 256;
 
-/// Pushes the literals state `u` matches: its own, then those along its
-/// failure chain (longest first: in order of start for one end).
-fn push_matches(
-    found: &mut Vec<u32>,
-    ends: &[Option<u32>],
-    u: usize,
-    fail: impl Fn(usize) -> usize,
-) {
-    let mut x = u;
-    while x != 0 {
-        found.extend(ends[x]);
-        x = fail(x);
-    }
+/// Pushes the literals a state matches: its own, then its failure
+/// state's (longest first: in order of start for one end), listed already
+/// (shallower) at `fail_matches` of `found`: copied, not found again along
+/// the failure chain, whose states mostly match nothing.
+fn push_matches(found: &mut Vec<u32>, own: Option<u32>, fail_matches: std::ops::Range<u32>) {
+    found.extend(own);
+    found.extend_from_within(fail_matches.start as usize..fail_matches.end as usize);
 }
 
 /// A trie of literals, numbered breadth first.
@@ -622,6 +618,19 @@ impl Trie {
         let mut sorted: Vec<u32> = (0..strings.len() as u32).collect();
         sorted.sort_unstable_by(|&a, &b| strings[a as usize].cmp(&strings[b as usize]));
         let bytes = |i: usize| strings[sorted[i] as usize].as_bytes();
+        // How many bytes each literal shares with the one before it: the
+        // literals of a node that go on with the same byte are a run whose
+        // neighbours share more than the node's depth (read from one array,
+        // not from each literal again at every depth).
+        let shared: Vec<u32> = (0..sorted.len())
+            .map(|i| match i {
+                0 => 0,
+                _ => {
+                    let (a, b) = (bytes(i - 1), bytes(i));
+                    a.iter().zip(b).take_while(|(x, y)| x == y).count() as u32
+                }
+            })
+            .collect();
         let mut ends: Vec<Option<u32>> = vec![None];
         let mut first: Vec<u32> = Vec::new();
         let mut labels: Vec<u8> = vec![0];
@@ -637,7 +646,7 @@ impl Trie {
             while i < hi {
                 let b = bytes(i)[depth];
                 let mut j = i + 1;
-                while j < hi && bytes(j)[depth] == b {
+                while j < hi && shared[j] as usize > depth {
                     j += 1;
                 }
                 if span.len() >= limit {
@@ -759,7 +768,12 @@ impl Sparse {
         a.dense_states = full as u32;
         a.found_at.push(0);
         for u in 0..states {
-            push_matches(&mut a.found, &ends, u, |x| a.fail[x] as usize);
+            let f = a.fail[u] as usize;
+            let fail_matches = match u {
+                0 => 0..0,
+                _ => a.found_at[f]..a.found_at[f + 1],
+            };
+            push_matches(&mut a.found, ends[u], fail_matches);
             a.found_at.push(a.found.len() as u32);
         }
         Some(a)
