@@ -122,12 +122,17 @@ impl Guard {
         // Warmed once the build's temporaries are freed: the allocator
         // tidies its freed small blocks at the next large request, which
         // would otherwise be the first real inspection's.
-        let guard = Guard::compile(policy)?;
+        let guard = Guard::compile(policy, None)?;
         guard.warm();
         Ok(guard)
     }
 
-    fn compile(policy: &Policy) -> Result<Guard, Error> {
+    /// [`Guard::new`] without the warm-up; with `literals`, also lists the
+    /// literal automata's literals there (see [`Engine::compile`]).
+    pub(crate) fn compile(
+        policy: &Policy,
+        literals: Option<&mut Vec<String>>,
+    ) -> Result<Guard, Error> {
         let mut specs: Vec<RuleSpec> = Vec::new();
         let mut pack_sources = String::new();
         for name in &policy.packs {
@@ -192,6 +197,7 @@ impl Guard {
             &specs,
             &policy.allow.monitor_only,
             policy.limits.max_match_bytes,
+            literals,
         )?;
         let mut h = Sha256::new();
         h.update(b"palisade-policy\0");

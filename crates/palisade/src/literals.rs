@@ -767,13 +767,13 @@ impl Sparse {
         }
         a.dense_states = full as u32;
         a.found_at.push(0);
-        for u in 0..states {
+        for (u, &own) in ends.iter().enumerate() {
             let f = a.fail[u] as usize;
             let fail_matches = match u {
                 0 => 0..0,
                 _ => a.found_at[f]..a.found_at[f + 1],
             };
-            push_matches(&mut a.found, ends[u], fail_matches);
+            push_matches(&mut a.found, own, fail_matches);
             a.found_at.push(a.found.len() as u32);
         }
         Some(a)
