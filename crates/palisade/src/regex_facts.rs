@@ -246,6 +246,23 @@ impl Node {
         self.exact.as_deref().unwrap_or(&self.ends)
     }
 
+    /// [`starts`](Self::starts), taken (the exact set copied).
+    fn take_starts(&mut self) -> Vec<Vec<u8>> {
+        match &self.exact {
+            Some(e) => e.clone(),
+            None => std::mem::take(&mut self.starts),
+        }
+    }
+
+    /// [`ends`](Self::ends), taken (the exact set too: the node's last
+    /// use).
+    fn take_ends(&mut self) -> Vec<Vec<u8>> {
+        match self.exact.take() {
+            Some(e) => e,
+            None => std::mem::take(&mut self.ends),
+        }
+    }
+
     fn best(&self) -> usize {
         self.all.unwrap_or(self.inner.max(self.pre).max(self.suf))
     }
@@ -347,7 +364,7 @@ fn node(h: &Hir, cx: &Cx<'_>) -> Node {
         HirKind::Class(c) => class(c, cx),
         HirKind::Capture(c) => node(&c.sub, cx),
         HirKind::Repetition(r) => {
-            let sub = node(&r.sub, cx);
+            let mut sub = node(&r.sub, cx);
             let min = r.min as usize;
             // Whitespace never repeats where spaces are single.
             let spaces = cx.single_space
@@ -403,8 +420,8 @@ fn node(h: &Hir, cx: &Cx<'_>) -> Node {
                 n.inner = sub.best().max(if min >= 2 { sub.suf + sub.pre } else { 0 });
             }
             if min >= 1 {
-                n.starts = sub.starts().to_vec();
-                n.ends = sub.ends().to_vec();
+                n.starts = sub.take_starts();
+                n.ends = sub.take_ends();
                 n.covered = sub.covered;
             }
             n.settle(cx);
@@ -418,7 +435,7 @@ fn node(h: &Hir, cx: &Cx<'_>) -> Node {
             it.fold(first, |a, b| concat(a, b, cx))
         }
         HirKind::Alternation(subs) => {
-            let ns: Vec<Node> = subs.iter().map(|s| node(s, cx)).collect();
+            let mut ns: Vec<Node> = subs.iter().map(|s| node(s, cx)).collect();
             if ns.is_empty() {
                 return Node::unknown(false, None);
             }
@@ -440,11 +457,11 @@ fn node(h: &Hir, cx: &Cx<'_>) -> Node {
                 n.suf = ns.iter().map(Node::suf).min().unwrap_or(0);
                 n.inner = ns.iter().map(Node::best).min().unwrap_or(0);
             }
-            n.starts = dedup(ns.iter().flat_map(|n| n.starts().to_vec()).collect())
-                .unwrap_or_else(|| vec![Vec::new()]);
-            n.ends = dedup(ns.iter().flat_map(|n| n.ends().to_vec()).collect())
-                .unwrap_or_else(|| vec![Vec::new()]);
             n.covered = ns.iter().all(|n| n.covered);
+            n.starts = dedup(ns.iter_mut().flat_map(Node::take_starts).collect())
+                .unwrap_or_else(|| vec![Vec::new()]);
+            n.ends = dedup(ns.iter_mut().flat_map(Node::take_ends).collect())
+                .unwrap_or_else(|| vec![Vec::new()]);
             n.settle(cx);
             n
         }
@@ -512,7 +529,7 @@ fn class(c: &Class, cx: &Cx<'_>) -> Node {
     n
 }
 
-fn concat(a: Node, b: Node, cx: &Cx<'_>) -> Node {
+fn concat(mut a: Node, mut b: Node, cx: &Cx<'_>) -> Node {
     let max = a.max.zip(b.max).and_then(|(x, y)| x.checked_add(y));
     let mut n = Node::unknown(a.newline || b.newline, max);
     match (a.all, b.all) {
@@ -545,12 +562,12 @@ fn concat(a: Node, b: Node, cx: &Cx<'_>) -> Node {
             .as_deref()
             .is_some_and(|s| s.iter().all(|x| cx.has_keyword(x)));
     n.starts = match &a.exact {
-        Some(x) => product(x, b.starts()).unwrap_or_else(|| a.starts().to_vec()),
-        None => a.starts().to_vec(),
+        Some(x) => product(x, b.starts()).unwrap_or_else(|| x.clone()),
+        None => std::mem::take(&mut a.starts),
     };
     n.ends = match &b.exact {
-        Some(y) => product(a.ends(), y).unwrap_or_else(|| b.ends().to_vec()),
-        None => b.ends().to_vec(),
+        Some(y) => product(a.ends(), y).unwrap_or_else(|| y.clone()),
+        None => std::mem::take(&mut b.ends),
     };
     n.settle(cx);
     n
