@@ -66,8 +66,19 @@ impl<T: Clone> Literals<T> {
         }
         // Distinct literals in byte order (the tries sort them so too),
         // each with its owners in the order given.
-        let mut pats = pats;
-        pats.sort_by(|a, b| a.0.cmp(&b.0));
+        // Byte order decided by each literal's first eight bytes where
+        // they differ (most comparisons), by the rest where they tie.
+        let head = |s: &str| {
+            let b = s.as_bytes();
+            let mut k = [0u8; 8];
+            let n = b.len().min(8);
+            k[..n].copy_from_slice(&b[..n]);
+            u64::from_be_bytes(k)
+        };
+        let mut keyed: Vec<(u64, String, T)> =
+            pats.into_iter().map(|(s, t)| (head(&s), s, t)).collect();
+        keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        let pats = keyed.into_iter().map(|(_, s, t)| (s, t));
         let mut strings: Vec<String> = Vec::new();
         let mut owners = Owners {
             all: Vec::with_capacity(pats.len()),
