@@ -2253,6 +2253,21 @@ mod props {
         })
     }
 
+    /// Every stretch of up to 12 bytes of an `n`-byte view spans the same
+    /// original bytes by `fast` as by `slow`.
+    fn same_spans(
+        n: usize,
+        fast: impl Fn(usize, usize) -> (usize, usize),
+        slow: impl Fn(usize, usize) -> (usize, usize),
+    ) -> Result<(), TestCaseError> {
+        for i in 0..n {
+            for j in i + 1..=n.min(i + 12) {
+                prop_assert_eq!(fast(i, j), slow(i, j), "bytes {}..{}", i, j);
+            }
+        }
+        Ok(())
+    }
+
     /// `s` folded over an identity source (no map) and over an explicit
     /// identity map: the two paths every view builder has.
     fn folds(s: &str) -> [View<'static>; 2] {
@@ -2364,12 +2379,7 @@ mod props {
             for f in folds(&s) {
                 let (fast, slow) = (squash(&f), reference::squash(&f));
                 prop_assert_eq!(fast.text.as_str(), slow.text.as_ref());
-                let n = fast.text.len();
-                for i in 0..n {
-                    for j in i + 1..=n.min(i + 12) {
-                        prop_assert_eq!(fast.span(&f, i, j), slow.span(i, j), "bytes {}..{} of {:?}", i, j, s);
-                    }
-                }
+                same_spans(fast.text.len(), |i, j| fast.span(&f, i, j), |i, j| slow.span(i, j))?;
             }
         }
 
@@ -2388,11 +2398,9 @@ mod props {
                 prop_assert_eq!(fast.is_some(), slow.is_some());
                 let (Some(fast), Some(slow)) = (fast, slow) else { continue };
                 prop_assert_eq!(fast.text.as_ref(), slow.text.as_ref());
+                same_spans(fast.text.len(), |i, j| fast.span(i, j), |i, j| slow.span(i, j))?;
                 let n = fast.text.len();
                 for i in 0..n {
-                    for j in i + 1..=n.min(i + 12) {
-                        prop_assert_eq!(fast.span(i, j), slow.span(i, j), "bytes {}..{} of {:?}", i, j, s);
-                    }
                     for j in i..=n.min(i + 12) {
                         prop_assert_eq!(fast.region(i, j), slow.region(i, j), "region {}..{} of {:?}", i, j, s);
                     }
