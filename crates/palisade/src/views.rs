@@ -460,9 +460,10 @@ impl Builder {
                 );
                 if to == seg_end {
                     // The segment's last byte spans to its end (past one
-                    // byte when it absorbed dropped text).
+                    // byte when it absorbed dropped text): the run just
+                    // mapped ends with that byte.
                     if let Some(s) = self.segs.last_mut() {
-                        s.end = s.end.max(g.end);
+                        s.end = g.end;
                     }
                 }
             } else {
