@@ -15,6 +15,7 @@ use crate::leet::LeetWords;
 use crate::literals::Literals;
 use crate::policy::RuleSpec;
 use crate::regex_facts;
+use crate::regex_set::MatchSet;
 use crate::types::{Category, Mode, Severity, ViewKind};
 use crate::validators::{self, Validator};
 use crate::views::{self, View};
@@ -236,7 +237,7 @@ pub(crate) struct Engine {
     always: Vec<u32>,
     /// The always-run regexes as one set per case sensitivity (folded
     /// view, then clean view): one pass says which can match at all.
-    always_sets: [Option<Regex>; 2],
+    always_sets: [Option<MatchSet>; 2],
     /// Per rule, its pattern in `always_sets[case_sensitive]`.
     always_pattern: Vec<Option<u32>>,
     detectors: Vec<u32>,
@@ -752,7 +753,12 @@ impl Engine {
                 Kind::Regex { re, .. } => re.memory_usage(),
                 _ => 0,
             })
-            .chain(self.always_sets.iter().flatten().map(Regex::memory_usage))
+            .chain(
+                self.always_sets
+                    .iter()
+                    .flatten()
+                    .map(MatchSet::memory_usage),
+            )
             .sum();
         (automata, regexes)
     }
@@ -908,12 +914,8 @@ impl Engine {
                         self.always_pattern[i as usize],
                         &self.always_sets[usize::from(*case_sensitive)],
                     ) {
-                        let found =
-                            present[usize::from(*case_sensitive)].get_or_insert_with(|| {
-                                let mut found = PatternSet::new(set.pattern_len());
-                                set.which_overlapping_matches(&Input::new(text), &mut found);
-                                found
-                            });
+                        let found = present[usize::from(*case_sensitive)]
+                            .get_or_insert_with(|| set.which(text));
                         if !found.contains(PatternID::must(p as usize)) {
                             continue;
                         }
@@ -1989,16 +1991,18 @@ fn partial_dfa(prefixes: &Hir) -> Result<hybrid::dfa::DFA, String> {
 
 /// The regexes `pats` as one set that reports every pattern with a match
 /// anywhere (`MatchKind::All`, overlapping search); `None` for none.
-fn compile_set(pats: &[String], case_sensitive: bool) -> Result<Option<Regex>, Error> {
+fn compile_set(pats: &[String], case_sensitive: bool) -> Result<Option<MatchSet>, Error> {
     if pats.is_empty() {
         return Ok(None);
     }
-    Regex::builder()
-        .configure(regex_config().match_kind(regex_automata::MatchKind::All))
-        .syntax(syntax_config(case_sensitive))
-        .build_many(pats)
-        .map(Some)
-        .map_err(|e| Error::rule("<regexes>", format!("cannot build the regex set: {e}")))
+    MatchSet::new(
+        pats,
+        syntax_config(case_sensitive),
+        REGEX_NFA_LIMIT,
+        REGEX_CACHE,
+    )
+    .map(Some)
+    .map_err(|e| Error::rule("<regexes>", format!("cannot build the regex set: {e}")))
 }
 
 fn syntax_config(case_sensitive: bool) -> syntax::Config {
@@ -2283,8 +2287,7 @@ mod tests {
                 };
                 let t = if *case_sensitive { text.as_str() } else { folded.as_str() };
                 let set = e.always_sets[usize::from(*case_sensitive)].as_ref().unwrap();
-                let mut found = PatternSet::new(set.pattern_len());
-                set.which_overlapping_matches(&Input::new(t), &mut found);
+                let found = set.which(t.as_bytes());
                 proptest::prop_assert_eq!(
                     found.contains(PatternID::must(p as usize)),
                     re.is_match(t),

@@ -81,6 +81,7 @@ pub mod packs;
 mod policy;
 mod pseudo;
 mod regex_facts;
+mod regex_set;
 mod response;
 mod stream;
 #[allow(dead_code)]
