@@ -1130,9 +1130,50 @@ impl AsciiState {
         if bad | double == 0 {
             self.out.extend_from_slice(&ascii_lower(x).to_le_bytes());
             self.spaced = space >> 63 != 0;
-        } else {
-            for (j, c) in x.to_le_bytes().into_iter().enumerate() {
-                self.byte(c, i + j);
+            return;
+        }
+        // A line's end and the indentation after it, in code and logs:
+        // the plain bytes between the others are copied a stretch at a
+        // time, a run of spaces after a space dropped at once.
+        let (xb, lower) = (x.to_le_bytes(), ascii_lower(x));
+        let mut j = 0;
+        while j < 8 {
+            // Bytes `j..`: a control character or whitespace but a space,
+            // or a space after a space (the state says whether byte `j`
+            // follows one), takes the byte path; the others are kept.
+            let from = !0u64 << (8 * j);
+            let after_space =
+                ((space << 8) & (from << 8)) | (u64::from(self.spaced) << (8 * j + 7));
+            let special = (bad | (space & after_space)) & from;
+            let k = if special == 0 {
+                8
+            } else {
+                special.trailing_zeros() as usize / 8
+            };
+            if k > j {
+                // Eight bytes written and the tail cut: two fixed-size
+                // steps, where a copy of `k - j` bytes calls `memcpy`.
+                let at = self.out.len();
+                self.out
+                    .extend_from_slice(&(lower >> (8 * j)).to_le_bytes());
+                self.out.truncate(at + k - j);
+                self.spaced = xb[k - 1] == b' ';
+            }
+            if k == 8 {
+                break;
+            }
+            if xb[k] == b' ' {
+                // After a space: it and the spaces after it are dropped.
+                let others = !space & HI & (!0u64 << (8 * k));
+                let end = match others {
+                    0 => 8,
+                    o => o.trailing_zeros() as usize / 8,
+                };
+                self.drop_run(i + k, end - k);
+                j = end;
+            } else {
+                self.byte(xb[k], i + k);
+                j = k + 1;
             }
         }
     }
@@ -1154,6 +1195,22 @@ impl AsciiState {
                 }
                 self.drop(i);
             }
+        }
+    }
+
+    /// Drops source bytes `i..i + n` (`n` at least 1), as [`drop`] each
+    /// in turn: the first ends the current run, the last byte kept absorbs
+    /// them all.
+    ///
+    /// [`drop`]: AsciiState::drop
+    #[inline]
+    fn drop_run(&mut self, i: usize, n: usize) {
+        self.drop(i);
+        if n > 1 {
+            if let Some(g) = self.segs.last_mut() {
+                g.end = (i + n) as u32;
+            }
+            self.run_src = i + n;
         }
     }
 
@@ -2414,7 +2471,7 @@ mod props {
         /// one character at a time (an explicit identity map), cap included.
         #[test]
         fn bulk_fold_matches_char_by_char(
-            s in "\\PC{0,40}|[a-zA-Z \u{e9}\u{4e2d}\u{430}\u{200b}\u{301}\u{a0}.,\t\n\x01]{0,60}",
+            s in "\\PC{0,40}|[a-zA-Z \u{e9}\u{4e2d}\u{430}\u{200b}\u{301}\u{a0}.,\t\n\x01]{0,60}|([a-zA-Z.]{0,7}|\n {0,13}|\t| {1,10}|\x01){0,24}",
             cap in 0usize..90,
         ) {
             let raw = View::identity(ViewKind::Raw, &s);
