@@ -208,15 +208,71 @@ fn mixed_script_words(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
         return Vec::new();
     }
     let text: &str = &ctx.raw.text;
+    let b = text.as_bytes();
     let mut out: Vec<(usize, usize, ViewKind)> = Vec::new();
+    // A run holding an ASCII letter and a non-ASCII character holds the two
+    // side by side somewhere (its bytes are all of one kind or the other):
+    // runs are read only around such a pair, from the last ASCII byte
+    // other than a letter before it (where no run goes on), and text in
+    // one script a word (Cyrillic, whose letters are look-alikes, next to
+    // English) is passed over eight bytes at a time.
+    let mut done = 0;
+    let mut from = 0;
+    while let Some(p) = latin_next_to_other(b, from) {
+        let mut start = p;
+        while start > done && (b[start - 1] >= 0x80 || b[start - 1].is_ascii_alphabetic()) {
+            start -= 1;
+        }
+        done = word_runs(ctx, text, start, p, &mut out);
+        from = done.max(p + 1);
+    }
+    out
+}
+
+/// The first `p` at or after `from` where an ASCII letter and a byte of a
+/// non-ASCII character (`b[p]`, `b[p + 1]`, in either order) meet.
+fn latin_next_to_other(b: &[u8], from: usize) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    // Eight bytes at a time, one byte of overlap: the pairs of bytes
+    // `i..i + 8` (its last byte pairs with the next load's first).
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let x = u64::from_le_bytes(w);
+        let other = x & HI;
+        // ASCII letters: `x | 0x20` in `a..=z` among bytes below 0x80
+        // (whose sums do not carry into the next byte).
+        let y = (x & !HI) | (0x20 * LO);
+        let letter = (y + (0x80 - 0x61) * LO) & !(y + (0x80 - 0x7B) * LO) & !x & HI;
+        let pairs = (letter & (other >> 8)) | (other & (letter >> 8));
+        if pairs != 0 {
+            return Some(i + (pairs.trailing_zeros() / 8) as usize);
+        }
+        i += 7;
+    }
+    (i..b.len().saturating_sub(1)).find(|&k| {
+        let (c, d) = (b[k], b[k + 1]);
+        (c.is_ascii_alphabetic() && d >= 0x80) || (c >= 0x80 && d.is_ascii_alphabetic())
+    })
+}
+
+/// Reads the runs of `text` from `i` (where no run goes on) until one
+/// past `until` ends, reporting mixed words of candidate runs into `out`;
+/// returns where it stopped (again where no run goes on).
+fn word_runs(
+    ctx: &Context<'_>,
+    text: &str,
+    mut i: usize,
+    until: usize,
+    out: &mut Vec<(usize, usize, ViewKind)>,
+) -> usize {
     // Words are runs of ASCII letters and non-ASCII characters other than
     // whitespace. Only words with an ASCII letter and a non-ASCII character
-    // can mix scripts, and only those pay for the Unicode look-ups: text in
-    // one non-Latin script (Cyrillic, whose letters are look-alikes) stays
-    // a byte scan.
+    // can mix scripts, and only those pay for the Unicode look-ups.
     let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
+    while i < b.len() && i <= until {
         let is_word = |j: usize| b[j].is_ascii_alphabetic() || b[j] >= 0x80;
         if !is_word(i) {
             i += 1;
@@ -249,14 +305,14 @@ fn mixed_script_words(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
             }
         }
         if latin >= 1 && non_ascii {
-            mixed_words_in(ctx, s, &text[s..i], &mut out);
+            mixed_words_in(ctx, s, &text[s..i], out);
         }
         if i == s {
             // A non-ASCII space: step over the whole character.
             i += text[i..].chars().next().map_or(1, char::len_utf8);
         }
     }
-    out
+    i
 }
 
 /// The exact test on a candidate run at `base`: words are runs of letters
@@ -326,7 +382,7 @@ mod tests {
         /// whitespace), so the same words are reported.
         #[test]
         fn mixed_words_match_a_char_scan(
-            s in "[a-c ,.\u{430}\u{43e}\u{3bf}\u{4e2d}\u{3042}\u{e9}\u{a0}\u{3000}\u{2003}\u{1680}\u{85}\u{200b}\u{1f600}]{0,40}"
+            s in "[a-cXZ ,.7\u{430}\u{43e}\u{3bf}\u{4e2d}\u{3042}\u{e9}\u{a0}\u{3000}\u{2003}\u{1680}\u{85}\u{200b}\u{1f600}]{0,40}|([a-z]{0,9}|[\u{430}-\u{44f}]{0,7}|[ ,\n]|\u{4e2d}|\u{a0}){0,24}"
         ) {
             let raw = views::raw(s.as_bytes());
             let (_, mut sig) = views::fold(&raw, ViewKind::Folded, usize::MAX);
