@@ -6,6 +6,7 @@
 
 use crate::detectors::Context;
 use crate::engine::{ceil_char, floor_char};
+use crate::guard::TAG_MAX;
 use crate::types::ViewKind;
 
 /// Tokens per sliding window.
@@ -499,8 +500,6 @@ fn at_most_two(x: u64) -> u32 {
 const LOOK_BEHIND: usize = 3 * (JOIN_MAX + 1) + 1;
 /// Bytes after it that decide where its last tokens end.
 const LOOK_AHEAD: usize = 2 * JOIN_MAX + 16;
-/// The longest redaction tag recognised (the guard writes shorter ones).
-const TAG_MAX: usize = 64;
 
 /// Whether `line` may hold a window: two bracket bytes (a window needs two
 /// unmatched brackets) and room for five tokens with two words in them.
@@ -684,11 +683,7 @@ fn bracket_step(stack: &mut Vec<(u8, usize)>, c: u8, tok: usize, mut unmatched: 
 /// (`crate::guard::is_redaction_tag`: `[REDACTED:injection]`, `[EMAIL_1]`)
 /// at byte `at` (a `[`), at most [`TAG_MAX`] bytes.
 fn tag_at(text: &[u8], at: usize) -> bool {
-    let rest = &text[at + 1..text.len().min(at + TAG_MAX)];
-    let Some(close) = rest.iter().position(|&c| c == b']') else {
-        return false;
-    };
-    crate::guard::is_redaction_tag(&rest[..close], false)
+    crate::guard::redaction_tag_at(text, at, false).is_some()
 }
 
 /// The number of bracket bytes (`()[]{}`) in `b`, counted up to `enough`

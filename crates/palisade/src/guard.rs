@@ -1010,6 +1010,18 @@ pub(crate) fn is_redaction_tag(inner: &[u8], lowered: bool) -> bool {
     }
 }
 
+/// Where a tag that redaction writes ([`is_redaction_tag`], at most
+/// [`TAG_MAX`] bytes with its brackets) starting at byte `at` of `text` (a
+/// `[`) ends: one past its `]`.
+pub(crate) fn redaction_tag_at(text: &[u8], at: usize, lowered: bool) -> Option<usize> {
+    let rest = text.get(at + 1..text.len().min(at + TAG_MAX))?;
+    let close = rest.iter().position(|&c| c == b']')?;
+    is_redaction_tag(&rest[..close], lowered).then_some(at + close + 2)
+}
+
+/// The longest redaction tag recognised (the guard writes shorter ones).
+pub(crate) const TAG_MAX: usize = 64;
+
 /// What replaces a redacted span.
 fn replacement(
     f: &Finding,

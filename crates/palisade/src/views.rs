@@ -1936,6 +1936,28 @@ mod tests {
         assert!(rot13_words().all(|w| COMMON.binary_search(&w.as_str()).is_err()));
     }
 
+    /// The rot13 view turns letters, but not the tags redaction writes,
+    /// in either case, and keeps the map.
+    #[test]
+    fn rot13_keeps_redaction_tags() {
+        for (text, want) in [
+            (
+                "uryyb [SECRET:api_key] jbeyq [EMAIL_1] [nop] [Sure]",
+                "hello [SECRET:api_key] world [EMAIL_1] [abc] [Fher]",
+            ),
+            ("[secret:url_password]x[", "[secret:url_password]k["),
+            (
+                "[REDACTED:injection][EMAIL_2]",
+                "[REDACTED:injection][EMAIL_2]",
+            ),
+        ] {
+            let v = View::identity(ViewKind::Clean, text);
+            let r = rot13(&v);
+            assert_eq!(r.text, want);
+            assert_eq!(r.span(0, r.text.len()), (0, text.len()));
+        }
+    }
+
     #[test]
     fn gates_on_edge_cases() {
         let cases = [
@@ -3376,10 +3398,31 @@ fn rot13_name_at(b: &[u8], i: usize) -> bool {
 }
 
 /// `view` with ASCII letters rotated by 13; the same map (byte for byte).
+///
+/// The tags redaction writes (`[SECRET:url_password]`, in either case) are
+/// left as they are: rotated, a tag read as other text (`[FRPERG:hey_
+/// cnffjbeq]` passed for a password where `[SECRET:url_password]` does
+/// not), and inspecting a redacted text found again a secret it had
+/// redacted. What the guard wrote is not a cipher of anything.
 pub(crate) fn rot13<'a>(view: &View<'_>) -> View<'a> {
+    let text: &str = &view.text;
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for open in memchr::memchr_iter(b'[', text.as_bytes()) {
+        if open < from {
+            continue;
+        }
+        if let Some(end) = crate::guard::redaction_tag_at(text.as_bytes(), open, true) {
+            // ASCII brackets: character boundaries.
+            out.push_str(&crate::decode::rot13(&text[from..open]));
+            out.push_str(&text[open..end]);
+            from = end;
+        }
+    }
+    out.push_str(&crate::decode::rot13(&text[from..]));
     View {
         kind: ViewKind::Decoded,
-        text: Cow::Owned(crate::decode::rot13(&view.text)),
+        text: Cow::Owned(out),
         map: view.map.clone(),
     }
 }
