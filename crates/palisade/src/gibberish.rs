@@ -4,6 +4,7 @@
 //! Both use character-level statistics of whitespace-separated tokens, not
 //! lists of strings, so they recognise suffixes no one has published yet.
 
+use crate::bitmask::{ByteMasks, at_most_two};
 use crate::detectors::Context;
 use crate::engine::{ceil_char, floor_char};
 use crate::guard::TAG_MAX;
@@ -327,21 +328,15 @@ struct Piece {
     bracket: bool,
 }
 
-/// Bit masks of a stretch of ASCII text, 64 bytes a word (bit `k` of word
-/// `w` is byte `64 * w + k`): its whitespace (what `char::is_whitespace`
-/// takes in ASCII, [`SPACE`]), its letters and digits, its brackets.
-/// [`quiet_lines`] reads every byte of the code and logs it is given (most
-/// of their lines hold two brackets): taking a byte at a time, with a
-/// branch on its class, it was an eighth of the time code took to
-/// inspect. Masks are made 64 bytes at a time by code the compiler turns
-/// into vector compares, and pieces are then found a word at a time.
+/// Bit masks of a stretch of ASCII text ([`ByteMasks`]): its whitespace
+/// (what `char::is_whitespace` takes in ASCII, [`SPACE`]), its letters and
+/// digits, its brackets; bytes past the text read as whitespace, which
+/// ends every piece. [`quiet_lines`] reads every byte of the code and logs
+/// it is given (most of their lines hold two brackets): a byte at a time,
+/// with a branch on its class, it was an eighth of the time code took to
+/// inspect. Pieces are found a word of masks at a time.
 #[derive(Default)]
-struct Masks {
-    /// [whitespace, letters and digits, brackets] per word; bytes past
-    /// the text read as whitespace, and a last word of whitespace only
-    /// ends every piece.
-    words: Vec<[u64; 3]>,
-}
+struct Masks(ByteMasks<3>);
 
 const M_SPACE: usize = 0;
 const M_ALNUM: usize = 1;
@@ -350,88 +345,34 @@ const M_BRACKET: usize = 2;
 impl Masks {
     /// The masks of `b` (ASCII).
     fn fill(&mut self, b: &[u8]) {
-        self.words.clear();
-        self.words.reserve(b.len() / 64 + 2);
-        let mut blocks = b.chunks_exact(64);
-        for block in &mut blocks {
-            self.words
-                .push(block_masks(block.try_into().unwrap_or(&[b' '; 64])));
-        }
-        let rest = blocks.remainder();
-        if !rest.is_empty() {
-            let mut last = [b' '; 64];
-            last[..rest.len()].copy_from_slice(rest);
-            self.words.push(block_masks(&last));
-        }
-        self.words.push([!0, 0, 0]);
-    }
-
-    /// The first byte at or after `from` that is (`set`) or is not
-    /// whitespace; past the text, the first byte past it.
-    fn next_space(&self, from: usize, set: bool) -> usize {
-        let flip = if set { 0 } else { !0 };
-        let mut w = from / 64;
-        let mut bits = (self.words[w][M_SPACE] ^ flip) & (!0u64 << (from % 64));
-        while bits == 0 {
-            w += 1;
-            match self.words.get(w) {
-                Some(word) => bits = word[M_SPACE] ^ flip,
-                None => return w * 64,
-            }
-        }
-        w * 64 + bits.trailing_zeros() as usize
-    }
-
-    /// How many bytes of `from..to` have mask `m` set, counted up to 2,
-    /// and whether any has.
-    fn count(&self, m: usize, from: usize, to: usize) -> u32 {
-        let mut n = 0u32;
-        let mut at = from;
-        while at < to && n < 2 {
-            let (w, k) = (at / 64, at % 64);
-            let width = (to - at).min(64 - k);
-            let field = (self.words[w][m] >> k) & (!0u64 >> (64 - width));
-            n += at_most_two(field);
-            at += width;
-        }
-        n.min(2)
+        self.0.fill(b, b' ', |c| {
+            let space = (c == b' ') | (c.wrapping_sub(b'\t') < 5);
+            let alnum = (c.wrapping_sub(b'0') < 10) | ((c | 0x20).wrapping_sub(b'a') < 26);
+            let bracket = ((c | 1) == b')') | ((c & 0xDF) == b'[') | ((c & 0xDF) == b']');
+            u8::from(space) | (u8::from(alnum) << 1) | (u8::from(bracket) << 2)
+        });
     }
 
     /// The bytes of `from..to` with mask `m` set, in order.
     fn ones(&self, m: usize, from: usize, to: usize) -> impl Iterator<Item = usize> + '_ {
-        let mut w = from / 64;
-        let mut bits = self.words[w][m] & (!0u64 << (from % 64));
-        std::iter::from_fn(move || {
-            loop {
-                if bits != 0 {
-                    let at = w * 64 + bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    return (at < to).then_some(at);
-                }
-                w += 1;
-                if w * 64 >= to {
-                    return None;
-                }
-                bits = self.words[w][m];
-            }
-        })
+        self.0.ones(m, from, to)
     }
 
     /// The pieces of the text the masks were filled from, `len` bytes: a
     /// word's pieces start where whitespace ends, and one that ends in the
     /// same word is measured with one mask.
     fn pieces(&self, len: usize) -> impl Iterator<Item = Piece> + '_ {
+        let words = &self.0.words;
         let mut w = 0usize;
         // The word's piece starts not yet read.
-        let mut starts = self
-            .words
+        let mut starts = words
             .first()
             .map_or(0, |x| !x[M_SPACE] & (x[M_SPACE] << 1 | 1));
         std::iter::from_fn(move || {
             while starts == 0 {
                 w += 1;
-                let &[space, _, _] = self.words.get(w)?;
-                let before = self.words[w - 1][M_SPACE] >> 63;
+                let &[space, _, _] = words.get(w)?;
+                let before = words[w - 1][M_SPACE] >> 63;
                 starts = !space & (space << 1 | before);
             }
             let s = starts.trailing_zeros();
@@ -440,16 +381,16 @@ impl Masks {
             if start >= len {
                 return None;
             }
-            let [space, alnum, bracket] = self.words[w];
+            let [space, alnum, bracket] = words[w];
             let after = space & (!0u64 << s);
             if after == 0 {
                 // It goes on into the next word.
-                let end = self.next_space(start, true);
+                let end = self.0.next(start, |x| x[M_SPACE]);
                 return Some(Piece {
                     start,
                     end,
-                    alnum: self.count(M_ALNUM, start, end),
-                    bracket: self.count(M_BRACKET, start, end) > 0,
+                    alnum: self.0.count_to_two(M_ALNUM, start, end),
+                    bracket: self.0.count_to_two(M_BRACKET, start, end) > 0,
                 });
             }
             let inside = (after & after.wrapping_neg()) - (1u64 << s);
@@ -461,38 +402,6 @@ impl Masks {
             })
         })
     }
-}
-
-/// [whitespace, letters and digits, brackets] masks of 64 ASCII bytes: a
-/// class byte each (compares the compiler makes vector ones), then eight
-/// bytes at a time gathered into eight bits by a multiplication.
-fn block_masks(block: &[u8; 64]) -> [u64; 3] {
-    let mut classes = [0u8; 64];
-    for (cl, &c) in classes.iter_mut().zip(block) {
-        let space = (c == b' ') | (c.wrapping_sub(b'\t') < 5);
-        let alnum = (c.wrapping_sub(b'0') < 10) | ((c | 0x20).wrapping_sub(b'a') < 26);
-        let bracket = ((c | 1) == b')') | ((c & 0xDF) == b'[') | ((c & 0xDF) == b']');
-        *cl = u8::from(space) | (u8::from(alnum) << 1) | (u8::from(bracket) << 2);
-    }
-    let mut out = [0u64; 3];
-    for (j, eight) in classes.chunks_exact(8).enumerate() {
-        let w = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
-        for (m, mask) in out.iter_mut().enumerate() {
-            // Bytes of 0 or 1: the product gathers byte `k`'s bit into
-            // bit `56 + k`.
-            let bits = ((w >> m) & LO_BYTES).wrapping_mul(0x0102_0408_1020_4080) >> 56;
-            *mask |= bits << (8 * j);
-        }
-    }
-    out
-}
-
-const LO_BYTES: u64 = 0x0101_0101_0101_0101;
-
-/// The number of bits set in `x`, up to 2 (two operations, where a count
-/// of them all takes a dozen on CPUs without a population count).
-fn at_most_two(x: u64) -> u32 {
-    u32::from(x != 0) + u32::from(x & x.wrapping_sub(1) != 0)
 }
 
 /// Bytes before the text a window reads that decide where its first

@@ -61,6 +61,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod bitmask;
 pub mod canary;
 mod context;
 mod decode;
