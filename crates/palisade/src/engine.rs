@@ -1990,7 +1990,7 @@ fn partial_dfa(prefixes: &Hir) -> Result<hybrid::dfa::DFA, String> {
 }
 
 /// The regexes `pats` as one set that reports every pattern with a match
-/// anywhere (`MatchKind::All`, overlapping search); `None` for none.
+/// anywhere ([`MatchSet`]); `None` for none.
 fn compile_set(pats: &[String], case_sensitive: bool) -> Result<Option<MatchSet>, Error> {
     if pats.is_empty() {
         return Ok(None);

@@ -53,6 +53,11 @@ impl MatchSet {
                     // needs is raised to that (the NFA is bounded), not
                     // refused: a large policy still builds.
                     .skip_cache_capacity_check(true)
+                    // A Unicode word boundary (a policy's `(?u:\b)`) is
+                    // read in ASCII text, and the search gives up at the
+                    // first other byte (see `which`): a lazy DFA refuses
+                    // it otherwise, and the policy would not build.
+                    .unicode_word_boundary(true)
                     // As regex-automata's own searches: a search that
                     // keeps clearing the cache gives up (and every pattern
                     // is then taken to match, see `which`).
@@ -86,7 +91,8 @@ impl MatchSet {
 
     /// The patterns with a match somewhere in `text`. Fails closed: should
     /// the search give up (its cache cleared too often for the bytes it
-    /// read), every pattern is in, so that each regex decides for itself.
+    /// read, or a Unicode word boundary met a non-ASCII byte), every
+    /// pattern is in, so that each regex decides for itself.
     pub(crate) fn which(&self, text: &[u8]) -> PatternSet {
         let mut found = PatternSet::new(self.pattern_len());
         let mut cache = self.caches.get();
@@ -214,6 +220,47 @@ mod tests {
                 "{:?}", text
             );
         }
+    }
+
+    /// A Unicode word boundary (a policy's `(?u:\b)`) builds: the DFA
+    /// reads it in ASCII text and gives up at the first non-ASCII byte,
+    /// and then every pattern is in.
+    #[test]
+    fn unicode_word_boundaries_build_and_fail_closed() {
+        let pats = vec![r"(?u:\b)cat(?u:\b)".to_string(), "never".to_string()];
+        let syntax = syntax::Config::new().unicode(false).utf8(false);
+        let set = MatchSet::new(&pats, syntax, 1 << 20, 1 << 16).unwrap();
+        let found = |t: &str| {
+            set.which(t.as_bytes())
+                .iter()
+                .map(|p| p.as_usize())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found("a cat sat"), vec![0]);
+        assert_eq!(found("concatenate"), Vec::<usize>::new());
+        assert_eq!(found("a caté sat"), vec![0, 1]);
+    }
+
+    /// A policy rule without keywords using a Unicode word boundary
+    /// builds (it is in the always-run set) and finds what it should.
+    #[test]
+    fn policy_with_unicode_word_boundary_builds() {
+        let policy = crate::Policy::from_toml(
+            "[[rules]]\nid = \"acme.cat\"\ncategory = \"leakage\"\nseverity = \"high\"\nregex = '(?u:\\b)cat(?u:\\b)'\n",
+        )
+        .unwrap();
+        let guard = crate::Guard::new(&policy).unwrap();
+        let at = |t: &str| {
+            let v = guard.inspect_prompt(t);
+            v.findings
+                .iter()
+                .filter(|f| f.rule == "acme.cat")
+                .map(|f| (f.start, f.end))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(at("a cat sat"), vec![(2, 5)]);
+        assert_eq!(at("concatenate"), vec![]);
+        assert_eq!(at("a caté cat sat"), vec![(8, 11)]);
     }
 
     /// A search whose states keep overflowing the cache gives up, and
