@@ -213,9 +213,9 @@ fn mixed_script_words(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
     // A run holding an ASCII letter and a non-ASCII character holds the two
     // side by side somewhere (its bytes are all of one kind or the other):
     // runs are read only around such a pair, from the last ASCII byte
-    // other than a letter before it (where no run goes on), and text in
-    // one script a word (Cyrillic, whose letters are look-alikes, next to
-    // English) is passed over eight bytes at a time.
+    // other than a letter before it (where no run goes on), and text whose
+    // words are each in one script (Cyrillic, whose letters are
+    // look-alikes, beside English) is passed over eight bytes at a time.
     let mut done = 0;
     let mut from = 0;
     while let Some(p) = latin_next_to_other(b, from) {

@@ -253,8 +253,9 @@ fn quiet_lines(
         // Most pieces are too long to be an emoticon or a list marker in
         // either reading: told apart without the full test.
         let t = &text[start..i];
-        let ignored = may_be_ignored(piece) && ignored_token(t, || std::borrow::Cow::Borrowed(t));
-        if may_be_ignored(piece) && ignored != ignored_token(t, || normalise_token(t, true)) {
+        let may_be = may_be_ignored(piece);
+        let ignored = may_be && ignored_token(t, || std::borrow::Cow::Borrowed(t));
+        if may_be && ignored != ignored_token(t, || normalise_token(t, true)) {
             return false;
         }
         let flag = |line: usize, risky: &mut Vec<u32>| {
