@@ -433,15 +433,13 @@ fn escape_at(text: &str, j: usize) -> Option<(usize, Unit)> {
     }
 }
 
-/// rot13 of ASCII letters.
-pub(crate) fn rot13(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            'a'..='m' | 'A'..='M' => (c as u8 + 13) as char,
-            'n'..='z' | 'N'..='Z' => (c as u8 - 13) as char,
-            _ => c,
-        })
-        .collect()
+/// rot13 of ASCII letters, appended to `out`.
+pub(crate) fn rot13(s: &str, out: &mut String) {
+    out.extend(s.chars().map(|c| match c {
+        'a'..='m' | 'A'..='M' => (c as u8 + 13) as char,
+        'n'..='z' | 'N'..='Z' => (c as u8 - 13) as char,
+        _ => c,
+    }));
 }
 
 #[cfg(test)]

@@ -249,13 +249,14 @@ fn quiet_lines(
         } else {
             NONE
         };
-        // ASCII: every byte is a character boundary.
-        // Most pieces are too long to be an emoticon or a list marker in
-        // either reading: told apart without the full test.
+        // ASCII: every byte is a character boundary. Most pieces are too
+        // long to be an emoticon or a list marker in either reading
+        // (`ignored_token`'s quick test for an ASCII piece without spaces):
+        // told apart without the full test.
         let t = &text[start..i];
         let may_be = may_be_ignored(piece);
-        let ignored = may_be && ignored_token(t, || std::borrow::Cow::Borrowed(t));
-        if may_be && ignored != ignored_token(t, || normalise_token(t, true)) {
+        let ignored = may_be && is_emoticon_or_marker(t);
+        if may_be && ignored != is_emoticon_or_marker(&normalise_token(t, true)) {
             return false;
         }
         let flag = |line: usize, risky: &mut Vec<u32>| {
@@ -263,7 +264,7 @@ fn quiet_lines(
                 risky[line] += 1;
             }
         };
-        for c in masks.ones(M_BRACKET, start, i).map(|k| stretch[k]) {
+        for c in masks.0.ones(M_BRACKET, start, i).map(|k| stretch[k]) {
             if matches!(c, b'(' | b'[' | b'{') {
                 if !ignored {
                     stack.push((c, start, line));
@@ -352,11 +353,6 @@ impl Masks {
             let bracket = ((c | 1) == b')') | ((c & 0xDF) == b'[') | ((c & 0xDF) == b']');
             u8::from(space) | (u8::from(alnum) << 1) | (u8::from(bracket) << 2)
         });
-    }
-
-    /// The bytes of `from..to` with mask `m` set, in order.
-    fn ones(&self, m: usize, from: usize, to: usize) -> impl Iterator<Item = usize> + '_ {
-        self.0.ones(m, from, to)
     }
 
     /// The pieces of the text the masks were filled from, `len` bytes: a
@@ -1113,7 +1109,8 @@ fn token_at(b: &[u8], i: usize) -> (usize, usize, u16) {
 /// ASCII digit, ASCII letter, lead bytes of the non-ASCII whitespace
 /// characters, any byte outside ASCII; for [`ascii_shape`], lower and upper
 /// case, ASCII punctuation, [`RARE`] and [`GLUE`] symbols; for
-/// [`quiet_lines`], brackets.
+/// brackets (which [`quiet_lines`] reads from bit masks, tested against a
+/// reading through this table).
 const SPACE: u16 = 1;
 const DIGIT: u16 = 2;
 const LETTER: u16 = 4;

@@ -3414,12 +3414,12 @@ pub(crate) fn rot13<'a>(view: &View<'_>) -> View<'a> {
         }
         if let Some(end) = crate::guard::redaction_tag_at(text.as_bytes(), open, true) {
             // ASCII brackets: character boundaries.
-            out.push_str(&crate::decode::rot13(&text[from..open]));
+            crate::decode::rot13(&text[from..open], &mut out);
             out.push_str(&text[open..end]);
             from = end;
         }
     }
-    out.push_str(&crate::decode::rot13(&text[from..]));
+    crate::decode::rot13(&text[from..], &mut out);
     View {
         kind: ViewKind::Decoded,
         text: Cow::Owned(out),
