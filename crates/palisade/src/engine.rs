@@ -170,6 +170,9 @@ enum Reach {
     Whole,
     Line,
     Bytes(usize),
+    /// At most this many bytes once each whitespace run counts one
+    /// (`regex_facts::squeezed_max_len`).
+    Squeezed(usize),
 }
 
 /// A raw hit: a rule matched view bytes, already mapped to the original.
@@ -470,7 +473,9 @@ impl Engine {
                     regex_facts::Facts {
                         max_len: Some(n), ..
                     } => Reach::Bytes(n),
-                    _ => Reach::Whole,
+                    // Only whitespace runs unbounded (`name\s*=\s*value`
+                    // on the case-preserving view).
+                    _ => regex_facts::squeezed_max_len(&hir).map_or(Reach::Whole, Reach::Squeezed),
                 };
                 // Built from the parsed pattern, not parsed again. A regex
                 // searched in windows around its keywords or anchored at
@@ -956,6 +961,10 @@ impl Engine {
                                     // contains this occurrence.
                                     let end = s + (fe - fs);
                                     (end.saturating_sub(n), s.saturating_add(n).min(text.len()))
+                                }
+                                Reach::Squeezed(n) => {
+                                    let end = (s + (fe - fs)).min(text.len());
+                                    squeezed_window(text, s, end, n)
                                 }
                                 _ => line_around(text, s, e),
                             };
@@ -1905,6 +1914,42 @@ fn regex_hits(
             }
         }
     }
+}
+
+/// Where a match at most `n` bytes long once its whitespace runs count one
+/// byte each (see `Reach::Squeezed`), containing `text[s..end]`, can lie:
+/// as far back from `end` and on from `s` as such a length allows. A
+/// whitespace run at either edge is taken whole (it adds nothing).
+fn squeezed_window(text: &[u8], s: usize, end: usize, n: usize) -> (usize, usize) {
+    let mut lo = end;
+    let mut left = n;
+    while lo > 0 {
+        let b = text[lo - 1];
+        // A byte of a run already counted (the one after it is a space,
+        // and inside the window) costs nothing.
+        let free = regex_facts::is_space(b) && lo < end && regex_facts::is_space(text[lo]);
+        if !free {
+            if left == 0 {
+                break;
+            }
+            left -= 1;
+        }
+        lo -= 1;
+    }
+    let mut hi = s;
+    let mut left = n;
+    while hi < text.len() {
+        let b = text[hi];
+        let free = regex_facts::is_space(b) && hi > s && regex_facts::is_space(text[hi - 1]);
+        if !free {
+            if left == 0 {
+                break;
+            }
+            left -= 1;
+        }
+        hi += 1;
+    }
+    (lo, hi)
 }
 
 /// `i`, moved back to a character boundary of `s`.

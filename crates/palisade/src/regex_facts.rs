@@ -172,7 +172,11 @@ pub(crate) fn facts(hir: &Hir, keywords: &[String], single_space: bool) -> Facts
     let cx = Cx {
         kws: &kws,
         at,
-        single_space,
+        spaces: if single_space {
+            Spaces::Single
+        } else {
+            Spaces::Any
+        },
     };
     let n = node(hir, &cx);
     Facts {
@@ -183,12 +187,44 @@ pub(crate) fn facts(hir: &Hir, keywords: &[String], single_space: bool) -> Facts
     }
 }
 
+/// The most bytes a match of `hir` can have once each of its whitespace
+/// runs is counted as one byte (its squeezed length), if bounded: a regex
+/// whose only unbounded parts are whitespace (`name\s*=\s*value`) has
+/// matches of any length, but never more than this many bytes apart from
+/// its whitespace runs' second and later bytes. An upper bound: a part
+/// counts its longest match, and joining parts only merges runs.
+pub(crate) fn squeezed_max_len(hir: &Hir) -> Option<usize> {
+    let cx = Cx {
+        kws: &[],
+        at: [0; 257],
+        spaces: Spaces::Squeezed,
+    };
+    node(hir, &cx).max
+}
+
+/// The bytes `\s` matches (the engine parses without Unicode): what
+/// [`squeezed_max_len`] and the folded view take for whitespace.
+pub(crate) fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
+}
+
+/// How the text a regex reads has its whitespace, for lengths.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Spaces {
+    /// Runs of any length.
+    Any,
+    /// Never two whitespace bytes in a row (the folded view).
+    Single,
+    /// Lengths are squeezed: a run of whitespace counts one byte.
+    Squeezed,
+}
+
 struct Cx<'a> {
     /// The keywords in byte order; those starting with byte `b` are
     /// `kws[at[b]..at[b + 1]]`.
     kws: &'a [&'a [u8]],
     at: [u32; 257],
-    single_space: bool,
+    spaces: Spaces,
 }
 
 impl Cx<'_> {
@@ -366,13 +402,15 @@ fn node(h: &Hir, cx: &Cx<'_>) -> Node {
         HirKind::Repetition(r) => {
             let mut sub = node(&r.sub, cx);
             let min = r.min as usize;
-            // Whitespace never repeats where spaces are single.
-            let spaces = cx.single_space
-                && sub.exact.as_deref().is_some_and(|set| {
-                    set.iter()
-                        .all(|s| matches!(s[..], [b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r']))
-                });
+            // Whitespace never repeats where spaces are single, and a
+            // run of it counts one byte where lengths are squeezed.
+            let spaces = cx.spaces != Spaces::Any
+                && sub
+                    .exact
+                    .as_deref()
+                    .is_some_and(|set| set.iter().all(|s| matches!(s[..], [b] if is_space(b))));
             let rmax = match r.max {
+                _ if spaces && cx.spaces == Spaces::Squeezed => 1,
                 _ if spaces && min > 1 => 0,
                 Some(m) if spaces => m.min(1),
                 None if spaces => 1,
@@ -684,6 +722,18 @@ mod tests {
     fn analyse(pattern: &str, keywords: &[&str], single_space: bool) -> Facts {
         let kws: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
         facts(&parse(pattern), &kws, single_space)
+    }
+
+    #[test]
+    fn squeezed_length_counts_a_whitespace_run_once() {
+        let max = |p: &str| squeezed_max_len(&parse(p));
+        assert_eq!(max(r"name\s*=\s*v{1,3}"), Some(10));
+        assert_eq!(max(r"a\s{2,}b[ \t]+c\s?"), Some(6));
+        assert_eq!(max(r"a\s\s\sb"), Some(5));
+        assert_eq!(max(r"(?:key|password)\s*:\s*[a-z]{1,4}"), Some(15));
+        assert_eq!(max(r"a[\s,]*b"), None);
+        assert_eq!(max(r"a\s+b.*"), None);
+        assert_eq!(max(r"(?:\s*x)*"), None);
     }
 
     /// `pattern` parsed as the engine parses a case-insensitive rule.

@@ -27,6 +27,19 @@ const RULES: &[(&str, &str, bool)] = &[
         r#"["end", "begin"]"#,
         false,
     ),
+    // Unbounded only in its whitespace, case-preserving: searched within
+    // its longest match once whitespace runs count one byte.
+    (
+        r#"(?i:pass(?:word)?|key)["]?\s*(?:=|:|=>)\s*["]?(?P<secret>[A-Za-z0-9]{3,12})(?:["\s,;]|$)"#,
+        r#"["pass", "key"]"#,
+        true,
+    ),
+    // The same with its keyword last: the window reaches back.
+    (
+        r#"[A-Za-z0-9]{3,8}\s*(?:=|:|=>)\s*["]?(?i:password|key)"#,
+        r#"["password", "key"]"#,
+        true,
+    ),
 ];
 
 fn policy() -> Policy {
@@ -108,6 +121,15 @@ const PIECES: &[&str] = &[
     "İ",
     "\u{200d}",
     "\r\n",
+    "pass",
+    "Password",
+    "=>",
+    "\"",
+    ",",
+    "abcd1234",
+    "   ",
+    "\n\n",
+    "\t\t\t",
     "\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}\u{3}",
 ];
 
@@ -115,8 +137,32 @@ fn text() -> impl Strategy<Value = String> {
     proptest::collection::vec(proptest::sample::select(PIECES), 0..60).prop_map(|v| v.concat())
 }
 
+/// Pieces of assignments (`key = value`) with whitespace runs of every
+/// kind, for the rule unbounded only in whitespace: the pieces above
+/// rarely line up into one of its matches.
+const ASSIGNMENT: &[&str] = &[
+    "pass", "Password", "key", "KEY", "=", ":", "=>", "\"", " ", "   ", "\n", "\t\t", "\n\n",
+    "\r\n", "abc", "abcd", "abcd1234", "x", ",", ";", "é", "\u{3}", "\u{a0}",
+];
+
+fn assignments() -> impl Strategy<Value = String> {
+    proptest::collection::vec(proptest::sample::select(ASSIGNMENT), 0..80).prop_map(|v| v.concat())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn assignments_searched_around_keywords_equal_searched_whole(t in assignments()) {
+        let guard = guard();
+        for i in 0..RULES.len() {
+            prop_assert_eq!(
+                spans(guard, &t, &format!("t.win.{i}")),
+                spans(guard, &t, &format!("t.all.{i}")),
+                "rule {}", i
+            );
+        }
+    }
 
     #[test]
     fn searched_around_keywords_equals_searched_whole(t in text()) {
@@ -164,4 +210,25 @@ fn handwritten_cases_agree() {
     // The cases above do find something.
     assert!(!spans(guard, "intro\n%%% END of the rules %%%\nmore", "t.win.0").is_empty());
     assert!(!spans(guard, "please [ insert your prompt here ]", "t.win.1").is_empty());
+    // Whitespace runs longer than the rule's longest squeezed match, on
+    // both sides of the keyword.
+    let gap = " \n\t".repeat(40);
+    for t in [
+        format!("password{gap}={gap}\"hunter2abc\" and key:{gap}abc123"),
+        format!("x{gap}key{gap}=>{gap}zz9{gap}"),
+        // A longest match, and its window exactly as long.
+        format!("Password\"{gap}=>{gap}\"abcd1234abcd\"{gap}"),
+    ] {
+        let w = spans(guard, &t, "t.win.4");
+        assert!(!w.is_empty(), "{t:?}");
+        assert_eq!(w, spans(guard, &t, "t.all.4"), "{t:?}");
+    }
+    for t in [
+        format!("abcd1234{gap}=>{gap}\"Password{gap}"),
+        format!("{gap}abc{gap}:key and x1y2z3{gap}={gap}password"),
+    ] {
+        let w = spans(guard, &t, "t.win.5");
+        assert!(!w.is_empty(), "{t:?}");
+        assert_eq!(w, spans(guard, &t, "t.all.5"), "{t:?}");
+    }
 }
