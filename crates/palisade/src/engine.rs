@@ -173,6 +173,12 @@ enum Reach {
     /// At most this many bytes once each whitespace run counts one
     /// (`regex_facts::squeezed_max_len`).
     Squeezed(usize),
+    /// Every match starts with a keyword: searched anchored where one
+    /// starts, reading no further than the match (an unanchored search
+    /// would also follow every keyword that starts inside a value, and its
+    /// lazy DFA builds states for each such overlap: a keyword-first
+    /// assignment regex cost ~20 µs a call until they were built).
+    Starts,
 }
 
 /// A raw hit: a rule matched view bytes, already mapped to the original.
@@ -467,8 +473,15 @@ impl Engine {
                 let folded_kws: Vec<String> = spec.keywords.iter().map(|k| fold_str(k)).collect();
                 // The folded view has no whitespace runs (see `views::fold`).
                 let facts = regex_facts::facts(&hir, &folded_kws, !case_sensitive);
+                let run = regex_facts::ClassRun::of(&hir).map(Box::new);
                 let reach = match facts {
                     _ if folded_kws.is_empty() || !facts.covered => Reach::Whole,
+                    // A run rule is scanned, not searched, and a line-start
+                    // one is searched anchored at line starts.
+                    regex_facts::Facts {
+                        keyword_first: true,
+                        ..
+                    } if run.is_none() && !line_start => Reach::Starts,
                     regex_facts::Facts { one_line: true, .. } => Reach::Line,
                     regex_facts::Facts {
                         max_len: Some(n), ..
@@ -553,7 +566,7 @@ impl Engine {
                     reach,
                     line_start,
                     max_len: facts.max_len,
-                    run: regex_facts::ClassRun::of(&hir).map(Box::new),
+                    run,
                     partial,
                 }
             } else {
@@ -788,6 +801,7 @@ impl Engine {
         let mut candidates: Vec<u32> = Vec::new();
         let mut keyword_hits: Vec<(u32, usize, usize)> = Vec::new();
         let mut windows: Vec<(usize, usize)> = Vec::new();
+        let mut starts: Vec<usize> = Vec::new();
         for (k, src) in sources.iter().enumerate() {
             let first_hit = hits.len();
             keyword_hits.clear();
@@ -934,11 +948,43 @@ impl Engine {
                     // it, which the fold absorbs).
                     let same_text =
                         !*case_sensitive || (src.label == ViewKind::Raw && text.is_ascii());
-                    if *reach == Reach::Whole || !same_text {
+                    let from = keyword_hits.partition_point(|k| k.0 < i);
+                    let to = keyword_hits.partition_point(|k| k.0 <= i);
+                    if *reach == Reach::Starts && same_text {
+                        starts.clear();
+                        for &(_, fs, fe) in &keyword_hits[from..to] {
+                            if !*case_sensitive {
+                                starts.push(fs);
+                                continue;
+                            }
+                            // The keyword's first byte (ASCII text folds
+                            // byte for byte, but for dropped bytes the
+                            // span may take in before it).
+                            let first = src.folded.text.as_bytes()[fs];
+                            let (s, e) = src.folded.span(fs, fe);
+                            starts.extend(
+                                (s..e.min(text.len()))
+                                    .filter(|&p| text[p].to_ascii_lowercase() == first),
+                            );
+                        }
+                        starts.sort_unstable();
+                        starts.dedup();
+                        regex_hits_at(
+                            re,
+                            *group,
+                            *validator,
+                            *min_entropy,
+                            view,
+                            &starts,
+                            vk,
+                            i,
+                            hits,
+                        );
+                        continue;
+                    }
+                    if matches!(*reach, Reach::Whole | Reach::Starts) || !same_text {
                         windows.push((0, text.len()));
                     } else {
-                        let from = keyword_hits.partition_point(|k| k.0 < i);
-                        let to = keyword_hits.partition_point(|k| k.0 <= i);
                         for &(_, fs, fe) in &keyword_hits[from..to] {
                             let (s, e) = if *case_sensitive {
                                 src.folded.span(fs, fe)
@@ -1793,6 +1839,93 @@ fn merge_ranges(ranges: &mut Vec<(usize, usize)>) {
     ranges.truncate(out);
 }
 
+/// Records a match of `rule` at `text[s..e]` of `view` once its validator
+/// and entropy floor keep it (a narrowing validator may pick a sub-span).
+#[allow(clippy::too_many_arguments)]
+fn push_match(
+    validator: Option<Validator>,
+    min_entropy: Option<f64>,
+    view: &View<'_>,
+    label: ViewKind,
+    rule: u32,
+    hits: &mut Vec<Hit>,
+    s: usize,
+    e: usize,
+) {
+    let text = view.text.as_ref();
+    let (s0, e0) = (floor_char(text, s), ceil_char(text, e));
+    let (s, e) = match validator.map(|v| v.apply(text, s0, e0)) {
+        None => (s0, e0),
+        Some(Some(span)) => span,
+        Some(None) => return,
+    };
+    let m = &text[s..e];
+    if let Some(min) = min_entropy {
+        if validators::shannon_entropy(m) < min {
+            return;
+        }
+    }
+    let (os, oe) = view.span(s, e);
+    hits.push(Hit {
+        rule,
+        start: os,
+        end: oe,
+        view: label,
+    });
+}
+
+/// [`regex_hits`] for a regex whose every match starts with a keyword
+/// (`Reach::Starts`): searched anchored at each of `starts` (ascending,
+/// every keyword start among them), as the whole-text search goes on from
+/// each match: a start before where it would go on is skipped.
+#[allow(clippy::too_many_arguments)]
+fn regex_hits_at(
+    re: &Regex,
+    group: Option<usize>,
+    validator: Option<Validator>,
+    min_entropy: Option<f64>,
+    view: &View<'_>,
+    starts: &[usize],
+    label: ViewKind,
+    rule: u32,
+    hits: &mut Vec<Hit>,
+) {
+    let text = view.text.as_ref();
+    let mut push = |s, e| push_match(validator, min_entropy, view, label, rule, hits, s, e);
+    let mut caps = group.map(|_| re.create_captures());
+    let mut at = 0;
+    for &p in starts {
+        if p < at {
+            continue;
+        }
+        let input = Input::new(text).range(p..).anchored(Anchored::Yes);
+        // Where the whole-text search goes on: after the match, or after
+        // its secret (see `regex_hits`). A match is never empty: it
+        // starts with a keyword.
+        let next = match (group, caps.as_mut()) {
+            (Some(g), Some(caps)) => {
+                re.search_captures(&input, caps);
+                match caps.get_group(g).filter(|sp| !sp.is_empty()) {
+                    Some(sp) => {
+                        push(sp.start, sp.end);
+                        Some(sp.end)
+                    }
+                    None => caps.get_match().map(|m| m.end()),
+                }
+            }
+            _ => re.search(&input).map(|m| {
+                if !m.is_empty() {
+                    push(m.start(), m.end());
+                }
+                m.end()
+            }),
+        };
+        if let Some(next) = next {
+            at = next.max(p + 1);
+        }
+    }
+}
+
 /// Runs `re` over `view.text[range]` (look-around sees the whole text).
 /// With `line_start` (every match starts at a line start), it searches
 /// anchored at each line start instead: the same matches, as
@@ -1813,28 +1946,7 @@ fn regex_hits(
     hits: &mut Vec<Hit>,
 ) {
     let text = view.text.as_ref();
-    let mut push = |s: usize, e: usize| {
-        let (s0, e0) = (floor_char(text, s), ceil_char(text, e));
-        // A narrowing validator may pick a sub-span of the match.
-        let (s, e) = match validator.map(|v| v.apply(text, s0, e0)) {
-            None => (s0, e0),
-            Some(Some(span)) => span,
-            Some(None) => return,
-        };
-        let m = &text[s..e];
-        if let Some(min) = min_entropy {
-            if validators::shannon_entropy(m) < min {
-                return;
-            }
-        }
-        let (os, oe) = view.span(s, e);
-        hits.push(Hit {
-            rule,
-            start: os,
-            end: oe,
-            view: label,
-        });
-    };
+    let mut push = |s, e| push_match(validator, min_entropy, view, label, rule, hits, s, e);
     if line_start {
         let bytes = text.as_bytes();
         // Capture slots only for a rule that reports a group.

@@ -150,6 +150,8 @@ pub(crate) struct Facts {
     pub max_len: Option<usize>,
     /// Every match contains one of the keywords it was analysed with.
     pub covered: bool,
+    /// Every match starts with one of those keywords (ASCII case aside).
+    pub keyword_first: bool,
 }
 
 /// Analyses `hir`; `keywords` are folded (lowercase) literals. With
@@ -184,6 +186,7 @@ pub(crate) fn facts(hir: &Hir, keywords: &[String], single_space: bool) -> Facts
         one_line: !n.newline,
         max_len: n.max,
         covered: n.covered,
+        keyword_first: !kws.is_empty() && n.starts().iter().all(|s| cx.keyword_at(s, 0)),
     }
 }
 
@@ -233,11 +236,17 @@ impl Cx<'_> {
     /// have dozens of keywords, and this runs for every string of every
     /// set the analysis makes).
     fn has_keyword(&self, s: &[u8]) -> bool {
-        (0..s.len()).any(|i| {
-            let b = usize::from(s[i]);
-            let ks = &self.kws[self.at[b] as usize..self.at[b + 1] as usize];
-            ks.iter().any(|k| s[i..].starts_with(k))
-        })
+        (0..s.len()).any(|i| self.keyword_at(s, i))
+    }
+
+    /// Whether a keyword starts at `s[i]`.
+    fn keyword_at(&self, s: &[u8], i: usize) -> bool {
+        let Some(&b) = s.get(i) else {
+            return false;
+        };
+        let b = usize::from(b);
+        let ks = &self.kws[self.at[b] as usize..self.at[b + 1] as usize];
+        ks.iter().any(|k| s[i..].starts_with(k))
     }
 }
 
@@ -884,6 +893,28 @@ mod tests {
         let hex: Vec<&str> = hex.iter().map(String::as_str).collect();
         assert!(of(r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}", &hex).covered);
         assert!(!of(r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}", &hex[..15]).covered);
+    }
+
+    #[test]
+    fn keywords_first_in_every_match() {
+        let first = |p: &str, kws: &[&str]| of(p, kws).keyword_first;
+        let kws = &["token", "auth_token", "authtoken", "secret"];
+        assert!(first(
+            r#"(?:auth_?token|token|secret)["']?\s*[:=]\s*\S+"#,
+            kws
+        ));
+        // A branch starting with a word that is not a keyword (`client`
+        // before `secret`): covered, but not first.
+        let p = r"(?:client_?secret|token)\s*=\s*\S+";
+        assert!(of(p, kws).covered && !first(p, kws));
+        assert!(first(p, &["client_secret", "clientsecret", "token"]));
+        // Anything before the keyword, even optional, or a leading gap.
+        assert!(!first(r"x?token=\S+", kws));
+        assert!(!first(r"\s*token=\S+", kws));
+        // Assertions match no bytes; an optional keyword is not first.
+        assert!(first(r"(?-u:\b)token(?-u:\b)", kws));
+        assert!(!first(r"(?:token)?[0-9]+", kws));
+        assert!(!first(r"token", &[]));
     }
 
     /// Regexes of the shapes rules use: literals, classes, bounded runs

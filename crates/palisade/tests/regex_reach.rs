@@ -34,6 +34,13 @@ const RULES: &[(&str, &str, bool)] = &[
         r#"["pass", "key"]"#,
         true,
     ),
+    // Keyword first, overlapping keywords, and a value that can end where
+    // the next keyword starts: searched anchored at each keyword start.
+    (
+        r#"(?i:auth_?token|token)\s*[:=]\s*(?P<secret>[a-z0-9]{3,12})"#,
+        r#"["auth_token", "authtoken", "token"]"#,
+        true,
+    ),
     // The same with its keyword last: the window reaches back.
     (
         r#"[A-Za-z0-9]{3,8}\s*(?:=|:|=>)\s*["]?(?i:password|key)"#,
@@ -142,7 +149,8 @@ fn text() -> impl Strategy<Value = String> {
 /// rarely line up into one of its matches.
 const ASSIGNMENT: &[&str] = &[
     "pass", "Password", "key", "KEY", "=", ":", "=>", "\"", " ", "   ", "\n", "\t\t", "\n\n",
-    "\r\n", "abc", "abcd", "abcd1234", "x", ",", ";", "é", "\u{3}", "\u{a0}",
+    "\r\n", "abc", "abcd", "abcd1234", "x", "token", "TOKEN", "auth_", "Auth", ",", ";", "é",
+    "\u{3}", "\u{a0}",
 ];
 
 fn assignments() -> impl Strategy<Value = String> {
@@ -223,12 +231,22 @@ fn handwritten_cases_agree() {
         assert!(!w.is_empty(), "{t:?}");
         assert_eq!(w, spans(guard, &t, "t.all.4"), "{t:?}");
     }
+    // A match starting where the one before it ends, and overlapping
+    // keywords (`auth_token` holds `token`).
+    for t in [
+        "token=abcTOKEN=def auth_token: xyz1 Auth_Token = 9q9q",
+        "\u{3}token:abc",
+    ] {
+        let w = spans(guard, t, "t.win.5");
+        assert!(!w.is_empty(), "{t:?}");
+        assert_eq!(w, spans(guard, t, "t.all.5"), "{t:?}");
+    }
     for t in [
         format!("abcd1234{gap}=>{gap}\"Password{gap}"),
         format!("{gap}abc{gap}:key and x1y2z3{gap}={gap}password"),
     ] {
-        let w = spans(guard, &t, "t.win.5");
+        let w = spans(guard, &t, "t.win.6");
         assert!(!w.is_empty(), "{t:?}");
-        assert_eq!(w, spans(guard, &t, "t.all.5"), "{t:?}");
+        assert_eq!(w, spans(guard, &t, "t.all.6"), "{t:?}");
     }
 }
