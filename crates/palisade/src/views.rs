@@ -432,8 +432,9 @@ impl Builder {
 
     /// Pushes bytes `x..y` of `view` (whole characters), each spanning
     /// what it spans there: what pushing its characters one by one with
-    /// their spans gives, a segment of `view` at a time. No cap applies
-    /// (its one user, [`despace`], makes a view no longer than `view`).
+    /// their spans gives, a segment of `view` at a time. No cap applies:
+    /// [`despace`] makes a view no longer than `view`, and [`clean`] asks
+    /// [`Builder::fit`] first.
     fn push_view(&mut self, view: &View<'_>, x: usize, y: usize) {
         let piece = &view.text[x..y];
         let Some(last) = piece.chars().next_back() else {
@@ -1271,17 +1272,30 @@ pub(crate) fn needs_clean(source: &View<'_>) -> bool {
 /// data are read here.
 pub(crate) fn clean<'a>(source: &View<'_>, cap: usize) -> View<'a> {
     let text: &str = &source.text;
+    let bytes = text.as_bytes();
     let mut b = Builder::new(text.len(), cap);
-    for (i, c) in text.char_indices() {
-        if b.truncated {
-            break;
+    let mut i = 0;
+    while i < bytes.len() && !b.truncated {
+        // ASCII is kept as it is: a stretch of it goes in a segment of the
+        // source's map at a time (as much as the cap lets in).
+        if bytes[i].is_ascii() {
+            let j = bytes[i..]
+                .iter()
+                .position(|c| !c.is_ascii())
+                .map_or(bytes.len(), |k| i + k);
+            if let Some(fit) = b.fit(j - i) {
+                b.push_view(source, i, i + fit);
+            }
+            i = j;
+            continue;
         }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
         let n = c.len_utf8();
         let (s, e) = orig(source, i, i + n);
-        if c.is_ascii() {
-            b.push(c, s, e);
-        } else if is_ignorable(c)
-            || (is_mark(c) && b.last_char().is_some_and(|p| p.is_ascii_alphabetic()))
+        i += n;
+        if is_ignorable(c) || (is_mark(c) && b.last_char().is_some_and(|p| p.is_ascii_alphabetic()))
         {
             if !b.text.is_empty() {
                 b.absorb(e);
@@ -2165,6 +2179,35 @@ mod reference {
         (a, z)
     }
 
+    /// The clean view pushing every character with its own span.
+    pub fn clean<'a>(source: &View<'_>, cap: usize) -> View<'a> {
+        let text: &str = &source.text;
+        let mut b = Builder::new(text.len(), cap);
+        for (i, c) in text.char_indices() {
+            if b.truncated {
+                break;
+            }
+            let n = c.len_utf8();
+            let (s, e) = orig(source, i, i + n);
+            if c.is_ascii() {
+                b.push(c, s, e);
+            } else if is_ignorable(c)
+                || (is_mark(c) && b.last_char().is_some_and(|p| p.is_ascii_alphabetic()))
+            {
+                if !b.text.is_empty() {
+                    b.absorb(e);
+                }
+            } else if fold_char(c).is_some() {
+                for r in std::iter::once(c).nfkc() {
+                    b.push(r, s, e);
+                }
+            } else {
+                b.push(c, s, e);
+            }
+        }
+        b.finish(ViewKind::Clean)
+    }
+
     /// The deleet view's text: two whole passes over the text.
     pub fn deleet(folded: &str) -> String {
         let mut out = folded.as_bytes().to_vec();
@@ -2425,6 +2468,36 @@ mod props {
                 for a in 0..=s.len() + 1 {
                     for b in a..=s.len() + 1 {
                         prop_assert_eq!(f.region(a, b), reference::region(&f, a, b), "{:?} {}..{} in {:?}", s, a, b, f.text);
+                    }
+                }
+            }
+        }
+
+        /// The clean view, taking ASCII a source segment at a time, is
+        /// the one every character pushed with its span gives: same text,
+        /// same span for every range, truncated at the same byte; from the
+        /// input, from a mapped identity and from a folded view (segments
+        /// that expand, absorb and drop).
+        #[test]
+        fn clean_matches_char_by_char(
+            s in prop_oneof![
+                2 => "[a-c0-2 .\t\n\u{3}\u{200b}\u{301}\u{e9}\u{430}\u{ff21}\u{fb01}\u{2460}\u{1f600}]{0,40}",
+                1 => "\\PC{0,30}",
+            ],
+            cap in 0usize..48,
+        ) {
+            let raw = View::identity(ViewKind::Raw, &s);
+            let mapped = identity_mapped(ViewKind::Raw, &s);
+            let (folded, _) = fold(&raw, ViewKind::Folded, usize::MAX);
+            for src in [&raw, &mapped, &folded] {
+                for cap in [usize::MAX, cap] {
+                    let (fast, slow) = (clean(src, cap), reference::clean(src, cap));
+                    prop_assert_eq!(fast.text.as_ref(), slow.text.as_ref(), "{:?} cap {}", s, cap);
+                    let n = fast.text.len();
+                    for a in 0..=n {
+                        for b in a..=n {
+                            prop_assert_eq!(fast.span(a, b), slow.span(a, b), "{:?} cap {} {}..{}", s, cap, a, b);
+                        }
                     }
                 }
             }
