@@ -661,10 +661,10 @@ impl Guard {
         sort_findings(&mut findings);
         let (scores, action) = self.judge(&findings);
         let redacted = if dropped.is_empty() {
-            self.redact(input, &findings)
+            self.redact(input, input_text, &findings)
         } else {
             dropped.extend(findings.iter().cloned());
-            self.redact(input, &dropped)
+            self.redact(input, input_text, &dropped)
         };
         // `redacted()` falls back to the input text only when nothing was
         // redacted: no second copy of the input otherwise.
@@ -842,7 +842,13 @@ impl Guard {
     }
 
     /// Rewrites the spans of redacting categories; `None` when nothing is.
-    fn redact(&self, input: &[u8], findings: &[Finding]) -> Option<String> {
+    /// `text` is `input` when it is UTF-8: what lies between spans is then
+    /// copied, not checked again.
+    fn redact(&self, input: &[u8], text: Option<&str>, findings: &[Finding]) -> Option<String> {
+        let kept = |a: usize, b: usize| match text.and_then(|t| t.get(a..b)) {
+            Some(piece) => std::borrow::Cow::Borrowed(piece),
+            None => String::from_utf8_lossy(&input[a..b]),
+        };
         let mut spans: Vec<(usize, usize, &Finding)> = findings
             .iter()
             .filter(|f| self.redaction(f) != Redaction::None && f.end > f.start)
@@ -865,13 +871,13 @@ impl Guard {
                 j += 1;
             }
             if s >= pos {
-                out.push_str(&String::from_utf8_lossy(&input[pos..s]));
+                out.push_str(&kept(pos, s));
                 out.push_str(&r.replace(self, f, &input[s..e]));
                 pos = e;
             }
             i = j;
         }
-        out.push_str(&String::from_utf8_lossy(&input[pos.min(input.len())..]));
+        out.push_str(&kept(pos.min(input.len()), input.len()));
         Some(out)
     }
 
