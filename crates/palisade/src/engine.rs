@@ -425,20 +425,22 @@ impl Engine {
                 {
                     per_slot -= 1;
                 }
+                // Squashed term by term: the letters and digits of a
+                // combination are its terms' (once per term, not once per
+                // combination: 17,935 calls a build).
                 let mut combos = vec![String::new()];
                 for terms in &slot_terms {
+                    let squashed_terms: Vec<String> = terms
+                        .iter()
+                        .take(per_slot)
+                        .map(|t| alphanumerics(t))
+                        .collect();
                     combos = combos
                         .iter()
-                        .flat_map(|c| {
-                            terms
-                                .iter()
-                                .take(per_slot)
-                                .map(move |t| [c.as_str(), t].concat())
-                        })
+                        .flat_map(|c| squashed_terms.iter().map(move |t| [c.as_str(), t].concat()))
                         .collect();
                 }
-                for c in combos {
-                    let sq = alphanumerics(&c);
+                for sq in combos {
                     if squash_ok && sq.len() >= MIN_SQUASHED {
                         squashed.push((sq, idx));
                     }
@@ -2595,6 +2597,13 @@ mod tests {
     fn common_words_sorted() {
         assert!(FUNCTION_WORDS.windows(2).all(|w| w[0] < w[1]));
         assert!(COMMON_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn alphanumerics_keep_letters_and_digits() {
+        assert_eq!(alphanumerics("ig-nore_all 42!\t"), "ignoreall42");
+        assert_eq!(alphanumerics("Ünï-code ß, 中文 ١٢!"), "Ünïcodeß中文١٢");
+        assert_eq!(alphanumerics(" -_"), "");
     }
 
     #[test]
