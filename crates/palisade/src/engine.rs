@@ -783,6 +783,14 @@ impl Engine {
         (automata, regexes)
     }
 
+    /// Runs the always-run regex sets over `text`, so that their lazy
+    /// DFAs build the states it leads to (see `Guard::warm`).
+    pub fn warm_sets(&self, text: &str) {
+        for set in self.always_sets.iter().flatten() {
+            let _ = set.which(text.as_bytes());
+        }
+    }
+
     /// The distinct regex keywords, folded.
     pub fn keywords(&self) -> &[String] {
         &self.keywords

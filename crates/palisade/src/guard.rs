@@ -99,6 +99,68 @@ const WARM_PROSE: [&str; 3] = [
      你好，请帮我写一份报告。こんにちは、報告書を手伝ってください。",
 ];
 
+/// Text shaped like what the always-run regex sets (card and phone
+/// numbers, IBANs, national ids, BTC addresses, Discord tokens) must read
+/// in every request: their lazy DFA has a state per position in a
+/// capitalised word, a word with digits or a pasted key, crossed with the
+/// patterns still alive there, and the ones ordinary text visits are
+/// built at the first request that shows them (a third of a first attack
+/// prompt's instructions). Words starting with each capital and digit,
+/// after each kind of separator, of lengths up to a Discord token's
+/// first part; words mixing digits into letters; and keys of letters and
+/// digits drawn from a fixed generator.
+fn token_sample() -> String {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::new();
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let seps = [" ", "\n", ". ", "\n\n", ", ", "(", "\""];
+    for (k, first) in (b'A'..=b'Z').chain(b'0'..=b'9').enumerate() {
+        for len in [1usize, 2, 3, 4, 5, 6, 8, 11, 15, 24, 29] {
+            out.push_str(seps[(k + len) % seps.len()]);
+            out.push(char::from(first));
+            for _ in 1..len {
+                // Lower-case letters, now and then a digit or a capital.
+                let r = next();
+                let c = match r % 8 {
+                    0 => ALNUM[52 + (r >> 8) as usize % 10],
+                    1 => ALNUM[(r >> 8) as usize % 26],
+                    _ => ALNUM[26 + (r >> 8) as usize % 26],
+                };
+                out.push(char::from(c));
+            }
+        }
+    }
+    // Keys, some starting as addresses and tokens do (`1`, `3`, `bc1`,
+    // `M`, `N`, `O`), and words with as many digits as letters.
+    for k in 0..60 {
+        out.push_str(seps[k % seps.len()]);
+        out.push_str(["1", "3", "bc1", "M", "N", "O", ""][k % 7]);
+        let len = 12 + (next() % 52) as usize;
+        for _ in 0..len {
+            out.push(char::from(ALNUM[(next() >> 8) as usize % ALNUM.len()]));
+        }
+    }
+    for k in 0..24 {
+        out.push_str(seps[k % seps.len()]);
+        for _ in 0..2 + k % 9 {
+            let r = next();
+            let c = match r % 2 {
+                0 => ALNUM[52 + (r >> 8) as usize % 10],
+                _ => ALNUM[26 + (r >> 8) as usize % 26],
+            };
+            out.push(char::from(c));
+        }
+    }
+    out.push('\n');
+    out
+}
+
 impl Default for Guard {
     /// A guard for the built-in default policy.
     fn default() -> Guard {
@@ -280,6 +342,7 @@ impl Guard {
         }
         let _ = self.inspect(Mode::Prompt, &sample);
         let _ = self.inspect(Mode::Response, &sample);
+        self.inner.engine.warm_sets(&token_sample());
         // Last, ordinary requests as most traffic is: a first real request
         // then finds the code it runs and the automaton rows common words
         // visit in the processor's caches, not only the states built.
