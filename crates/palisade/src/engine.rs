@@ -1884,6 +1884,36 @@ fn push_match(
     });
 }
 
+/// One search of `input`: pushes its match, or with `group` the group's
+/// span when it is not empty (`caps` holds the slots), and gives where the
+/// match ends, or the group; `None` when nothing matches.
+fn search_once(
+    re: &Regex,
+    group: Option<usize>,
+    caps: Option<&mut regex_automata::util::captures::Captures>,
+    input: &Input<'_>,
+    push: &mut impl FnMut(usize, usize),
+) -> Option<usize> {
+    match (group, caps) {
+        (Some(g), Some(caps)) => {
+            re.search_captures(input, caps);
+            match caps.get_group(g).filter(|sp| !sp.is_empty()) {
+                Some(sp) => {
+                    push(sp.start, sp.end);
+                    Some(sp.end)
+                }
+                None => caps.get_match().map(|m| m.end()),
+            }
+        }
+        _ => re.search(input).map(|m| {
+            if !m.is_empty() {
+                push(m.start(), m.end());
+            }
+            m.end()
+        }),
+    }
+}
+
 /// [`regex_hits`] for a regex whose every match starts with a keyword
 /// (`Reach::Starts`): searched anchored at each of `starts` (ascending,
 /// every keyword start among them), as the whole-text search goes on from
@@ -1912,24 +1942,7 @@ fn regex_hits_at(
         // Where the whole-text search goes on: after the match, or after
         // its secret (see `regex_hits`). A match is never empty: it
         // starts with a keyword.
-        let next = match (group, caps.as_mut()) {
-            (Some(g), Some(caps)) => {
-                re.search_captures(&input, caps);
-                match caps.get_group(g).filter(|sp| !sp.is_empty()) {
-                    Some(sp) => {
-                        push(sp.start, sp.end);
-                        Some(sp.end)
-                    }
-                    None => caps.get_match().map(|m| m.end()),
-                }
-            }
-            _ => re.search(&input).map(|m| {
-                if !m.is_empty() {
-                    push(m.start(), m.end());
-                }
-                m.end()
-            }),
-        };
+        let next = search_once(re, group, caps.as_mut(), &input, &mut push);
         if let Some(next) = next {
             at = next.max(p + 1);
         }
@@ -1978,24 +1991,7 @@ fn regex_hits(
             // The next search starts where this match ends (one byte on
             // when it is empty or there is none), as in `find_iter`; or
             // where its secret ends (see below).
-            let end = match group {
-                None => re.search(&input).map(|m| {
-                    if !m.is_empty() {
-                        push(m.start(), m.end());
-                    }
-                    m.end()
-                }),
-                Some(g) => caps.as_mut().and_then(|caps| {
-                    re.search_captures(&input, caps);
-                    match caps.get_group(g).filter(|sp| !sp.is_empty()) {
-                        Some(sp) => {
-                            push(sp.start, sp.end);
-                            Some(sp.end)
-                        }
-                        None => caps.get_match().map(|m| m.end()),
-                    }
-                }),
-            };
+            let end = search_once(re, group, caps.as_mut(), &input, &mut push);
             at = end.filter(|&e| e > p).unwrap_or(p + 1);
         }
         return;

@@ -157,31 +157,31 @@ fn assignments() -> impl Strategy<Value = String> {
     proptest::collection::vec(proptest::sample::select(ASSIGNMENT), 0..80).prop_map(|v| v.concat())
 }
 
+/// Every rule's windowed twin reports on `t` what its whole-text twin does.
+fn twins_agree(t: &str) -> Result<(), TestCaseError> {
+    let guard = guard();
+    for i in 0..RULES.len() {
+        prop_assert_eq!(
+            spans(guard, t, &format!("t.win.{i}")),
+            spans(guard, t, &format!("t.all.{i}")),
+            "rule {}",
+            i
+        );
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
     fn assignments_searched_around_keywords_equal_searched_whole(t in assignments()) {
-        let guard = guard();
-        for i in 0..RULES.len() {
-            prop_assert_eq!(
-                spans(guard, &t, &format!("t.win.{i}")),
-                spans(guard, &t, &format!("t.all.{i}")),
-                "rule {}", i
-            );
-        }
+        twins_agree(&t)?;
     }
 
     #[test]
     fn searched_around_keywords_equals_searched_whole(t in text()) {
-        let guard = guard();
-        for i in 0..RULES.len() {
-            prop_assert_eq!(
-                spans(guard, &t, &format!("t.win.{i}")),
-                spans(guard, &t, &format!("t.all.{i}")),
-                "rule {}", i
-            );
-        }
+        twins_agree(&t)?;
     }
 }
 
