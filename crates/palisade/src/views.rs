@@ -1295,20 +1295,27 @@ pub(crate) fn clean<'a>(source: &View<'_>, cap: usize) -> View<'a> {
         let n = c.len_utf8();
         let (s, e) = orig(source, i, i + n);
         i += n;
-        if is_ignorable(c) || (is_mark(c) && b.last_char().is_some_and(|p| p.is_ascii_alphabetic()))
-        {
-            if !b.text.is_empty() {
-                b.absorb(e);
-            }
-        } else if fold_char(c).is_some() {
-            for r in std::iter::once(c).nfkc() {
-                b.push(r, s, e);
-            }
-        } else {
-            b.push(c, s, e);
-        }
+        push_clean(&mut b, c, s, e);
     }
     b.finish(ViewKind::Clean)
+}
+
+/// Pushes character `c` (spanning original bytes `s..e`) as the clean
+/// view keeps it: invisible characters and marks stacked on an ASCII
+/// letter absorbed into what comes before, NFKC applied to a character
+/// the fold maps, anything else as it is.
+fn push_clean(b: &mut Builder, c: char, s: usize, e: usize) {
+    if is_ignorable(c) || (is_mark(c) && b.last_char().is_some_and(|p| p.is_ascii_alphabetic())) {
+        if !b.text.is_empty() {
+            b.absorb(e);
+        }
+    } else if fold_char(c).is_some() {
+        for r in std::iter::once(c).nfkc() {
+            b.push(r, s, e);
+        }
+    } else {
+        b.push(c, s, e);
+    }
 }
 
 /// Whether `folded` shows letters spread out by separators (`i g n o r e`,
@@ -2179,7 +2186,7 @@ mod reference {
         (a, z)
     }
 
-    /// The clean view pushing every character with its own span.
+    /// The clean view pushing every ASCII character with its own span.
     pub fn clean<'a>(source: &View<'_>, cap: usize) -> View<'a> {
         let text: &str = &source.text;
         let mut b = Builder::new(text.len(), cap);
@@ -2189,20 +2196,12 @@ mod reference {
             }
             let n = c.len_utf8();
             let (s, e) = orig(source, i, i + n);
+            // ASCII is pushed a character at a time here (the view takes
+            // a segment at a time); the rest as the view does.
             if c.is_ascii() {
                 b.push(c, s, e);
-            } else if is_ignorable(c)
-                || (is_mark(c) && b.last_char().is_some_and(|p| p.is_ascii_alphabetic()))
-            {
-                if !b.text.is_empty() {
-                    b.absorb(e);
-                }
-            } else if fold_char(c).is_some() {
-                for r in std::iter::once(c).nfkc() {
-                    b.push(r, s, e);
-                }
             } else {
-                b.push(c, s, e);
+                push_clean(&mut b, c, s, e);
             }
         }
         b.finish(ViewKind::Clean)
