@@ -1431,33 +1431,60 @@ impl Squashed {
 /// Builds the [`Squashed`] view of `folded`.
 pub(crate) fn squash(folded: &View<'_>) -> Squashed {
     let text = folded.text.as_bytes();
-    let mut out = Vec::with_capacity(text.len());
-    let mut from = Vec::with_capacity(text.len());
+    // Written at `k` whatever the byte, then kept by moving `k` on: code
+    // and logs change between letters and other bytes every few bytes, and
+    // a branch per byte missed its guess there (and each push checked the
+    // capacity). The squashed text is never longer than the folded one.
+    let mut out = vec![0u8; text.len()];
+    let mut from = vec![0u32; text.len()];
+    let mut k = 0;
     let mut i = 0;
     while i < text.len() {
-        let c = text[i];
-        if c < 0x80 {
-            if c.is_ascii_alphanumeric() {
-                out.push(c);
-                from.push(i as u32);
-            }
-            i += 1;
-        } else {
+        (i, k) = squash_ascii(text, i, &mut out, &mut from, k);
+        if i < text.len() {
             // `i` starts a character: every byte before it was ASCII or
             // skipped as part of a whole character.
             let ch = folded.text[i..].chars().next().unwrap_or('\u{FFFD}');
             let n = ch.len_utf8();
             if ch.is_alphanumeric() {
-                out.extend_from_slice(&text[i..i + n]);
-                from.extend((i..i + n).map(|k| k as u32));
+                out[k..k + n].copy_from_slice(&text[i..i + n]);
+                for (j, f) in from[k..k + n].iter_mut().enumerate() {
+                    *f = (i + j) as u32;
+                }
+                k += n;
             }
             i += n;
         }
     }
+    out.truncate(k);
+    from.truncate(k);
     // Whole characters of valid UTF-8 were copied.
     let text = String::from_utf8(out)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     Squashed { text, from }
+}
+
+/// [`squash`]'s ASCII bytes from `text[i]` on, to the first other byte or
+/// the end, written to `out` and `from` at `k` on (`k <= i`, both as long
+/// as `text`); returns where it stopped in each.
+#[inline(never)]
+fn squash_ascii(
+    text: &[u8],
+    mut i: usize,
+    out: &mut [u8],
+    from: &mut [u32],
+    mut k: usize,
+) -> (usize, usize) {
+    while let Some(&c) = text.get(i) {
+        if c >= 0x80 {
+            break;
+        }
+        out[k] = c;
+        from[k] = i as u32;
+        k += usize::from(GATE_CLASS[usize::from(c)] & G_ALNUM != 0);
+        i += 1;
+    }
+    (i, k)
 }
 
 /// Digits and symbols read as letters.
