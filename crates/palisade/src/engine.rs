@@ -1,13 +1,15 @@
 //! The compiled rule engine. On each folded view, pass one reads the text
-//! with two Aho-Corasick DFAs side by side (`literals::Compact`): one for
-//! the phrases and sequence anchor terms made of letters and spaces (and
-//! the rotated common words that call for the rot13 view), one for the
-//! regex keywords and the phrases and anchors with other bytes (non-ASCII
-//! literals in automata that run only on non-ASCII text); pass two
-//! searches the other sequence terms only around anchors. One automaton for
-//! squashed phrases; regexes gated by their keywords and by what their
-//! syntax proves about every match (`regex_facts`), validators and
-//! built-in detectors.
+//! with two Aho-Corasick DFAs (`literals::Compact`): `words`, for the
+//! phrases, anchor terms and regex keywords made of letters, spaces and
+//! prose punctuation (and the rotated common words that call for the rot13
+//! view), and `marks`, for those with other bytes (non-ASCII literals in
+//! automata that run only on non-ASCII text). On longer texts `words` reads
+//! four parts of the text side by side and `marks` only the text around
+//! its rare bytes; where those are everywhere (code, logs) and on short
+//! texts, the two read the text side by side. Pass two searches the other
+//! sequence terms only around anchors. One automaton for squashed phrases;
+//! regexes gated by their keywords and by what their syntax proves about
+//! every match (`regex_facts`), validators and built-in detectors.
 
 use crate::detectors::{self, Detector};
 use crate::error::Error;
@@ -30,6 +32,10 @@ use std::sync::OnceLock;
 
 /// Most strings one phrase template may expand to.
 const MAX_EXPANSIONS: usize = 4096;
+/// Texts from this long are read by the words DFA alone, in parts side by
+/// side, and by the marks DFA around its bytes only (see `scan_folded`).
+const SPLIT_FROM: usize = 256;
+
 /// Squashed phrases shorter than this would match inside ordinary words.
 const MIN_SQUASHED: usize = 10;
 /// Compile-size caps for one rule's regex.
@@ -210,14 +216,18 @@ pub(crate) struct Source<'a> {
 #[derive(Debug)]
 pub(crate) struct Engine {
     pub rules: Vec<Rule>,
-    /// Phrases and sequence anchor terms of ASCII letters and spaces:
-    /// every folded view goes through these. Their DFA has 28 byte classes
-    /// (the letters, the space, every other byte), so its rows take 32
-    /// slots, one cache line: half what digits and punctuation would need.
+    /// Phrases, sequence anchor terms and regex keywords of [`word_byte`]s
+    /// (lowercase letters, the space, `,` `.` `'`): every folded view goes
+    /// through these. Their DFA has 31 byte classes (those bytes and every
+    /// other byte), so its rows take 32 slots, one cache line: half what
+    /// digits and the other punctuation would need.
     words: Option<Literals<Pat>>,
-    /// Regex keywords and the other ASCII phrases and anchor terms: the
+    /// The other ASCII regex keywords, phrases and anchor terms: the
     /// second DFA of pass one.
     marks: Option<Literals<Pat>>,
+    /// A byte of each of `marks`' literals, its rarest in ordinary text:
+    /// `marks` reads only the text around these.
+    near: [bool; 256],
     /// Non-ASCII phrases and anchor terms, in a DFA read side by side with
     /// the non-ASCII keywords' on text with non-ASCII bytes.
     anchors_other: Option<Literals<Pat>>,
@@ -693,14 +703,12 @@ impl Engine {
             }
         }
         let (ascii, other): (Vec<_>, Vec<_>) = anchors.into_iter().partition(|p| p.0.is_ascii());
-        // Anchors of letters and spaces have a DFA of their own, whose
-        // rows take 32 slots, not the 64 that the punctuation and digits
-        // of the others would need. The others join the keyword DFA,
-        // which has those bytes.
-        let (words, marked): (Vec<_>, Vec<_>) = ascii
-            .into_iter()
-            .partition(|p| p.0.bytes().all(|b| b.is_ascii_lowercase() || b == b' '));
-        let words = Literals::build(words, true)?;
+        // Anchors (and, below, keywords) of word bytes have a DFA of their
+        // own, whose rows take 32 slots, not the 64 that the digits and
+        // other punctuation of the rest would need. The rest go to the
+        // marks DFA, which has those bytes.
+        let (mut words, marked): (Vec<_>, Vec<_>) =
+            ascii.into_iter().partition(|p| p.0.bytes().all(word_byte));
         let anchors_other = Literals::build(other, true)?;
         let (mut ascii, other): (Vec<_>, Vec<_>) = terms.into_iter().partition(|p| p.0.is_ascii());
         ascii.sort_by_key(|p| p.1.rule);
@@ -718,10 +726,26 @@ impl Engine {
         keyword_strings.dedup();
         // Non-ASCII keywords would make most of the keyword DFA's states.
         let (ascii, other): (Vec<_>, Vec<_>) = keywords.into_iter().partition(|p| p.0.is_ascii());
-        let marks = Literals::build(ascii.into_iter().chain(marked).collect(), true)?;
+        let (plain, ascii): (Vec<_>, Vec<_>) =
+            ascii.into_iter().partition(|p| p.0.bytes().all(word_byte));
+        words.extend(plain);
+        let words = Literals::build(words, true)?;
+        let marked: Vec<_> = ascii.into_iter().chain(marked).collect();
+        let mut near = [false; 256];
+        for (lit, _) in &marked {
+            if let Some(b) = lit
+                .bytes()
+                .filter(|&b| !word_byte(b))
+                .max_by_key(|&b| mark_rarity(b))
+            {
+                near[usize::from(b)] = true;
+            }
+        }
+        let marks = Literals::build(marked, true)?;
         let keywords_other = Literals::build(other, true)?;
         Ok(Engine {
             rules,
+            near,
             words,
             marks,
             anchors_other,
@@ -1249,11 +1273,26 @@ impl Engine {
             }
         };
         // The two ASCII DFAs read the text side by side.
-        match (&self.words, &self.marks) {
-            (Some(w), Some(m)) => w.each_with(m, text, &mut on_literal),
-            (w, m) => {
-                for a in w.iter().chain(m) {
-                    a.each(text, 0, text.len(), &mut on_literal);
+        // The words DFA reads every byte; the marks DFA only the text
+        // around its rare bytes, where that is not most of it (prose: a
+        // tenth or less). Where it is (code, logs), and in short texts
+        // (whose one chain of look-ups would wait on each), both DFAs read
+        // the text side by side.
+        let spans = self
+            .marks
+            .as_ref()
+            .filter(|_| text.len() >= SPLIT_FROM)
+            .and_then(|m| m.spans_near(text, &self.near));
+        match (&self.words, &self.marks, spans) {
+            (Some(w), Some(m), None) => w.each_with(m, text, &mut on_literal),
+            (w, m, spans) => {
+                if let Some(w) = w {
+                    w.each_split(text, &mut on_literal);
+                }
+                match (m, spans) {
+                    (Some(m), Some(spans)) => m.each_in(text, &spans, &mut on_literal),
+                    (Some(m), None) => m.each_split(text, &mut on_literal),
+                    (None, _) => {}
                 }
             }
         }
@@ -1606,6 +1645,22 @@ fn partition_from<T>(v: &[T], hint: usize, pred: impl Fn(&T) -> bool) -> usize {
 /// ordinary length.
 fn max_gap(window: usize) -> usize {
     window * 16 + 2
+}
+
+/// The bytes of the words DFA's literals: lowercase letters, the space
+/// and the punctuation of ordinary prose.
+fn word_byte(b: u8) -> bool {
+    b.is_ascii_lowercase() || matches!(b, b' ' | b',' | b'.' | b'\'')
+}
+
+/// How rare a byte that is not a [`word_byte`] is in ordinary text: higher
+/// is rarer (bytes not listed, rarest of all).
+fn mark_rarity(b: u8) -> usize {
+    const COMMON_FIRST: &[u8] = b"\n-:\"()10?!2/;3594867_=<>[]+*&#%$|@~";
+    COMMON_FIRST
+        .iter()
+        .position(|&c| c == b)
+        .unwrap_or(COMMON_FIRST.len())
 }
 
 /// Function words: the most frequent words of English text. Sorted.

@@ -175,6 +175,115 @@ impl<T> Literals<T> {
         }
     }
 
+    /// [`each`](Self::each) over the whole of `hay`; a DFA reads a text of
+    /// some length as two halves, a longer one as four quarters, side by
+    /// side (state chains whose look-ups the CPU overlaps, as in
+    /// [`each_with`](Self::each_with)): one chain alone waits on each
+    /// look-up, two still mostly do.
+    pub fn each_split(&self, hay: &[u8], mut f: impl FnMut(&[T], usize, usize)) {
+        let Aut::Compact(a) = &self.aut else {
+            return self.each(hay, 0, hay.len(), f);
+        };
+        let (mut s, mut at) = (a.start, 0);
+        let mid = hay.len() / 2;
+        let reach = a.longest;
+        if hay.len() >= QUARTERS_FROM && hay.len() / 4 > reach {
+            // Four chains: chain `j` reads `m` bytes from `j * d`, starting
+            // a literal's length before the previous one's end, so it finds
+            // every match that ends after that (`at >= reach`); those wait
+            // until the chains before have reported.
+            let d = (hay.len() + 1 - reach) / 4;
+            let m = d + reach - 1;
+            let mut st = [a.start; 4];
+            let mut later: Vec<(usize, u16, usize)> = Vec::new();
+            while at < m {
+                (at, st) = a.to_match_four(hay, d, m, at, st);
+                if a.is_match(st[0]) {
+                    a.report(&self.owners, st[0], at, &mut f);
+                }
+                if at >= reach {
+                    for (j, &t) in st.iter().enumerate().skip(1) {
+                        if a.is_match(t) {
+                            later.push((j, t, j * d + at));
+                        }
+                    }
+                }
+            }
+            // Stable: each chain's in order of end.
+            later.sort_by_key(|l| l.0);
+            for (_, t, end) in later {
+                a.report(&self.owners, t, end, &mut f);
+            }
+            (at, s) = (3 * d + m, st[3]);
+        } else if hay.len() >= HALVES_FROM && mid > a.longest {
+            let d = mid + 1 - a.longest;
+            let mut t = a.start;
+            let mut later: Vec<(u16, usize)> = Vec::with_capacity(32);
+            while at < mid {
+                (at, s, t) = a.to_match_duo(hay, mid, d, at, s, t);
+                if a.is_match(s) {
+                    a.report(&self.owners, s, at, &mut f);
+                }
+                if at + d > mid && a.is_match(t) {
+                    later.push((t, at + d));
+                }
+            }
+            for (t, end) in later {
+                a.report(&self.owners, t, end, &mut f);
+            }
+            (at, s) = (mid + d, t);
+        }
+        a.run(&self.owners, hay, at, s, f);
+    }
+
+    /// Where in `hay` literals that each hold a byte of `near` can occur:
+    /// within a literal's length of such a byte, as spans in order, apart.
+    /// `None` where those would cover most of `hay` (then the whole is
+    /// read), or for an automaton that is not a compact DFA.
+    pub fn spans_near(&self, hay: &[u8], near: &[bool; 256]) -> Option<Vec<(usize, usize)>> {
+        let Aut::Compact(a) = &self.aut else {
+            return None;
+        };
+        let reach = a.longest;
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        let mut covered = 0;
+        let mut most = false;
+        crate::views::each_unplain(hay, |p| {
+            if !near[usize::from(hay[p])] {
+                return true;
+            }
+            let (lo, hi) = (p.saturating_sub(reach - 1), (p + reach).min(hay.len()));
+            match spans.last_mut() {
+                Some(last) if lo <= last.1 => {
+                    covered += hi - last.1;
+                    last.1 = hi;
+                }
+                _ => {
+                    covered += hi - lo;
+                    spans.push((lo, hi));
+                }
+            }
+            // Dense from the start (code, logs): decided early, not after
+            // reading half the text.
+            most = covered * 2 > hay.len() || (p >= 256 && covered * 4 > p * 3);
+            !most
+        });
+        (!most).then_some(spans)
+    }
+
+    /// [`each`](Self::each) over each of `spans` (in order, apart, as
+    /// [`spans_near`](Self::spans_near) gives them): in order of end.
+    pub fn each_in(
+        &self,
+        hay: &[u8],
+        spans: &[(usize, usize)],
+        mut f: impl FnMut(&[T], usize, usize),
+    ) {
+        for &(lo, hi) in spans {
+            self.each(hay, lo, hi, &mut f);
+        }
+    }
+
     /// [`each`](Self::each) over the whole of `hay` for `self` and for
     /// `other`, in one pass when both are DFAs: the two state chains then
     /// advance side by side, so the CPU overlaps their table look-ups.
@@ -563,6 +672,97 @@ impl Compact {
         (at, sa, sb, ta, tb)
     }
 
+    /// [`Compact::to_match`] for two places at once: steps from `s` over
+    /// `hay[at..mid]` and from `t` over the bytes `d` further on, until
+    /// either reaches a match state or `at` reaches `mid` (`mid + d` is at
+    /// most `hay.len()`).
+    fn to_match_duo(
+        &self,
+        hay: &[u8],
+        mid: usize,
+        d: usize,
+        at: usize,
+        s: u16,
+        t: u16,
+    ) -> (usize, u16, u16) {
+        if self.shift == 5 {
+            self.duo_by::<5>(hay, mid, d, at, s, t)
+        } else {
+            self.duo_by::<6>(hay, mid, d, at, s, t)
+        }
+    }
+
+    /// [`Compact::to_match`] for four places at once: steps `st[j]` over
+    /// `hay[j * d..][at..m]` until any reaches a match state or `at`
+    /// reaches `m` (`3 * d + m` is at most `hay.len()`).
+    fn to_match_four(
+        &self,
+        hay: &[u8],
+        d: usize,
+        m: usize,
+        at: usize,
+        st: [u16; 4],
+    ) -> (usize, [u16; 4]) {
+        if self.shift == 5 {
+            self.four_by::<5>(hay, d, m, at, st)
+        } else {
+            self.four_by::<6>(hay, d, m, at, st)
+        }
+    }
+
+    /// [`Compact::to_match_four`] for rows of `1 << SHIFT`.
+    #[inline(never)]
+    fn four_by<const SHIFT: u32>(
+        &self,
+        hay: &[u8],
+        d: usize,
+        m: usize,
+        mut at: usize,
+        st: [u16; 4],
+    ) -> (usize, [u16; 4]) {
+        let c0 = &hay[..m];
+        let (c1, c2, c3) = (
+            &hay[d..d + m],
+            &hay[2 * d..2 * d + m],
+            &hay[3 * d..3 * d + m],
+        );
+        let [mut s0, mut s1, mut s2, mut s3] = st;
+        while at < m {
+            s0 = self.next::<SHIFT>(s0, c0[at]);
+            s1 = self.next::<SHIFT>(s1, c1[at]);
+            s2 = self.next::<SHIFT>(s2, c2[at]);
+            s3 = self.next::<SHIFT>(s3, c3[at]);
+            at += 1;
+            if self.is_match(s0) | self.is_match(s1) | self.is_match(s2) | self.is_match(s3) {
+                break;
+            }
+        }
+        (at, [s0, s1, s2, s3])
+    }
+
+    /// [`Compact::to_match_duo`] for rows of `1 << SHIFT`.
+    #[inline(never)]
+    fn duo_by<const SHIFT: u32>(
+        &self,
+        hay: &[u8],
+        mid: usize,
+        d: usize,
+        mut at: usize,
+        mut s: u16,
+        mut t: u16,
+    ) -> (usize, u16, u16) {
+        let (first, second) = (&hay[..mid], &hay[d..mid + d]);
+        while at < mid {
+            s = self.next::<SHIFT>(s, first[at]);
+            t = self.next::<SHIFT>(t, second[at]);
+            at += 1;
+            if self.is_match(s) | self.is_match(t) {
+                break;
+            }
+        }
+        (at, s, t)
+    }
+
     /// [`Compact::to_match_pair`] for rows of `1 << SA` and `1 << SB`.
     #[inline(never)]
     fn pair_by<const SA: u32, const SB: u32>(
@@ -588,6 +788,10 @@ impl Compact {
 /// Texts from this long are read as two halves side by side by
 /// [`Literals::each_with`] (shorter ones gain too little).
 const HALVES_FROM: usize = 256;
+
+/// Texts from this long are read by [`Literals::each_split`] as four
+/// quarters side by side.
+const QUARTERS_FROM: usize = 1024;
 
 /// How many of a [`Sparse`] NFA's states have full rows (a row takes four
 /// bytes per byte class: 64 KB for 64 classes).
@@ -1072,6 +1276,84 @@ mod tests {
             let pats = patterns(lits, wide);
             let one = Literals::build(pats.clone(), true).unwrap().unwrap();
             check_side_by_side(&one, &pats, hay.as_bytes())?;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        /// One compact DFA read as two halves, and read only around the
+        /// bytes its literals hold (`:` and `-`, each literal one or
+        /// both), finds every occurrence, in order of end: on texts short
+        /// and long, with those bytes rare (a few windows) and common (the
+        /// whole text, as two halves).
+        #[test]
+        fn split_and_near_find_every_occurrence_in_order(
+            lits in prop::collection::vec("[a-d ]{0,5}[:-][a-d ]{0,5}|[a-d ]{0,3}[:-][a-d :-]{0,3}", 1..30),
+            pieces in prop::collection::vec((
+                prop_oneof![
+                    "[a-e .\\x80-\\xff]{0,90}",
+                    "[a-e .]{0,200}",
+                    "[a-d :-]{0,60}",
+                ],
+                any::<prop::sample::Index>(),
+            ), 0..12),
+            wide in any::<bool>(),
+        ) {
+            // Filler, each piece followed by one of the literals.
+            let mut hay = Vec::new();
+            for (fill, pick) in &pieces {
+                hay.extend_from_slice(fill.as_bytes());
+                hay.extend_from_slice(pick.get(&lits).as_bytes());
+            }
+            let hay = &hay[..];
+            let pats = patterns(lits, wide);
+            let dfa = Literals::build(pats.clone(), true).unwrap().unwrap();
+            let mut near = [false; 256];
+            near[usize::from(b':')] = true;
+            near[usize::from(b'-')] = true;
+            let want = naive(&pats, hay, 0, hay.len());
+            let mut split = Vec::new();
+            dfa.each_split(hay, |o, s, e| split.extend(o.iter().map(|&o| (o, s, e))));
+            let mut windows = Vec::new();
+            let mut take = |o: &[usize], s, e| windows.extend(o.iter().map(|&o| (o, s, e)));
+            match dfa.spans_near(hay, &near) {
+                Some(spans) => dfa.each_in(hay, &spans, &mut take),
+                None => dfa.each_split(hay, &mut take),
+            }
+            for mut got in [split, windows] {
+                prop_assert!(got.windows(2).all(|w| w[0].2 <= w[1].2), "not in order of end");
+                got.sort();
+                prop_assert_eq!(&got, &want);
+            }
+        }
+    }
+
+    /// A literal as long as the longest, at every place in texts read as
+    /// two halves and as four quarters: found once, wherever it ends.
+    #[test]
+    fn parts_meet_without_gap_or_overlap() {
+        let pats = vec![("ab-cd".to_string(), 0), ("-".to_string(), 1)];
+        let l = Literals::build(pats.clone(), true).unwrap().unwrap();
+        for len in [
+            HALVES_FROM,
+            HALVES_FROM + 1,
+            301,
+            QUARTERS_FROM,
+            QUARTERS_FROM + 1,
+            1337,
+        ] {
+            for at in 0..=len - 5 {
+                let mut hay = vec![b'x'; len];
+                hay[at..at + 5].copy_from_slice(b"ab-cd");
+                for k in (0..len).step_by(97).filter(|k| !(at..at + 5).contains(k)) {
+                    hay[k] = b'-';
+                }
+                let mut got = Vec::new();
+                l.each_split(&hay, |o, s, e| got.extend(o.iter().map(|&o| (o, s, e))));
+                got.sort();
+                assert_eq!(got, naive(&pats, &hay, 0, len), "{len} {at}");
+            }
         }
     }
 

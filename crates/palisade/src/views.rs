@@ -2557,6 +2557,26 @@ mod props {
             }
         }
 
+        /// The eight-byte scan for bytes other than lowercase letters,
+        /// spaces and non-ASCII bytes reports each, in order, and stops
+        /// where told.
+        #[test]
+        fn unplain_bytes_are_each_reported(
+            s in "[a-z ,.:A-Z0-9\n\u{e9}\u{4e2d}-]{0,80}",
+            stop in 0usize..6,
+        ) {
+            let b = s.as_bytes();
+            let want: Vec<usize> = (0..b.len())
+                .filter(|&i| b[i] < 0x80 && !b[i].is_ascii_lowercase() && b[i] != b' ')
+                .collect();
+            let mut got = Vec::new();
+            each_unplain(b, |i| {
+                got.push(i);
+                got.len() <= stop
+            });
+            prop_assert_eq!(&got[..], &want[..want.len().min(stop + 1)]);
+        }
+
         /// The squashed view with its flat map is the one built a
         /// character at a time: text and the span of every byte and of
         /// every stretch.
@@ -3208,6 +3228,30 @@ fn gates_scan<const ASCII: bool>(b: &[u8]) -> Gates {
         }
     }
     s.finish()
+}
+
+/// Calls `f` with the position of each byte of `b` that is ASCII but
+/// neither a lowercase letter nor a space, in order, until it returns
+/// `false`: eight bytes at a time (folded prose is mostly those, and they
+/// are skipped as a word).
+#[inline]
+pub(crate) fn each_unplain(b: &[u8], mut f: impl FnMut(usize) -> bool) {
+    let mut i = 0;
+    while i < b.len() {
+        let (l, sp) = plain_masks::<false>(load8_padded(b, i));
+        // Padding past the end is zeros: plain here, not reported.
+        let mut other = !(l | sp) & HI;
+        if i + 8 > b.len() {
+            other &= !(!0u64 << (8 * (b.len() - i)));
+        }
+        while other != 0 {
+            if !f(i + (other.trailing_zeros() / 8) as usize) {
+                return;
+            }
+            other &= other - 1;
+        }
+        i += 8;
+    }
 }
 
 /// The bytes of `other` (high bits for bytes `i..i + 8` of `b`), up to the
