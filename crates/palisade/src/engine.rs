@@ -1272,7 +1272,6 @@ impl Engine {
                 }
             }
         };
-        // The two ASCII DFAs read the text side by side.
         // The words DFA reads every byte; the marks DFA only the text
         // around its rare bytes, where that is not most of it (prose: a
         // tenth or less). Where it is (code, logs), and in short texts
