@@ -2557,6 +2557,28 @@ mod props {
             }
         }
 
+        /// The eight-byte search for a byte before a letter finds the
+        /// first such byte of the range, as a byte-by-byte one does, and
+        /// every position that `deleet_at` accepts is one.
+        #[test]
+        fn before_letter_is_found_first(
+            s in "[a-fA-Z0-9 !@$+|.\n\u{e9}\u{4e2d}-]{0,80}",
+            from in 0usize..90,
+            len in 0usize..90,
+        ) {
+            let b = s.as_bytes();
+            let to = (from + len).min(b.len());
+            let want = (from..to).find(|&p| {
+                b[p].is_ascii_graphic()
+                    && !b[p].is_ascii_alphabetic()
+                    && b.get(p + 1).is_some_and(u8::is_ascii_alphabetic)
+            });
+            prop_assert_eq!(next_before_letter(b, from, from + len), want);
+            for p in (0..b.len()).filter(|&p| deleet_at(b, p)) {
+                prop_assert_eq!(next_before_letter(b, p, p + 1), Some(p));
+            }
+        }
+
         /// The eight-byte scan for bytes other than lowercase letters,
         /// spaces and non-ASCII bytes reports each, in order, and stops
         /// where told.
@@ -3228,6 +3250,45 @@ fn gates_scan<const ASCII: bool>(b: &[u8]) -> Gates {
         }
     }
     s.finish()
+}
+
+/// The first position `p` in `from..to` that [`deleet_at`] can accept:
+/// a byte that is neither a letter nor a space, with an ASCII letter
+/// after it (`b[p + 1]`, which may lie at `to`). Eight bytes at a time:
+/// in prose such bytes are few, in hex and code the digits before
+/// letters; the callers test each candidate in full.
+#[inline]
+pub(crate) fn next_before_letter(b: &[u8], from: usize, to: usize) -> Option<usize> {
+    let to = to.min(b.len());
+    let mut i = from;
+    while i + 9 <= b.len() && i < to {
+        let (x, y) = (load8(b, i), load8(b, i + 1));
+        // ASCII, above the space and below DEL.
+        let printable = ((x & !HI) + 0x5F * LO) & !((x & !HI) + LO) & !x & HI;
+        let mut m = ascii_letters(y) & printable & !ascii_letters(x);
+        if i + 8 > to {
+            m &= !(!0u64 << (8 * (to - i)));
+        }
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    (i..to).find(|&p| {
+        let c = b[p];
+        c.is_ascii_graphic()
+            && !c.is_ascii_alphabetic()
+            && b.get(p + 1).is_some_and(u8::is_ascii_alphabetic)
+    })
+}
+
+/// The high bit of each byte of `x` that is an ASCII letter.
+#[inline(always)]
+fn ascii_letters(x: u64) -> u64 {
+    // Lowered and below 0x80: `a..=z` is at least 0x61 and below 0x7B, and
+    // no sum carries.
+    let l = (x | (0x20 * LO)) & !HI;
+    (l + 0x1F * LO) & !(l + 0x05 * LO) & !x & HI
 }
 
 /// Calls `f` with the position of each byte of `b` that is ASCII but
