@@ -48,6 +48,7 @@ struct Inner {
     fingerprint: String,
     allow_values: std::collections::HashSet<String>,
     hash_key: [u8; 32],
+    own_tags: OwnTags,
 }
 
 impl fmt::Debug for Guard {
@@ -261,6 +262,7 @@ impl Guard {
             policy.limits.max_match_bytes,
             literals,
         )?;
+        let own_tags = OwnTags::new(&engine.rules);
         let mut h = Sha256::new();
         h.update(b"palisade-policy\0");
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
@@ -301,6 +303,7 @@ impl Guard {
                 fingerprint,
                 allow_values: policy.allow.values.iter().cloned().collect(),
                 hash_key,
+                own_tags,
             }),
         })
     }
@@ -657,6 +660,15 @@ impl Guard {
             document,
         };
         inner.engine.detect(mode, &ctx, &mut hits);
+        // A rule may match the tags this guard's redaction writes (a
+        // phrase `]`, a word `secret`): wholly inside one, a hit is the
+        // guard's own words, not the text's, and re-inspecting redacted
+        // text must not find again what was redacted. Only the exact
+        // vocabulary of this policy's tags counts, so no text of an
+        // attacker's choosing hides in a tag's shape.
+        if !hits.is_empty() && memchr::memchr(b'[', scanned).is_some() {
+            hits.retain(|h| !inner.own_tags.holds(scanned, h.start, h.end));
+        }
         hits
     }
 
@@ -1091,6 +1103,71 @@ pub(crate) fn redaction_tag_at(text: &[u8], at: usize, lowered: bool) -> Option<
 /// The longest redaction tag recognised (the guard writes shorter ones).
 pub(crate) const TAG_MAX: usize = 64;
 
+/// The words of the tags a guard's redaction can write ([`replacement`]):
+/// names (`SECRET`, `REDACTED`, each entity kind or category upper-cased)
+/// and kinds (each entity kind and category name).
+#[derive(Debug)]
+struct OwnTags {
+    names: Vec<String>,
+    kinds: Vec<String>,
+}
+
+impl OwnTags {
+    fn new(rules: &[crate::engine::Rule]) -> OwnTags {
+        let mut kinds: Vec<String> = Category::ALL
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .chain(rules.iter().filter_map(|r| r.entity.clone()))
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        let mut names: Vec<String> = ["SECRET", "REDACTED"]
+            .iter()
+            .map(|n| n.to_string())
+            .chain(kinds.iter().map(|k| k.to_ascii_uppercase()))
+            .collect();
+        names.sort();
+        names.dedup();
+        OwnTags { names, kinds }
+    }
+
+    /// Whether bytes `s..e` of `text` lie inside a tag of these words:
+    /// `[NAME:kind]`, `[NAME:` eight hex digits `]` or `[NAME_` digits `]`.
+    fn holds(&self, text: &[u8], s: usize, e: usize) -> bool {
+        // Tags hold no `[`: only the last one at or before `s` can open
+        // a tag around the span.
+        let from = s.saturating_sub(TAG_MAX);
+        let Some(open) = text
+            .get(from..=s.min(text.len().saturating_sub(1)))
+            .and_then(|w| memchr::memrchr(b'[', w))
+            .map(|o| from + o)
+        else {
+            return false;
+        };
+        let Some(end) = redaction_tag_at(text, open, false) else {
+            return false;
+        };
+        let has =
+            |list: &[String], w: &[u8]| list.binary_search_by(|x| x.as_bytes().cmp(w)).is_ok();
+        let inner = &text[open + 1..end - 1];
+        let words = match inner.iter().position(|&c| c == b':') {
+            Some(colon) => {
+                let tail = &inner[colon + 1..];
+                has(&self.names, &inner[..colon])
+                    && (has(&self.kinds, tail)
+                        || (tail.len() == 8
+                            && tail.iter().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))))
+            }
+            // `is_redaction_tag` saw an `_` and digits after it.
+            None => inner
+                .iter()
+                .rposition(|&c| c == b'_')
+                .is_some_and(|u| has(&self.names, &inner[..u])),
+        };
+        words && e <= end
+    }
+}
+
 /// What replaces a redacted span.
 fn replacement(
     f: &Finding,
@@ -1430,6 +1507,49 @@ mod tests {
     /// of two addresses with one space between, the second (which needs
     /// that space before it) was missed, and found once the first was
     /// redacted. The next search now starts where the secret ends.
+    /// Found by the `inspect` fuzz target: a rule's phrase folded to `]`
+    /// and matched the bracket of the `[PII_1]` tag that redacted it, so
+    /// re-inspecting the redacted text found it again. Hits wholly inside
+    /// a tag of the policy's own words are dropped; any other bracket, or
+    /// a tag of other words, still counts.
+    #[test]
+    fn own_redaction_tags_are_not_found_again() {
+        let g = Guard::new(
+            &Policy::from_toml(
+                "packs = []\n\
+                 [[rules]]\nid = \"t.bracket\"\ncategory = \"pii\"\nseverity = \"high\"\nphrases = [\"]\"]\n\
+                 [[rules]]\nid = \"t.word\"\ncategory = \"secret\"\nseverity = \"high\"\nphrases = [\"secret\"]\n",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let found = |t: &str| -> Vec<(String, usize)> {
+            g.inspect_prompt(t)
+                .findings
+                .iter()
+                .map(|f| (f.rule.clone(), f.start))
+                .collect()
+        };
+        let v = g.inspect_prompt("a ] b secret c");
+        let redacted = v.redacted();
+        assert_eq!(redacted, "a [PII_1] b [SECRET:secret] c");
+        assert_eq!(found(redacted), []);
+        // Hash tags: eight hex digits after an upper-cased kind.
+        assert_eq!(found("[PII:0a1b2c3d]"), []);
+        // Not this policy's words, or not a tag: found.
+        assert_eq!(found("[PII:0a1b2c3g]"), [("t.bracket".into(), 13)]);
+        assert_eq!(
+            found("[SECRETS:secret]"),
+            [("t.word".into(), 9), ("t.bracket".into(), 15)]
+        );
+        assert_eq!(
+            found("[SECRET:secret"),
+            [("t.word".into(), 1), ("t.word".into(), 8)]
+        );
+        // A hit reaching out of a tag is the text's.
+        assert_eq!(found("[SECRET:secret]secret"), [("t.word".into(), 15)]);
+    }
+
     #[test]
     fn secrets_sharing_a_separator() {
         let g = Guard::default();
