@@ -1134,6 +1134,17 @@ impl OwnTags {
     /// Whether bytes `s..e` of `text` lie inside a tag of these words:
     /// `[NAME:kind]`, `[NAME:` eight hex digits `]` or `[NAME_` digits `]`.
     fn holds(&self, text: &[u8], s: usize, e: usize) -> bool {
+        // The span without the characters the fold drops, which its ends
+        // absorb (a `]` followed by control characters): only what it
+        // shows must lie in the tag (tags hold none of them, so a span of
+        // nothing else is in none).
+        let Some(Ok(span)) = text.get(s..e).map(std::str::from_utf8) else {
+            return false;
+        };
+        let inert = |c: char| (c.is_control() && !c.is_whitespace()) || views::is_ignorable(c);
+        let shown = span.trim_start_matches(inert);
+        let s = s + (span.len() - shown.len());
+        let e = s + shown.trim_end_matches(inert).len();
         // Tags hold no `[`: only the last one at or before `s` can open
         // a tag around the span.
         let from = s.saturating_sub(TAG_MAX);
@@ -1534,6 +1545,14 @@ mod tests {
         let redacted = v.redacted();
         assert_eq!(redacted, "a [PII_1] b [SECRET:secret] c");
         assert_eq!(found(redacted), []);
+        // A span that took in the control characters after the tag's `]`
+        // (the fold drops them; found by the fuzz target too), or
+        // invisible ones before it: what it shows is the tag's.
+        assert_eq!(found("a [PII_1]\u{1d}\u{1d} b"), []);
+        assert_eq!(
+            found("[\u{200b}secret\u{200b}]"),
+            [("t.word".into(), 4), ("t.bracket".into(), 13)]
+        );
         // Hash tags: eight hex digits after an upper-cased kind.
         assert_eq!(found("[PII:0a1b2c3d]"), []);
         // Not this policy's words, or not a tag: found.
