@@ -1131,37 +1131,47 @@ impl OwnTags {
         OwnTags { names, kinds }
     }
 
-    /// Whether bytes `s..e` of `text` lie inside a tag of these words:
-    /// `[NAME:kind]`, `[NAME:` eight hex digits `]` or `[NAME_` digits `]`.
+    /// Whether the hit at bytes `s..e` of `text` shows nothing but these
+    /// tags: it overlaps one or more of them (`[NAME:kind]`, `[NAME:`
+    /// eight hex digits `]`, `[NAME_` digits `]`) and holds no letter or
+    /// digit outside them (a phrase `]` or `]"` after `[PII_1]`, or one
+    /// whose span took in the control characters after the tag, which
+    /// the fold drops). Words outside a tag are the text's, and keep the
+    /// hit.
     fn holds(&self, text: &[u8], s: usize, e: usize) -> bool {
-        // The span without the characters the fold drops, which its ends
-        // absorb (a `]` followed by control characters): only what it
-        // shows must lie in the tag (tags hold none of them, so a span of
-        // nothing else is in none).
-        let Some(Ok(span)) = text.get(s..e).map(std::str::from_utf8) else {
-            return false;
+        let e = e.min(text.len());
+        // Letters or digits in `text[a..z]` (invalid UTF-8 counts as them).
+        let words = |a: usize, z: usize| {
+            a < z
+                && std::str::from_utf8(&text[a..z])
+                    .map_or(true, |t| t.chars().any(char::is_alphanumeric))
         };
-        let inert = |c: char| (c.is_control() && !c.is_whitespace()) || views::is_ignorable(c);
-        let shown = span.trim_start_matches(inert);
-        let s = s + (span.len() - shown.len());
-        let e = s + shown.trim_end_matches(inert).len();
-        // Tags hold no `[`: only the last one at or before `s` can open
-        // a tag around the span.
-        let from = s.saturating_sub(TAG_MAX);
-        let Some(open) = text
-            .get(from..=s.min(text.len().saturating_sub(1)))
-            .and_then(|w| memchr::memrchr(b'[', w))
-            .map(|o| from + o)
-        else {
-            return false;
-        };
-        let Some(end) = redaction_tag_at(text, open, false) else {
-            return false;
-        };
+        // The tags from one that may open before `s` on, in order (tags
+        // hold no `[`); `pos`: where the span's text not yet read starts.
+        let (mut at, mut pos, mut any) = (s.saturating_sub(TAG_MAX), s, false);
+        while pos < e {
+            let Some(open) = memchr::memchr(b'[', &text[at..e]).map(|o| at + o) else {
+                break;
+            };
+            at = open + 1;
+            let Some(end) = self.tag_at(text, open).filter(|&end| end > pos) else {
+                continue;
+            };
+            if words(pos, open) {
+                return false;
+            }
+            (any, pos, at) = (true, end, end);
+        }
+        any && !words(pos, e)
+    }
+
+    /// Where a tag of these words opening at `text[open]` (a `[`) ends.
+    fn tag_at(&self, text: &[u8], open: usize) -> Option<usize> {
+        let end = redaction_tag_at(text, open, false)?;
         let has =
             |list: &[String], w: &[u8]| list.binary_search_by(|x| x.as_bytes().cmp(w)).is_ok();
         let inner = &text[open + 1..end - 1];
-        let words = match inner.iter().position(|&c| c == b':') {
+        let ours = match inner.iter().position(|&c| c == b':') {
             Some(colon) => {
                 let tail = &inner[colon + 1..];
                 has(&self.names, &inner[..colon])
@@ -1175,7 +1185,7 @@ impl OwnTags {
                 .rposition(|&c| c == b'_')
                 .is_some_and(|u| has(&self.names, &inner[..u])),
         };
-        words && e <= end
+        ours.then_some(end)
     }
 }
 
@@ -1527,9 +1537,18 @@ mod tests {
     fn own_redaction_tags_are_not_found_again() {
         let g = Guard::new(
             &Policy::from_toml(
-                "packs = []\n\
-                 [[rules]]\nid = \"t.bracket\"\ncategory = \"pii\"\nseverity = \"high\"\nphrases = [\"]\"]\n\
-                 [[rules]]\nid = \"t.word\"\ncategory = \"secret\"\nseverity = \"high\"\nphrases = [\"secret\"]\n",
+                r#"packs = []
+[[rules]]
+id = "t.bracket"
+category = "pii"
+severity = "high"
+phrases = ["]", "]\"", "\"[", "] ok", "ok ["]
+[[rules]]
+id = "t.word"
+category = "secret"
+severity = "high"
+phrases = ["secret"]
+"#,
             )
             .unwrap(),
         )
@@ -1553,6 +1572,15 @@ mod tests {
             found("[\u{200b}secret\u{200b}]"),
             [("t.word".into(), 4), ("t.bracket".into(), 13)]
         );
+        // Punctuation on either side of a tag (found by the fuzz target:
+        // a phrase `]"` took the tag's bracket and the quote after it).
+        assert_eq!(found("[PII_1]\""), []);
+        assert_eq!(found("\"[PII_1]"), []);
+        // Words beside a tag are the text's.
+        assert_eq!(found("[PII_1] ok"), [("t.bracket".into(), 6)]);
+        assert_eq!(found("ok [PII_1]"), [("t.bracket".into(), 0)]);
+        // Nothing of a tag: a bracket right after one is the text's.
+        assert_eq!(found("[PII_1]\"["), [("t.bracket".into(), 7)]);
         // Hash tags: eight hex digits after an upper-cased kind.
         assert_eq!(found("[PII:0a1b2c3d]"), []);
         // Not this policy's words, or not a tag: found.
