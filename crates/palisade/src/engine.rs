@@ -135,6 +135,12 @@ impl Rule {
     fn reads(&self, v: ViewKind) -> bool {
         self.views & bit(v) != 0
     }
+
+    /// Whether the rule is a built-in detector (statistics and shapes of
+    /// the text: floods, hidden text, suffixes), not patterns.
+    pub fn is_detector(&self) -> bool {
+        matches!(self.kind, Kind::Detector(_))
+    }
 }
 
 fn bit(v: ViewKind) -> u8 {

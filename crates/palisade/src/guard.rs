@@ -660,14 +660,20 @@ impl Guard {
             document,
         };
         inner.engine.detect(mode, &ctx, &mut hits);
-        // A rule may match the tags this guard's redaction writes (a
-        // phrase `]`, a word `secret`): wholly inside one, a hit is the
+        // A rule's patterns may match the tags this guard's redaction
+        // writes (a phrase `]`, a word `secret`): a match that shows
+        // nothing but such tags, no letter or digit outside them, is the
         // guard's own words, not the text's, and re-inspecting redacted
         // text must not find again what was redacted. Only the exact
         // vocabulary of this policy's tags counts, so no text of an
-        // attacker's choosing hides in a tag's shape.
+        // attacker's choosing hides in a tag's shape; and detectors read
+        // tags as any text (a flood of `[EMAIL_1]` is still a flood).
         if !hits.is_empty() && memchr::memchr(b'[', scanned).is_some() {
-            hits.retain(|h| !inner.own_tags.holds(scanned, h.start, h.end));
+            let rules = &inner.engine.rules;
+            hits.retain(|h| {
+                rules[h.rule as usize].is_detector()
+                    || !inner.own_tags.holds(scanned, h.start, h.end)
+            });
         }
         hits
     }
@@ -1523,16 +1529,12 @@ mod tests {
         assert_eq!(floor_utf8(b"a\xe0\x80b", 2), 2);
     }
 
-    /// Found by the `inspect` fuzz target: the email regex reads a
-    /// delimiter after the address, and the search went on after it, so
-    /// of two addresses with one space between, the second (which needs
-    /// that space before it) was missed, and found once the first was
-    /// redacted. The next search now starts where the secret ends.
     /// Found by the `inspect` fuzz target: a rule's phrase folded to `]`
     /// and matched the bracket of the `[PII_1]` tag that redacted it, so
-    /// re-inspecting the redacted text found it again. Hits wholly inside
-    /// a tag of the policy's own words are dropped; any other bracket, or
-    /// a tag of other words, still counts.
+    /// re-inspecting the redacted text found it again. Pattern hits that
+    /// show nothing but tags of the policy's own words (no letter or digit
+    /// outside them) are dropped; words beside a tag, other brackets, tags
+    /// of other words and detectors' findings still count.
     #[test]
     fn own_redaction_tags_are_not_found_again() {
         let g = Guard::new(
@@ -1581,6 +1583,15 @@ phrases = ["secret"]
         assert_eq!(found("ok [PII_1]"), [("t.bracket".into(), 0)]);
         // Nothing of a tag: a bracket right after one is the text's.
         assert_eq!(found("[PII_1]\"["), [("t.bracket".into(), 7)]);
+        // Detectors read tags as any text: a flood of them is a flood.
+        let flood = "[EMAIL_1]".repeat(300);
+        assert!(
+            Guard::default()
+                .inspect_prompt(&flood)
+                .findings
+                .iter()
+                .any(|f| f.rule == "injection.suffix.token-flood")
+        );
         // Hash tags: eight hex digits after an upper-cased kind.
         assert_eq!(found("[PII:0a1b2c3d]"), []);
         // Not this policy's words, or not a tag: found.
@@ -1597,6 +1608,11 @@ phrases = ["secret"]
         assert_eq!(found("[SECRET:secret]secret"), [("t.word".into(), 15)]);
     }
 
+    /// Found by the `inspect` fuzz target: the email regex reads a
+    /// delimiter after the address, and the search went on after it, so
+    /// of two addresses with one space between, the second (which needs
+    /// that space before it) was missed, and found once the first was
+    /// redacted. The next search now starts where the secret ends.
     #[test]
     fn secrets_sharing_a_separator() {
         let g = Guard::default();
