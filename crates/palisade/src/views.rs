@@ -385,18 +385,34 @@ impl Builder {
         Some((at, fit))
     }
 
-    /// Pushes the run of non-ASCII characters [`kept_as_is`] that starts
-    /// at `from` in `text`, an identity source (byte `k` is original byte
-    /// `k`): what pushing them one by one gives (each its own segment,
-    /// spanning its own bytes; as many as the cap lets in), reading each
-    /// character once. Returns where the run ends (or the cap stopped it).
+    /// Pushes the run of non-ASCII characters the fold keeps as they are,
+    /// with the single spaces between them, that starts at `from` in
+    /// `text`, an identity source (byte `k` is original byte `k`): what
+    /// pushing them one by one gives (each character its own segment
+    /// spanning its own bytes, each space a linear one; as many as the cap
+    /// lets in), reading each character once. The run's first character is
+    /// [`kept_as_is`] (the caller's test); every later one follows a
+    /// non-ASCII character or a space, so a combining mark stays too
+    /// ([`kept_after_other`]), and a space is taken only when such a
+    /// character follows it: the run never ends in a space. Returns where
+    /// the run ends (or the cap stopped it).
     fn push_kept_chars(&mut self, text: &str, from: usize) -> usize {
         let room = self.cap.saturating_sub(self.text.len());
         // View byte of original byte `k`: `at + (k - from)`.
         let at = self.text.len();
         let mut k = from;
-        for d in text[from..].chars() {
-            if d.is_ascii() || !kept_as_is(d) {
+        let mut chars = text[from..].chars();
+        while let Some(d) = chars.next() {
+            let space = d == ' ';
+            if space {
+                if !chars
+                    .clone()
+                    .next()
+                    .is_some_and(|e| !e.is_ascii() && kept_after_other(e))
+                {
+                    break;
+                }
+            } else if d.is_ascii() || !kept_after_other(d) {
                 break;
             }
             let n = d.len_utf8();
@@ -409,7 +425,7 @@ impl Builder {
                 view: v as u32,
                 start: k as u32,
                 end: (k + n) as u32,
-                linear: false,
+                linear: space,
             });
             self.last = v;
             k += n;
@@ -590,8 +606,26 @@ fn kept_as_is(c: char) -> bool {
     c < 0x10000 && KEPT_BMP[(c >> 6) as usize] & (1 << (c & 63)) != 0
 }
 
+/// Whether the fold keeps non-ASCII `c` as it is after a character that is
+/// not an ASCII letter: [`kept_as_is`], or a combining mark without a fold
+/// of its own (a mark is dropped only after an ASCII letter; the vowel
+/// signs of Devanagari and other Indic scripts stay on their letters).
+#[inline]
+fn kept_after_other(c: char) -> bool {
+    let c = c as u32;
+    c < 0x10000 && KEPT_AFTER_OTHER_BMP[(c >> 6) as usize] & (1 << (c & 63)) != 0
+}
+
 /// One bit per code point below U+10000: set when [`kept_as_is`].
-static KEPT_BMP: [u64; 1024] = {
+static KEPT_BMP: [u64; 1024] = kept_bits(true);
+
+/// One bit per code point below U+10000: set when [`kept_after_other`].
+static KEPT_AFTER_OTHER_BMP: [u64; 1024] = kept_bits(false);
+
+/// The code points below U+10000 the fold keeps as they are: not ASCII,
+/// not ignorable, not whitespace, no fold of their own, and with
+/// `drop_marks` no combining mark.
+const fn kept_bits(drop_marks: bool) -> [u64; 1024] {
     const fn clear(t: &mut [u64; 1024], lo: u32, hi: u32) {
         let mut c = lo;
         while c <= hi && c < 0x10000 {
@@ -615,7 +649,7 @@ static KEPT_BMP: [u64; 1024] = {
         i += 1;
     }
     let mut i = 0;
-    while i < tables::MARKS.len() {
+    while drop_marks && i < tables::MARKS.len() {
         clear(&mut t, tables::MARKS[i].0, tables::MARKS[i].1);
         i += 1;
     }
@@ -637,7 +671,7 @@ static KEPT_BMP: [u64; 1024] = {
     }
     clear(&mut t, 0x3000, 0x3000);
     t
-};
+}
 
 /// The fold of one non-ASCII character, if it differs from the character.
 #[inline]
@@ -2115,7 +2149,7 @@ mod tests {
         }
     }
 
-    /// The bitmap says what the tests it stands for say, for every code
+    /// The bitmaps say what the tests they stand for say, for every code
     /// point of the Basic Multilingual Plane.
     #[test]
     fn kept_as_is_matches_the_tables() {
@@ -2126,8 +2160,11 @@ mod tests {
             let slow =
                 !is_ignorable(c) && !c.is_whitespace() && !is_mark(c) && fold_char(c).is_none();
             assert_eq!(kept_as_is(c), slow, "U+{cp:04X}");
+            let after = !is_ignorable(c) && !c.is_whitespace() && fold_char(c).is_none();
+            assert_eq!(kept_after_other(c), after, "U+{cp:04X}");
         }
         assert!(!kept_as_is('\u{1D41A}'));
+        assert!(!kept_as_is('\u{94D}') && kept_after_other('\u{94D}'));
     }
 
     /// The direct tables give the binary searches' answers for every code
@@ -2647,7 +2684,7 @@ mod props {
         /// one character at a time (an explicit identity map), cap included.
         #[test]
         fn bulk_fold_matches_char_by_char(
-            s in "\\PC{0,40}|[a-zA-Z \u{e9}\u{4e2d}\u{430}\u{200b}\u{301}\u{a0}.,\t\n\x01]{0,60}|([a-zA-Z.]{0,7}|\n {0,13}|\t| {1,10}|\x01){0,24}",
+            s in "\\PC{0,40}|[a-zA-Z \u{e9}\u{4e2d}\u{430}\u{200b}\u{301}\u{a0}.,\t\n\x01]{0,60}|[a \u{915}\u{93e}\u{94d}\u{301}\u{34f}\u{fe0f}\u{1d41a}\u{e9}\u{430}]{0,40}|([a-zA-Z.]{0,7}|\n {0,13}|\t| {1,10}|\x01){0,24}",
             cap in 0usize..90,
         ) {
             let raw = View::identity(ViewKind::Raw, &s);
