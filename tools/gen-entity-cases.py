@@ -241,4 +241,17 @@ ids = [
     case("CPF with bad check digits", "CPF 529.982.247-26", [], ["pii.national-id.br-cpf"]),
 ]
 write("pii/ids.toml", "Crypto addresses and national identifiers.", ids)
+
+# Keywords outside ASCII: the only word for key, token or password in the
+# text is in another script (last, so the values above stay as they were).
+scripts = [
+    case("password in prose, Russian", "Мой пароль от сервера " + rnd(B62, 40) + ", не говори никому.", ["secret.generic.prose"]),
+    case("key in prose, Russian look-alikes", "Вот ключ доступа: " + rnd(B62, 36) + " для теста.", ["secret.generic.prose"]),
+    case("password in prose, Chinese", "我的密码是 " + rnd(B62, 40) + " 请保密。", ["secret.generic.prose"]),
+    case("token in prose, Japanese", "トークンは " + rnd(B62, 44) + " です。", ["secret.generic.prose"]),
+    case("token in prose, Hindi", "मेरा टोकन " + rnd(B62, 38) + " है।", ["secret.generic.prose"]),
+    case("password in prose, Korean", "비밀번호는 " + rnd(B62, 34) + " 입니다.", ["secret.generic.prose"]),
+    case("no keyword, Russian", "Номер заказа " + rnd(B62, 40) + " уже отправлен.", [], ["secret.generic.prose"]),
+]
+write("secrets/scripts.toml", "Secrets named by a word in another script.", scripts)
 print("ok")

@@ -234,9 +234,15 @@ pub(crate) struct Engine {
     /// A byte of each of `marks`' literals, its rarest in ordinary text:
     /// `marks` reads only the text around these.
     near: [bool; 256],
-    /// Non-ASCII phrases and anchor terms, in a DFA read side by side with
-    /// the non-ASCII keywords' on text with non-ASCII bytes.
-    anchors_other: Option<Literals<Pat>>,
+    /// Non-ASCII phrases, anchor terms and regex keywords (many scripts'
+    /// words for "key", "password") in one DFA, read only on text with
+    /// non-ASCII bytes: one pass where the keywords' own DFA made two
+    /// (together their UTF-8 bytes are too many for a compact DFA, so
+    /// the two could not go side by side).
+    other: Option<Literals<Pat>>,
+    /// Whether `other` holds phrases or anchor terms: without them, and
+    /// with no keyword hits wanted, it need not run.
+    other_anchors: bool,
     /// Per sequence rule with ASCII terms, in rule order: a DFA of its
     /// own ASCII terms, read by pass two only around that rule's anchors.
     /// Kilobytes each, so the few a prompt anchors stay in the cache (one
@@ -252,9 +258,6 @@ pub(crate) struct Engine {
     /// non-ASCII bytes (full rows for 64 states: it reads a few hundred
     /// bytes at a time).
     terms_other: Option<Literals<Pat>>,
-    /// Non-ASCII regex keywords (many scripts' words for "key",
-    /// "password"), in a DFA that runs only on non-ASCII text.
-    keywords_other: Option<Literals<Pat>>,
     /// The distinct regex keywords (folded), for the guard's warm-up.
     keywords: Vec<String>,
     squashed_ac: Option<Literals<u32>>,
@@ -715,7 +718,8 @@ impl Engine {
         // marks DFA, which has those bytes.
         let (mut words, marked): (Vec<_>, Vec<_>) =
             ascii.into_iter().partition(|p| p.0.bytes().all(word_byte));
-        let anchors_other = Literals::build(other, true)?;
+        let mut other_literals = other;
+        let other_anchors = !other_literals.is_empty();
         let (mut ascii, other): (Vec<_>, Vec<_>) = terms.into_iter().partition(|p| p.0.is_ascii());
         ascii.sort_by_key(|p| p.1.rule);
         let mut seq_terms = Vec::new();
@@ -748,17 +752,18 @@ impl Engine {
             }
         }
         let marks = Literals::build(marked, true)?;
-        let keywords_other = Literals::build(other, true)?;
+        other_literals.extend(other);
+        let other = Literals::build(other_literals, true)?;
         Ok(Engine {
             rules,
             near,
             words,
             marks,
-            anchors_other,
+            other,
+            other_anchors,
             seq_terms,
             terms_all,
             terms_other,
-            keywords_other,
             keywords: keyword_strings,
             squashed_ac,
             always,
@@ -781,10 +786,9 @@ impl Engine {
         let automata = [
             &self.words,
             &self.marks,
-            &self.anchors_other,
+            &self.other,
             &self.terms_all,
             &self.terms_other,
-            &self.keywords_other,
         ]
         .iter()
         .map(|a| a.as_ref().map_or(0, Literals::memory_usage))
@@ -1301,17 +1305,10 @@ impl Engine {
                 }
             }
         }
-        if !ascii {
-            // The non-ASCII DFAs side by side too (keywords are read only
-            // where their hits are wanted).
-            let kw = self.keywords_other.as_ref().filter(|_| with_keywords);
-            match (&self.anchors_other, kw) {
-                (Some(an), Some(kw)) => an.each_with(kw, text, &mut on_literal),
-                (an, kw) => {
-                    for a in an.iter().chain(kw) {
-                        a.each(text, 0, text.len(), &mut on_literal);
-                    }
-                }
+        if !ascii && (self.other_anchors || with_keywords) {
+            // Keyword hits not wanted here are dropped by `on_literal`.
+            if let Some(other) = &self.other {
+                other.each(text, 0, text.len(), &mut on_literal);
             }
         }
         if regions.is_empty() {
@@ -2341,17 +2338,10 @@ mod tests {
     fn default_automata_stay_small() {
         let g = crate::Guard::default();
         let e = g.engine();
-        let folded = [
-            &e.words,
-            &e.marks,
-            &e.keywords_other,
-            &e.anchors_other,
-            &e.terms_all,
-            &e.terms_other,
-        ]
-        .iter()
-        .map(|a| a.as_ref().map_or(0, Literals::memory_usage))
-        .sum::<usize>()
+        let folded = [&e.words, &e.marks, &e.other, &e.terms_all, &e.terms_other]
+            .iter()
+            .map(|a| a.as_ref().map_or(0, Literals::memory_usage))
+            .sum::<usize>()
             + e.seq_terms
                 .iter()
                 .map(|t| t.1.memory_usage())
