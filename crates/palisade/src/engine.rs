@@ -14,7 +14,7 @@
 use crate::detectors::{self, Detector};
 use crate::error::Error;
 use crate::leet::LeetWords;
-use crate::literals::Literals;
+use crate::literals::{self, Literals};
 use crate::policy::RuleSpec;
 use crate::regex_facts;
 use crate::regex_set::MatchSet;
@@ -1372,6 +1372,14 @@ impl Engine {
         match &self.terms_all {
             Some(ac) if piled => shared(ac, &mut terms),
             _ => {
+                // Each rule's DFA over its regions, in order; the rules
+                // split between two lanes read side by side (a rule's
+                // regions all in one lane, which has read fewer bytes).
+                let mut lanes: [Vec<literals::Job<'_, Pat>>; 2] = [
+                    Vec::with_capacity(merged.len()),
+                    Vec::with_capacity(merged.len()),
+                ];
+                let mut load = [0usize; 2];
                 let mut at = 0;
                 for group in merged.chunk_by(|a, b| a.0 == b.0) {
                     let r = group[0].0;
@@ -1380,12 +1388,15 @@ impl Engine {
                     let Some((_, ac)) = self.seq_terms.get(at).filter(|t| t.0 == r) else {
                         continue;
                     };
+                    let l = usize::from(load[1] < load[0]);
                     for &(_, lo, hi) in group {
-                        ac.each(text, lo, hi, |owners, ms, me| {
-                            terms.take(owners, ms, me, |_| true);
-                        });
+                        lanes[l].push((ac, lo, hi));
+                        load[l] += hi - lo;
                     }
                 }
+                literals::each_lanes(text, [&lanes[0], &lanes[1]], |owners, ms, me| {
+                    terms.take(owners, ms, me, |_| true);
+                });
             }
         }
         // Non-ASCII terms come from another automaton, over every rule's

@@ -712,6 +712,55 @@ impl Compact {
         }
     }
 
+    /// [`Compact::to_match`] for two automata at two places of `hay`, `a`
+    /// over `x.0..x.1` from state `sa` and `b` over `y.0..y.1` from `sb`
+    /// (both ranges not empty): stops when either reaches a match state
+    /// or the end of its range. Returns both positions and states.
+    fn to_match_apart(
+        a: &Compact,
+        b: &Compact,
+        hay: &[u8],
+        x: (usize, usize),
+        y: (usize, usize),
+        sa: u16,
+        sb: u16,
+    ) -> (usize, usize, u16, u16) {
+        let apart = match (a.shift, b.shift) {
+            (5, 5) => Compact::apart_by::<5, 5>,
+            (5, _) => Compact::apart_by::<5, 6>,
+            (_, 5) => Compact::apart_by::<6, 5>,
+            _ => Compact::apart_by::<6, 6>,
+        };
+        let n = (x.1 - x.0).min(y.1 - y.0);
+        let k = apart(a, b, &hay[x.0..x.0 + n], &hay[y.0..y.0 + n], sa, sb);
+        (x.0 + k.0, y.0 + k.0, k.1, k.2)
+    }
+
+    /// [`Compact::to_match_apart`] for rows of `1 << SA` and `1 << SB`,
+    /// over `xs` and `ys` of one length: how many bytes it read, and the
+    /// states.
+    #[inline(never)]
+    fn apart_by<const SA: u32, const SB: u32>(
+        a: &Compact,
+        b: &Compact,
+        xs: &[u8],
+        ys: &[u8],
+        mut sa: u16,
+        mut sb: u16,
+    ) -> (usize, u16, u16) {
+        let ys = &ys[..xs.len()];
+        let mut k = 0;
+        while k < xs.len() {
+            sa = a.next::<SA>(sa, xs[k]);
+            sb = b.next::<SB>(sb, ys[k]);
+            k += 1;
+            if a.is_match(sa) | b.is_match(sb) {
+                break;
+            }
+        }
+        (k, sa, sb)
+    }
+
     /// [`Compact::to_match_four`] for rows of `1 << SHIFT`.
     #[inline(never)]
     fn four_by<const SHIFT: u32>(
@@ -785,6 +834,93 @@ impl Compact {
         }
         (at, sa, sb)
     }
+}
+
+/// A job of [`each_lanes`]: literals and the range of the text they read
+/// (as [`Literals::each`] takes them).
+pub type Job<'a, T> = (&'a Literals<T>, usize, usize);
+
+/// A lane's job under way: its compact DFA, where it reads (`at..end`)
+/// and its state.
+struct Running<'a, T> {
+    lits: &'a Literals<T>,
+    a: &'a Compact,
+    at: usize,
+    end: usize,
+    s: u16,
+}
+
+/// [`Literals::each`] for two lanes of jobs over `hay`, read side by side:
+/// a lane's jobs run one after the other, in order, and `f` gets each
+/// job's matches in order of end (the two lanes' interleaved). Two chains
+/// of look-ups the processor overlaps, where one job at a time waits on
+/// each (pass two reads a few hundred bytes per rule, rule after rule).
+/// A job whose literals are not a compact DFA runs alone in its turn.
+pub fn each_lanes<T>(hay: &[u8], lanes: [&[Job<'_, T>]; 2], mut f: impl FnMut(&[T], usize, usize)) {
+    let [mut xs, mut ys] = lanes;
+    let (mut x, mut y): (Option<Running<'_, T>>, Option<Running<'_, T>>) = (None, None);
+    loop {
+        if x.is_none() {
+            x = next_job(&mut xs, hay, &mut f);
+        }
+        if y.is_none() {
+            y = next_job(&mut ys, hay, &mut f);
+        }
+        match (&mut x, &mut y) {
+            (None, None) => return,
+            (Some(p), Some(q)) => {
+                (p.at, q.at, p.s, q.s) =
+                    Compact::to_match_apart(p.a, q.a, hay, (p.at, p.end), (q.at, q.end), p.s, q.s);
+                if p.a.is_match(p.s) {
+                    p.a.report(&p.lits.owners, p.s, p.at, &mut f);
+                }
+                if q.a.is_match(q.s) {
+                    q.a.report(&q.lits.owners, q.s, q.at, &mut f);
+                }
+                if p.at >= p.end {
+                    x = None;
+                }
+                if q.at >= q.end {
+                    y = None;
+                }
+            }
+            (Some(p), None) | (None, Some(p)) => {
+                // The other lane has no job left: this one's goes on alone.
+                p.a.run(&p.lits.owners, &hay[..p.end], p.at, p.s, &mut f);
+                x = None;
+                y = None;
+            }
+        }
+    }
+}
+
+/// Starts the next job of `jobs` that reads any byte, running alone (and
+/// whole) those whose literals are not a compact DFA.
+fn next_job<'a, T>(
+    jobs: &mut &'a [Job<'a, T>],
+    hay: &[u8],
+    f: &mut impl FnMut(&[T], usize, usize),
+) -> Option<Running<'a, T>> {
+    while let Some((&(lits, lo, hi), rest)) = jobs.split_first() {
+        *jobs = rest;
+        let end = hi.min(hay.len());
+        if lo >= end {
+            continue;
+        }
+        match &lits.aut {
+            Aut::Compact(a) => {
+                return Some(Running {
+                    lits,
+                    a,
+                    at: lo,
+                    end,
+                    s: a.start,
+                });
+            }
+            _ => lits.each(hay, lo, end, &mut *f),
+        }
+    }
+    None
 }
 
 /// Texts from this long are read as two halves side by side by
@@ -1261,6 +1397,61 @@ mod tests {
             prop_assert_eq!(&seen[2], &want);
             // The pair loop, against a narrow second automaton.
             check_side_by_side(&dfa, &pats, hay)?;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        /// Two lanes of jobs read side by side: each job finds what its
+        /// literals find alone over its range, in order of end, and a
+        /// lane's jobs end one before the next starts. Jobs draw compact
+        /// DFAs with rows of 32 and 64, NFAs (which run alone) and empty
+        /// ranges.
+        #[test]
+        fn lanes_find_what_each_job_finds(
+            hay in "[a-e .:]{0,300}",
+            jobs in prop::collection::vec((
+                prop::collection::vec("[a-d ]{1,4}|[a-e.:]{1,3}", 1..8),
+                0u8..3,
+                0usize..320,
+                0usize..200,
+                any::<bool>(),
+            ), 0..12),
+        ) {
+            let hay = hay.as_bytes();
+            // One automaton per job, its owners the job's number.
+            let sets: Vec<Literals<usize>> = jobs
+                .iter()
+                .enumerate()
+                .map(|(j, (lits, kind, ..))| {
+                    let mut pats: Vec<(String, usize)> = lits.iter().map(|l| (l.clone(), j)).collect();
+                    if *kind == 1 {
+                        pats.push(((b'A'..=b'T').map(char::from).collect(), j));
+                    }
+                    Literals::build(pats, *kind != 2).unwrap().unwrap()
+                })
+                .collect();
+            let mut lanes: [Vec<Job<'_, usize>>; 2] = [Vec::new(), Vec::new()];
+            let mut lane_of = Vec::new();
+            for (j, (_, _, lo, len, second)) in jobs.iter().enumerate() {
+                lanes[usize::from(*second)].push((&sets[j], *lo, lo + len));
+                lane_of.push(usize::from(*second));
+            }
+            let mut got: Vec<(usize, usize, usize)> = Vec::new();
+            each_lanes(hay, [&lanes[0], &lanes[1]], |o, s, e| got.extend(o.iter().map(|&o| (o, s, e))));
+            for (j, (_, _, lo, len, _)) in jobs.iter().enumerate() {
+                let mut want = Vec::new();
+                sets[j].each(hay, *lo, lo + len, |o, s, e| want.extend(o.iter().map(|&o| (o, s, e))));
+                let mine: Vec<_> = got.iter().copied().filter(|g| g.0 == j).collect();
+                prop_assert_eq!(&mine, &want, "job {}", j);
+            }
+            // Within a lane, jobs in order: no report of an earlier job
+            // after one of a later job.
+            for l in 0..2 {
+                let order: Vec<usize> = got.iter().map(|g| g.0).filter(|&j| lane_of[j] == l).collect();
+                prop_assert!(order.windows(2).all(|w| w[0] <= w[1]), "lane {} out of order: {:?}", l, order);
+            }
         }
     }
 
