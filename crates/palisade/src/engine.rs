@@ -2,12 +2,14 @@
 //! with two Aho-Corasick DFAs (`literals::Compact`): `words`, for the
 //! phrases, anchor terms and regex keywords made of letters, spaces and
 //! prose punctuation (and the rotated common words that call for the rot13
-//! view), and `marks`, for those with other bytes (non-ASCII literals in
-//! automata that run only on non-ASCII text). On longer texts `words` reads
-//! four parts of the text side by side and `marks` only the text around
-//! its rare bytes; where those are everywhere (code, logs) and on short
-//! texts, the two read the text side by side. Pass two searches the other
-//! sequence terms only around anchors. One automaton for squashed phrases;
+//! view), and `marks`, for those with other bytes (non-ASCII phrases,
+//! anchors and keywords in one automaton that runs only on non-ASCII
+//! text). On longer texts `words` reads four parts of the text side by
+//! side and `marks` only the text around its rare bytes; where those are
+//! everywhere (code, logs) and on short texts, the two read the text side
+//! by side. Pass two searches the other sequence terms only around
+//! anchors, each rule with its own small DFA, two rules' side by side.
+//! One automaton for squashed phrases;
 //! regexes gated by their keywords and by what their syntax proves about
 //! every match (`regex_facts`), validators and built-in detectors.
 
