@@ -1310,7 +1310,7 @@ impl Engine {
         if !ascii && (self.other_anchors || with_keywords) {
             // Keyword hits not wanted here are dropped by `on_literal`.
             if let Some(other) = &self.other {
-                other.each(text, 0, text.len(), &mut on_literal);
+                other.each_split(text, &mut on_literal);
             }
         }
         if regions.is_empty() {

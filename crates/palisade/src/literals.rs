@@ -181,8 +181,10 @@ impl<T> Literals<T> {
     /// [`each_with`](Self::each_with)): one chain alone waits on each
     /// look-up, two still mostly do.
     pub fn each_split(&self, hay: &[u8], mut f: impl FnMut(&[T], usize, usize)) {
-        let Aut::Compact(a) = &self.aut else {
-            return self.each(hay, 0, hay.len(), f);
+        let a = match &self.aut {
+            Aut::Compact(a) => a,
+            Aut::Dfa(a) => return dfa_halves(a, &self.owners, hay, f),
+            _ => return self.each(hay, 0, hay.len(), f),
         };
         let (mut s, mut at) = (a.start, 0);
         let mid = hay.len() / 2;
@@ -1274,6 +1276,70 @@ fn to_special<A: Automaton>(
     (at, sid)
 }
 
+/// [`Literals::each_split`] for an aho-corasick DFA (literals with too
+/// many distinct bytes for [`Compact`], such as the non-ASCII ones of
+/// many scripts): a text of some length as two halves side by side, as
+/// [`Compact`]'s are read (the second chain starts a literal's length
+/// before the middle; its matches that end past the middle wait until the
+/// first half's are reported).
+fn dfa_halves<T>(
+    a: &dfa::DFA,
+    owners: &Owners<T>,
+    hay: &[u8],
+    mut f: impl FnMut(&[T], usize, usize),
+) {
+    let Ok(start) = a.start_state(Anchored::No) else {
+        return;
+    };
+    let reach = a.max_pattern_len();
+    let mid = hay.len() / 2;
+    if hay.len() < HALVES_FROM || mid <= reach {
+        return run_from(a, owners, hay, 0, start, f);
+    }
+    let d = mid + 1 - reach;
+    let (mut at, mut s, mut t) = (0, start, start);
+    let mut later: Vec<(StateID, usize)> = Vec::new();
+    while at < mid {
+        (at, s, t) = to_special_duo(a, hay, mid, d, at, s, t);
+        if a.is_match(s) {
+            report(a, owners, s, at, &mut f);
+        }
+        if at + d > mid && a.is_match(t) {
+            later.push((t, at + d));
+        }
+    }
+    for (t, end) in later {
+        report(a, owners, t, end, &mut f);
+    }
+    run_from(a, owners, hay, mid + d, t, f);
+}
+
+/// [`to_special`] for two places at once: steps from `s` over
+/// `hay[at..mid]` and from `t` over the bytes `d` further on, until either
+/// reaches a special state or `at` reaches `mid` (`mid + d` is at most
+/// `hay.len()`).
+#[inline(never)]
+fn to_special_duo(
+    a: &dfa::DFA,
+    hay: &[u8],
+    mid: usize,
+    d: usize,
+    mut at: usize,
+    mut s: StateID,
+    mut t: StateID,
+) -> (usize, StateID, StateID) {
+    let (first, second) = (&hay[..mid], &hay[d..mid + d]);
+    while at < mid {
+        s = a.next_state(Anchored::No, s, first[at]);
+        t = a.next_state(Anchored::No, t, second[at]);
+        at += 1;
+        if a.is_special(s) || a.is_special(t) {
+            break;
+        }
+    }
+    (at, s, t)
+}
+
 /// [`to_special`] for two DFAs at once: stops when either reaches a
 /// special state.
 #[inline(never)]
@@ -1508,13 +1574,21 @@ mod tests {
             let want = naive(&pats, hay, 0, hay.len());
             let mut split = Vec::new();
             dfa.each_split(hay, |o, s, e| split.extend(o.iter().map(|&o| (o, s, e))));
+            // The same with a literal of 94 distinct bytes (found nowhere
+            // here): too many for the compact DFA, an aho-corasick one.
+            let mut many = pats.clone();
+            many.push(((b'!'..=b'~').map(char::from).collect(), usize::MAX));
+            let aho = Literals::build(many, true).unwrap().unwrap();
+            prop_assert!(matches!(aho.aut, Aut::Dfa(_)));
+            let mut aho_split = Vec::new();
+            aho.each_split(hay, |o, s, e| aho_split.extend(o.iter().map(|&o| (o, s, e))));
             let mut windows = Vec::new();
             let mut take = |o: &[usize], s, e| windows.extend(o.iter().map(|&o| (o, s, e)));
             match dfa.spans_near(hay, &near) {
                 Some(spans) => dfa.each_in(hay, &spans, &mut take),
                 None => dfa.each_split(hay, &mut take),
             }
-            for mut got in [split, windows] {
+            for mut got in [split, windows, aho_split] {
                 prop_assert!(got.windows(2).all(|w| w[0].2 <= w[1].2), "not in order of end");
                 got.sort();
                 prop_assert_eq!(&got, &want);
@@ -1544,6 +1618,37 @@ mod tests {
                 }
                 let mut got = Vec::new();
                 l.each_split(&hay, |o, s, e| got.extend(o.iter().map(|&o| (o, s, e))));
+                got.sort();
+                assert_eq!(got, naive(&pats, &hay, 0, len), "{len} {at}");
+            }
+        }
+    }
+
+    /// The same for an aho-corasick DFA (a literal of 94 distinct bytes,
+    /// too many for the compact one) read as two halves: the long literal
+    /// itself at every place.
+    #[test]
+    fn halves_of_a_wide_dfa_meet_without_gap_or_overlap() {
+        let long: String = (b'!'..=b'~').map(char::from).collect();
+        let pats = vec![(long.clone(), 0), ("x-".to_string(), 1)];
+        let l = Literals::build(pats.clone(), true).unwrap().unwrap();
+        assert!(matches!(l.aut, Aut::Dfa(_)));
+        for len in [HALVES_FROM, HALVES_FROM + 1, 301, 400] {
+            for at in 0..=len - long.len() {
+                let mut hay = vec![b'x'; len];
+                hay[at..at + long.len()].copy_from_slice(long.as_bytes());
+                for k in (0..len)
+                    .step_by(37)
+                    .filter(|k| !(at..at + long.len()).contains(k))
+                {
+                    hay[k] = b'-';
+                }
+                let mut got = Vec::new();
+                l.each_split(&hay, |o, s, e| got.extend(o.iter().map(|&o| (o, s, e))));
+                assert!(
+                    got.windows(2).all(|w| w[0].2 <= w[1].2),
+                    "{len} {at}: order"
+                );
                 got.sort();
                 assert_eq!(got, naive(&pats, &hay, 0, len), "{len} {at}");
             }
