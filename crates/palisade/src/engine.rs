@@ -1317,7 +1317,7 @@ impl Engine {
             return;
         }
         // Each rule's regions, merged in place.
-        sort_regions(&mut regions, self.rules.len());
+        regions.sort_unstable();
         regions.dedup_by(|next, last| {
             let overlap = next.0 == last.0 && next.1 <= last.2;
             if overlap {
@@ -1342,9 +1342,7 @@ impl Engine {
         };
         // The union of every rule's regions, merged in place.
         let mut union: Vec<(usize, usize)> = merged.iter().map(|m| (m.1, m.2)).collect();
-        // The merged regions are in order within each rule: the stable
-        // sort merges those runs.
-        union.sort();
+        union.sort_unstable();
         union.dedup_by(|next, last| {
             let overlap = next.0 <= last.1;
             if overlap {
@@ -1550,23 +1548,6 @@ fn reachable(terms: &mut Vec<Term>, rules: usize) {
 }
 
 /// Sorts `v` stably by `key`, which is below `keys`.
-/// Sorts pass one's regions `(rule, start, end)` of `rules` rules: past a
-/// few hundred (decoded attack text, a phrase repeated), grouped by
-/// counting, and a group is then in order already unless one region
-/// starts before an earlier one (anchors come in order of end).
-fn sort_regions(regions: &mut Vec<(u32, usize, usize)>, rules: usize) {
-    if regions.len() > 256 {
-        counting_sort(regions, rules, |r| r.0 as usize);
-        for g in regions.chunk_by_mut(|a, b| a.0 == b.0) {
-            if !g.is_sorted() {
-                g.sort_unstable();
-            }
-        }
-    } else {
-        regions.sort_unstable();
-    }
-}
-
 fn counting_sort<T: Copy>(v: &mut Vec<T>, keys: usize, key: impl Fn(&T) -> usize) {
     let mut at = vec![0usize; keys + 1];
     for t in v.iter() {
@@ -2640,7 +2621,7 @@ mod tests {
         let [got, want] = sequence_hits(&text);
         assert_eq!(got, want);
         assert!(got.len() >= hit);
-        // Repeated: hundreds of regions, grouped by counting.
+        // Repeated: hundreds of regions.
         let [got, want] = sequence_hits(&text.repeat(6));
         assert_eq!(got, want);
         assert!(got.len() >= 6 * hit);
@@ -2659,24 +2640,6 @@ mod tests {
                 partition_from(&v, hint, |&x| x < key),
                 v.partition_point(|&x| x < key)
             );
-        }
-
-        /// Regions sorted by rule, then in order within each rule: a full
-        /// sort, whether few or many, and however they came.
-        #[test]
-        fn regions_sort_fully(
-            v in proptest::collection::vec((0u32..8, 0usize..600, 0usize..40), 0..700),
-            ends in proptest::bool::ANY,
-        ) {
-            let mut v: Vec<(u32, usize, usize)> = v.into_iter().map(|(r, s, n)| (r, s, s + n)).collect();
-            if ends {
-                // As pass one makes them: in order of end.
-                v.sort_by_key(|r| r.2);
-            }
-            let mut want = v.clone();
-            want.sort_unstable();
-            sort_regions(&mut v, 8);
-            proptest::prop_assert_eq!(v, want);
         }
 
         /// The counting sort is the standard library's stable sort.
