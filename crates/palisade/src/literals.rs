@@ -176,8 +176,9 @@ impl<T> Literals<T> {
     }
 
     /// [`each`](Self::each) over the whole of `hay`; a DFA reads a text of
-    /// some length as two halves, a longer one as four quarters, side by
-    /// side (state chains whose look-ups the CPU overlaps, as in
+    /// some length as two halves, a longer one as four quarters (a compact
+    /// DFA; an aho-corasick one stays at two halves), side by side (state
+    /// chains whose look-ups the CPU overlaps, as in
     /// [`each_with`](Self::each_with)): one chain alone waits on each
     /// look-up, two still mostly do.
     pub fn each_split(&self, hay: &[u8], mut f: impl FnMut(&[T], usize, usize)) {
