@@ -188,7 +188,6 @@ impl<T> Literals<T> {
             _ => return self.each(hay, 0, hay.len(), f),
         };
         let (mut s, mut at) = (a.start, 0);
-        let mid = hay.len() / 2;
         let reach = a.longest;
         if hay.len() >= QUARTERS_FROM && hay.len() / 4 > reach {
             // Four chains: chain `j` reads `m` bytes from `j * d`, starting
@@ -220,23 +219,15 @@ impl<T> Literals<T> {
                 a.report(&self.owners, t, end, &mut f);
             }
             (at, s) = (3 * d + m, st[3]);
-        } else if hay.len() >= HALVES_FROM && mid > a.longest {
-            let d = mid + 1 - a.longest;
-            let mut t = a.start;
-            let mut later: Vec<(u16, usize)> = Vec::with_capacity(32);
-            while at < mid {
-                (at, s, t) = a.to_match_duo(hay, mid, d, at, s, t);
-                if a.is_match(s) {
-                    a.report(&self.owners, s, at, &mut f);
-                }
-                if at + d > mid && a.is_match(t) {
-                    later.push((t, at + d));
-                }
-            }
-            for (t, end) in later {
-                a.report(&self.owners, t, end, &mut f);
-            }
-            (at, s) = (mid + d, t);
+        } else if let Some(next) = halves(
+            hay.len(),
+            reach,
+            a.start,
+            |mid, d, at, s, t| a.to_match_duo(hay, mid, d, at, s, t),
+            |s| a.is_match(s),
+            |s, end| a.report(&self.owners, s, end, &mut f),
+        ) {
+            (at, s) = next;
         }
         a.run(&self.owners, hay, at, s, f);
     }
@@ -1279,10 +1270,8 @@ fn to_special<A: Automaton>(
 
 /// [`Literals::each_split`] for an aho-corasick DFA (literals with too
 /// many distinct bytes for [`Compact`], such as the non-ASCII ones of
-/// many scripts): a text of some length as two halves side by side, as
-/// [`Compact`]'s are read (the second chain starts a literal's length
-/// before the middle; its matches that end past the middle wait until the
-/// first half's are reported).
+/// many scripts): a text of some length as two halves side by side
+/// ([`halves`]), as [`Compact`]'s are read.
 fn dfa_halves<T>(
     a: &dfa::DFA,
     owners: &Owners<T>,
@@ -1292,27 +1281,56 @@ fn dfa_halves<T>(
     let Ok(start) = a.start_state(Anchored::No) else {
         return;
     };
-    let reach = a.max_pattern_len();
-    let mid = hay.len() / 2;
-    if hay.len() < HALVES_FROM || mid <= reach {
-        return run_from(a, owners, hay, 0, start, f);
+    let (at, s) = halves(
+        hay.len(),
+        a.max_pattern_len(),
+        start,
+        |mid, d, at, s, t| to_special_duo(a, hay, mid, d, at, s, t),
+        |s| a.is_match(s),
+        |s, end| report(a, owners, s, end, &mut f),
+    )
+    .unwrap_or((0, start));
+    run_from(a, owners, hay, at, s, f);
+}
+
+/// The two-halves read of [`Literals::each_split`], for either kind of
+/// DFA (states `S`) over a text of `len` bytes whose literals are at most
+/// `reach` long: the second chain starts a literal's length before the
+/// middle, so it finds every match that ends past the middle, and those
+/// are reported (`report(state, end)`) after the first half's, so matches
+/// come in order of end. `duo(mid, d, at, s, t)` steps the first chain
+/// from `at` and the second `d` bytes further on until either is in a
+/// match state or the first reaches `mid`. Returns where the second
+/// chain stopped and its state, to read on from; `None` for a text too
+/// short to split.
+fn halves<S: Copy>(
+    len: usize,
+    reach: usize,
+    start: S,
+    mut duo: impl FnMut(usize, usize, usize, S, S) -> (usize, S, S),
+    is_match: impl Fn(S) -> bool,
+    mut report: impl FnMut(S, usize),
+) -> Option<(usize, S)> {
+    let mid = len / 2;
+    if len < HALVES_FROM || mid <= reach {
+        return None;
     }
     let d = mid + 1 - reach;
     let (mut at, mut s, mut t) = (0, start, start);
-    let mut later: Vec<(StateID, usize)> = Vec::new();
+    let mut later: Vec<(S, usize)> = Vec::with_capacity(32);
     while at < mid {
-        (at, s, t) = to_special_duo(a, hay, mid, d, at, s, t);
-        if a.is_match(s) {
-            report(a, owners, s, at, &mut f);
+        (at, s, t) = duo(mid, d, at, s, t);
+        if is_match(s) {
+            report(s, at);
         }
-        if at + d > mid && a.is_match(t) {
+        if at + d > mid && is_match(t) {
             later.push((t, at + d));
         }
     }
     for (t, end) in later {
-        report(a, owners, t, end, &mut f);
+        report(t, end);
     }
-    run_from(a, owners, hay, mid + d, t, f);
+    Some((mid + d, t))
 }
 
 /// [`to_special`] for two places at once: steps from `s` over
