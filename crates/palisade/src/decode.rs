@@ -218,29 +218,47 @@ fn find_segments(text: &str, out: &mut Vec<(usize, usize, String)>) {
 /// printable, with some letters.
 fn as_text(bytes: Vec<u8>) -> Option<String> {
     let s = String::from_utf8(bytes).ok()?;
-    let mut total = 0usize;
-    let mut bad = 0usize;
-    let mut letters = 0usize;
-    let mut alnum = 0usize;
-    for ch in s.chars() {
-        if ch.is_alphanumeric() {
-            alnum += 1;
-        }
-        total += 1;
-        if ch.is_control() && !matches!(ch, '\n' | '\r' | '\t') {
-            bad += 1;
-        }
-        if ch.is_alphabetic() {
-            letters += 1;
-        }
-    }
+    let t = tally(&s);
     // Hex-heavy tokens (`PMAK-0299…`, key ids) have few letters but are
     // almost all alphanumeric: accept those too.
-    let tokenish = letters >= 4 && alnum * 10 >= total * 9;
-    if total < 4 || bad * 20 > total || (letters * 3 < total && !tokenish) {
+    let tokenish = t.letters >= 4 && t.alnum * 10 >= t.total * 9;
+    if t.total < 4 || t.bad * 20 > t.total || (t.letters * 3 < t.total && !tokenish) {
         return None;
     }
     Some(s)
+}
+
+/// What [`as_text`] counts of a decoded text's characters.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Tally {
+    total: usize,
+    /// Control characters other than newlines and tabs.
+    bad: usize,
+    letters: usize,
+    alnum: usize,
+}
+
+/// The [`Tally`] of `s`. Decoded payloads are mostly ASCII, where each
+/// test is a byte class (the `char` methods took 3% of the inspection of
+/// text full of encoded payloads).
+fn tally(s: &str) -> Tally {
+    let mut t = Tally::default();
+    if s.is_ascii() {
+        for &c in s.as_bytes() {
+            t.total += 1;
+            t.letters += usize::from(c.is_ascii_alphabetic());
+            t.alnum += usize::from(c.is_ascii_alphanumeric());
+            t.bad += usize::from(c.is_ascii_control() && !matches!(c, b'\n' | b'\r' | b'\t'));
+        }
+        return t;
+    }
+    for ch in s.chars() {
+        t.total += 1;
+        t.letters += usize::from(ch.is_alphabetic());
+        t.alnum += usize::from(ch.is_alphanumeric());
+        t.bad += usize::from(ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'));
+    }
+    t
 }
 
 fn try_hex(run: &str) -> Option<String> {
@@ -445,6 +463,28 @@ pub(crate) fn rot13(s: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ASCII path of [`tally`] counts as the `char` path does.
+    #[test]
+    fn ascii_tally_matches_chars() {
+        let by_chars = |s: &str| {
+            let mut t = Tally::default();
+            for ch in s.chars() {
+                t.total += 1;
+                t.letters += usize::from(ch.is_alphabetic());
+                t.alnum += usize::from(ch.is_alphanumeric());
+                t.bad += usize::from(ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'));
+            }
+            t
+        };
+        for c in 0u8..0x80 {
+            let s = String::from(char::from(c));
+            assert_eq!(tally(&s), by_chars(&s), "byte {c:#04x}");
+        }
+        let mixed = "Ignore\u{7}\tall 42 previous\r\n\u{7f}instructions";
+        assert_eq!(tally(mixed), by_chars(mixed));
+        assert_eq!(tally("é1\u{1}"), by_chars("é1\u{1}"));
+    }
     use proptest::prelude::*;
 
     proptest! {
