@@ -3130,6 +3130,10 @@ const G_HIGH: u8 = 8;
 const G_LEET: u8 = 16;
 const G_B64: u8 = 32;
 const G_ESCAPE: u8 = 64;
+/// No lowercase letter, and a byte every gate reads (a digit, an
+/// uppercase letter, base64 punctuation, an escape): what the chunk path
+/// hands straight to `GateScan::byte`.
+const G_DIRECT: u8 = 128;
 static GATE_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut i = 0;
@@ -3158,6 +3162,9 @@ static GATE_CLASS: [u8; 256] = {
         }
         if d & crate::decode::ESCAPE != 0 {
             k |= G_ESCAPE;
+        }
+        if !c.is_ascii_lowercase() && k & (G_ALNUM | G_B64 | G_ESCAPE) != 0 {
+            k |= G_DIRECT;
         }
         t[i] = k;
         i += 1;
@@ -3237,6 +3244,15 @@ fn gates_scan<const ASCII: bool>(b: &[u8]) -> Gates {
     let alnum = |j: usize| u64::from(GATE_CLASS[b[j] as usize] & G_ALNUM != 0);
     let mut i = 0;
     while i < n {
+        // A byte that the chunk path would hand straight to `byte` (no
+        // lowercase letter, and one every gate reads: a digit, an
+        // uppercase letter, base64 punctuation, an escape) goes there
+        // without the chunk's masks: in hex, base64 and escapes most
+        // bytes after `byte` returns are such bytes.
+        if GATE_CLASS[b[i] as usize] & G_DIRECT != 0 {
+            i = s.byte(i);
+            continue;
+        }
         // High bits 63 and 55: whether the two bytes before `i` are letters
         // or digits (as the letter mask of the chunk before would say).
         let mut prev = if i >= 2 {
@@ -3520,24 +3536,35 @@ impl GateScan<'_> {
         let k = self.class(i);
         if k & G_ALNUM != 0 {
             // An uppercase letter (inside a token and a word) or a digit
-            // (ends a word, not a token), and the ones right after it: the
-            // loop would hand each to this function alone (the chunk path
-            // reads lowercase letters and spaces only), so they are read
-            // here, as they would be there, in one call (digit-dense text
-            // such as hex or base64 made one loop turn a byte).
+            // (ends a word, not a token), and the rest of its token: the
+            // loop would hand each digit and uppercase letter to this
+            // function alone and each stretch of lowercase letters between
+            // them to the chunk path, so they are read here, as they would
+            // be there, in one call (hex and base64 made one loop turn a
+            // byte or two).
             let mut j = i;
             loop {
-                let k = self.class(j);
-                if k & G_B64 != 0 && !self.g.candidates {
-                    self.g.candidates = b64_run(b, j, j + 1);
-                }
-                if k & G_ALPHA == 0 && k & G_LEET != 0 {
-                    self.g.deleet = self.g.deleet || deleet_at(b, j);
-                    self.g.names_rot13 =
-                        self.g.names_rot13 || (b[j] == b'1' && rot13_name_at(b, j));
+                let c = b[j];
+                if c.is_ascii_lowercase() {
+                    // What the chunk path reads of a lowercase letter in a
+                    // token (no space): the `c` of `caesar`. Its base64
+                    // run is this token's, measured at `i`.
+                    if c == b'c' && !self.g.names_rot13 {
+                        self.g.names_rot13 = b.get(j..j + 6) == Some(b"caesar");
+                    }
+                } else {
+                    let k = self.class(j);
+                    if k & G_B64 != 0 && !self.g.candidates {
+                        self.g.candidates = b64_run(b, j, j + 1);
+                    }
+                    if k & G_ALPHA == 0 && k & G_LEET != 0 {
+                        self.g.deleet = self.g.deleet || deleet_at(b, j);
+                        self.g.names_rot13 =
+                            self.g.names_rot13 || (c == b'1' && rot13_name_at(b, j));
+                    }
                 }
                 j += 1;
-                if j >= b.len() || !(b[j].is_ascii_digit() || b[j].is_ascii_uppercase()) {
+                if j >= b.len() || !b[j].is_ascii_alphanumeric() {
                     return j;
                 }
             }
