@@ -244,10 +244,7 @@ impl<T> Literals<T> {
         let mut spans: Vec<(usize, usize)> = Vec::new();
         let mut covered = 0;
         let mut most = false;
-        crate::views::each_unplain(hay, |p| {
-            if !near[usize::from(hay[p])] {
-                return true;
-            }
+        crate::views::each_near(hay, near, |p| {
             let (lo, hi) = (p.saturating_sub(reach - 1), (p + reach).min(hay.len()));
             match spans.last_mut() {
                 Some(last) if lo <= last.1 => {
