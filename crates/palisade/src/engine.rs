@@ -828,6 +828,12 @@ impl Engine {
     }
 
     /// The distinct regex keywords, folded.
+    /// The most common English words (those the rules' anchors avoid),
+    /// for the guard's warm-up.
+    pub fn common_words() -> impl Iterator<Item = &'static str> {
+        FUNCTION_WORDS.iter().chain(COMMON_WORDS).copied()
+    }
+
     pub fn keywords(&self) -> &[String] {
         &self.keywords
     }
