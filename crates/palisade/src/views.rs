@@ -3217,8 +3217,8 @@ fn bytes_eq(x: u64, c: u8) -> u64 {
 /// reads a space counts as one: non-ASCII bytes, and punctuation outside
 /// the base64 alphabet and the escapes ([`space_like`]). In such a run
 /// eight letters in a row may belong to a base64 run,
-/// measured then; a one-letter token and a `c` (of `caesar`) are followed
-/// up apart. Each other byte is taken on its own and checked where it can
+/// measured then; a one-letter token is followed up apart, and `caesar` is
+/// searched for once at the end. Each other byte is taken on its own and checked where it can
 /// start a disguise (leet characters, joiners, escapes, the `13` of
 /// `rot13`, base64 runs through digits), reading its neighbours directly.
 ///
@@ -3274,7 +3274,7 @@ fn gates_scan<const ASCII: bool>(b: &[u8]) -> Gates {
                 let (l0, s0) = plain_masks::<ASCII>(x0);
                 let (l1, s1) = plain_masks::<ASCII>(x1);
                 if (l0 | s0) & (l1 | s1) == HI {
-                    s.chunks2::<ASCII>(i, (x0, l0, s0), (x1, l1, s1), prev);
+                    s.chunks2(i, (l0, s0), (l1, s1), prev);
                     prev = l1;
                     i += 16;
                     continue;
@@ -3291,7 +3291,7 @@ fn gates_scan<const ASCII: bool>(b: &[u8]) -> Gates {
                 other ^= like;
             }
             if other == 0 {
-                s.chunk::<ASCII>(i, x, l, sp, prev, true);
+                s.chunk(i, l, sp, prev, true);
                 prev = l;
                 i += 8;
                 continue;
@@ -3299,7 +3299,7 @@ fn gates_scan<const ASCII: bool>(b: &[u8]) -> Gates {
             let p = (other.trailing_zeros() / 8) as usize;
             if p > 0 {
                 let m = HI & ((1u64 << (8 * p)) - 1);
-                s.chunk::<ASCII>(i, x, l & m, sp & m, prev, false);
+                s.chunk(i, l & m, sp & m, prev, false);
                 i += p;
             }
             break;
@@ -3436,16 +3436,6 @@ fn eq_ascii(x: u64, c: u8) -> u64 {
     (HI - (x ^ (u64::from(c) * LO))) & HI
 }
 
-/// [`bytes_eq`] or, for ASCII `x`, [`eq_ascii`].
-#[inline(always)]
-fn eq<const ASCII: bool>(x: u64, c: u8) -> u64 {
-    if ASCII {
-        eq_ascii(x, c)
-    } else {
-        bytes_eq(x, c)
-    }
-}
-
 /// Bytes `i..i + 8` of `b` as a little-endian `u64`, zeros past the end.
 #[inline]
 fn load8_padded(b: &[u8], i: usize) -> u64 {
@@ -3457,6 +3447,10 @@ fn load8_padded(b: &[u8], i: usize) -> u64 {
     w[..t.len()].copy_from_slice(t);
     u64::from_le_bytes(w)
 }
+
+/// The searcher for `caesar`, which names the cipher.
+static CAESAR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"caesar"));
 
 /// The state of [`gates`] between bytes.
 struct GateScan<'b> {
@@ -3472,25 +3466,14 @@ impl GateScan<'_> {
         GATE_CLASS[self.b[i] as usize]
     }
 
-    /// Sixteen plain bytes from `i`: two chunks (bytes, letter mask, space
-    /// mask); `prev` as for [`GateScan::chunk`].
+    /// Sixteen plain bytes from `i`: two chunks (letter mask, space mask);
+    /// `prev` as for [`GateScan::chunk`].
     #[inline(always)]
-    fn chunks2<const ASCII: bool>(
-        &mut self,
-        i: usize,
-        c0: (u64, u64, u64),
-        c1: (u64, u64, u64),
-        prev: u64,
-    ) {
-        let (x0, l0, s0) = c0;
-        let (x1, l1, s1) = c1;
-        let cs0 = eq::<ASCII>(x0, b'c') & l0;
-        let cs1 = eq::<ASCII>(x1, b'c') & l1;
+    fn chunks2(&mut self, i: usize, (l0, s0): (u64, u64), (l1, s1): (u64, u64), prev: u64) {
         let one0 = singles(l0, s0, prev);
         let one1 = singles(l1, s1, l0);
-        if cs0 | cs1 | one0 | one1 != 0 {
-            let wide = |a: u64, b: u64| u128::from(a) | (u128::from(b) << 64);
-            self.rare(i, wide(cs0, cs1), wide(one0, one1));
+        if one0 | one1 != 0 {
+            self.rare(i, u128::from(one0) | (u128::from(one1) << 64));
         }
         if (s0 == 0 || s1 == 0) && !self.g.candidates {
             self.g.candidates = (s0 | s1) == 0
@@ -3503,39 +3486,24 @@ impl GateScan<'_> {
     }
 
     /// Plain bytes from `i`: lowercase letters (mask `lower`) and spaces
-    /// (mask `space`); `x` holds bytes `i..i + 8`; high bits 63 and 55 of
-    /// `prev` say whether the two bytes before `i` are letters or digits.
-    /// `full`: all eight bytes are plain.
+    /// (mask `space`); high bits 63 and 55 of `prev` say whether the two
+    /// bytes before `i` are letters or digits. `full`: all eight bytes are
+    /// plain.
     #[inline(always)]
-    fn chunk<const ASCII: bool>(
-        &mut self,
-        i: usize,
-        x: u64,
-        lower: u64,
-        space: u64,
-        prev: u64,
-        full: bool,
-    ) {
-        let c = eq::<ASCII>(x, b'c') & lower;
+    fn chunk(&mut self, i: usize, lower: u64, space: u64, prev: u64, full: bool) {
         let one = singles(lower, space, prev);
-        if c | one != 0 {
-            self.rare(i, c.into(), one.into());
+        if one != 0 {
+            self.rare(i, one.into());
         }
         if space == 0 && full && !self.g.candidates {
             self.g.candidates = b64_run(self.b, i, i + 8);
         }
     }
 
-    /// A `c` (mask `c`) or a space after a one-letter token (mask `one`) in
-    /// bytes `i..i + 16`.
+    /// A space after a one-letter token (mask `one`) in bytes `i..i + 16`.
     #[cold]
     #[inline(never)]
-    fn rare(&mut self, i: usize, mut c: u128, mut one: u128) {
-        while c != 0 && !self.g.names_rot13 {
-            let at = i + (c.trailing_zeros() / 8) as usize;
-            self.g.names_rot13 = self.b.get(at..at + 6) == Some(b"caesar");
-            c &= c - 1;
-        }
+    fn rare(&mut self, i: usize, mut one: u128) {
         while one != 0 && !self.g.squash {
             let at = i + (one.trailing_zeros() / 8) as usize;
             self.g.squash = single_run(self.b, at);
@@ -3560,14 +3528,10 @@ impl GateScan<'_> {
             let mut j = i;
             loop {
                 let c = b[j];
-                if c.is_ascii_lowercase() {
-                    // What the chunk path reads of a lowercase letter in a
-                    // token (no space): the `c` of `caesar`. Its base64
-                    // run is this token's, measured at `i`.
-                    if c == b'c' && !self.g.names_rot13 {
-                        self.g.names_rot13 = b.get(j..j + 6) == Some(b"caesar");
-                    }
-                } else {
+                // A lowercase letter in a token (no space) is nothing the
+                // chunk path reads: its base64 run is this token's,
+                // measured at `i`.
+                if !c.is_ascii_lowercase() {
                     let k = self.class(j);
                     if k & G_B64 != 0 && !self.g.candidates {
                         self.g.candidates = b64_run(b, j, j + 1);
@@ -3613,6 +3577,10 @@ impl GateScan<'_> {
         let (b, n) = (self.b, self.b.len());
         if !self.g.squash && single_end(b, n) {
             self.g.squash = single_run(b, n);
+        }
+        // `caesar` in one vectorised search, not a test at every `c`.
+        if !self.g.names_rot13 {
+            self.g.names_rot13 = CAESAR.find(b).is_some();
         }
         self.g
     }
