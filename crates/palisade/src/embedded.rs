@@ -670,21 +670,10 @@ fn related(line: &str, rest: &str) -> bool {
 }
 
 /// The start of the line holding `b[end - 1]`: just after the last `\n`
-/// before `end`, or 0. Blocks without one are skipped with a branch-free
-/// test the compiler vectorises (the last line of a text may be long).
+/// before `end`, or 0 (a vectorised search: the last line of a text may
+/// be long).
 fn line_start(b: &[u8], end: usize) -> usize {
-    let mut to = end;
-    while to >= 32 {
-        let block = &b[to - 32..to];
-        if block.iter().fold(0u8, |a, &c| a | u8::from(c == b'\n')) != 0 {
-            break;
-        }
-        to -= 32;
-    }
-    b[..to]
-        .iter()
-        .rposition(|&c| c == b'\n')
-        .map_or(0, |n| n + 1)
+    memchr::memrchr(b'\n', &b[..end]).map_or(0, |n| n + 1)
 }
 
 /// Finds a request on the first or last line of a mail-like document.

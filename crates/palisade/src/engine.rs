@@ -1896,16 +1896,12 @@ fn count_digits(text: &[u8]) -> usize {
         .sum::<usize>()
 }
 
-/// The line (between newlines) that holds `text[s..e]`.
+/// The line (between newlines) that holds `text[s..e]`. Vectorised
+/// searches: a prompt is often one long line, read whole for every
+/// keyword of a line-bound regex.
 fn line_around(text: &[u8], s: usize, e: usize) -> (usize, usize) {
-    let lo = text[..s]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let hi = text[e..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(text.len(), |i| e + i);
+    let lo = memchr::memrchr(b'\n', &text[..s]).map_or(0, |i| i + 1);
+    let hi = memchr::memchr(b'\n', &text[e..]).map_or(text.len(), |i| e + i);
     (lo, hi)
 }
 
