@@ -1211,6 +1211,9 @@ impl Engine {
         // are more than a few.
         let mut last_region: Vec<u32> = Vec::new();
         let mut on_literal = |owners: &[Pat], ms: usize, me: usize| {
+            // A common word is a literal of many rules: its ends are
+            // tested once (a repeated phrase has thousands of them).
+            let (mut before, mut after) = (None, None);
             for pat in owners {
                 if let PatKind::Keyword = pat.kind {
                     if let Some(found) = keyword_hits.as_deref_mut() {
@@ -1232,8 +1235,12 @@ impl Engine {
                 let rule = &self.rules[pat.rule as usize];
                 if !rule.applies(mode)
                     || !rule.reads(label)
-                    || (pat.left && ms > 0 && is_word_before(text, ms))
-                    || (pat.right && me < text.len() && is_word_after(text, me))
+                    || (pat.left
+                        && ms > 0
+                        && *before.get_or_insert_with(|| is_word_before(text, ms)))
+                    || (pat.right
+                        && me < text.len()
+                        && *after.get_or_insert_with(|| is_word_after(text, me)))
                 {
                     continue;
                 }
