@@ -463,6 +463,7 @@ pub(crate) fn rot13(s: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// The ASCII path of [`tally`] counts as the `char` path does.
     #[test]
@@ -485,7 +486,6 @@ mod tests {
         assert_eq!(tally(mixed), by_chars(mixed));
         assert_eq!(tally("é1\u{1}"), by_chars("é1\u{1}"));
     }
-    use proptest::prelude::*;
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]

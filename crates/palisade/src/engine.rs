@@ -827,13 +827,13 @@ impl Engine {
         }
     }
 
-    /// The distinct regex keywords, folded.
     /// The most common English words (those the rules' anchors avoid),
     /// for the guard's warm-up.
     pub fn common_words() -> impl Iterator<Item = &'static str> {
         FUNCTION_WORDS.iter().chain(COMMON_WORDS).copied()
     }
 
+    /// The distinct regex keywords, folded.
     pub fn keywords(&self) -> &[String] {
         &self.keywords
     }

@@ -3218,9 +3218,10 @@ fn bytes_eq(x: u64, c: u8) -> u64 {
 /// the base64 alphabet and the escapes ([`space_like`]). In such a run
 /// eight letters in a row may belong to a base64 run,
 /// measured then; a one-letter token is followed up apart, and `caesar` is
-/// searched for once at the end. Each other byte is taken on its own and checked where it can
-/// start a disguise (leet characters, joiners, escapes, the `13` of
-/// `rot13`, base64 runs through digits), reading its neighbours directly.
+/// searched for once at the end. Each other byte is taken on its own and
+/// checked where it can start a disguise (leet characters, joiners,
+/// escapes, the `13` of `rot13`, base64 runs through digits), reading its
+/// neighbours directly.
 ///
 /// Why the base64 test may skip the spaces: a run of at least 16 letters
 /// holds eight that the scan reads as one full chunk without a space (the
