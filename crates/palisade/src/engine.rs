@@ -472,18 +472,18 @@ impl Engine {
                 for p in &mut folded[first_pat..] {
                     p.1.anchor = matches!(p.1.kind, PatKind::Term(k) if k as usize == anchor);
                 }
-                let longest = slot_terms
-                    .iter()
-                    .flatten()
-                    .map(String::len)
-                    .max()
-                    .unwrap_or(0);
-                let step = max_gap(window) + longest;
+                // How far a sequence reaches from its anchor term: each
+                // slot on either side adds its longest term and the
+                // largest gap before the next (`sequence_from` allows no
+                // more), so pass two reads no byte a match cannot hold.
+                let step = |terms: &Vec<String>| {
+                    max_gap(window) + terms.iter().map(String::len).max().unwrap_or(0)
+                };
                 Kind::Sequence {
                     slots: spec.sequence.len() as u8,
                     window,
-                    before: anchor * step,
-                    after: (spec.sequence.len() - 1 - anchor) * step,
+                    before: slot_terms[..anchor].iter().map(step).sum(),
+                    after: slot_terms[anchor + 1..].iter().map(step).sum(),
                 }
             } else if let Some(pattern) = &spec.regex {
                 let case_sensitive = spec.case_sensitive.unwrap_or(sensitive);
@@ -2634,6 +2634,61 @@ mod tests {
         let [got, want] = sequence_hits(&text.repeat(6));
         assert_eq!(got, want);
         assert!(got.len() >= 6 * hit);
+    }
+
+    /// Each rule's sequence with the longest term of every slot and the
+    /// widest gap `sequence_from` allows between them (`window` words,
+    /// `max_gap` bytes): pass two's regions around the anchor still hold
+    /// every term, as the whole-text reading finds them.
+    #[test]
+    fn widest_sequences_read_around_anchors() {
+        let rules: Vec<toml::Value> = crate::packs::BUILTIN
+            .iter()
+            .flat_map(|p| {
+                let v: toml::Value = toml::from_str(p.source).unwrap();
+                v["rules"].as_array().unwrap().clone()
+            })
+            .filter(|r| r.get("sequence").is_some())
+            .collect();
+        assert_eq!(rules.len(), SEQS.len());
+        let mut hit = 0;
+        for (rule, seq) in rules.iter().zip(SEQS.iter()) {
+            let window = rule
+                .get("window")
+                .and_then(toml::Value::as_integer)
+                .unwrap_or(3) as usize;
+            // `window` words of `q` filling `max_gap` bytes with the
+            // spaces on either side.
+            let gap = match window {
+                0 => " ".to_string(),
+                w => {
+                    let letters = max_gap(w) - w - 1;
+                    let mut words = vec!["q".repeat(letters / w); w];
+                    words[0].push_str(&"q".repeat(letters % w));
+                    format!(" {} ", words.join(" "))
+                }
+            };
+            let terms: Vec<&str> = seq
+                .iter()
+                .map(|slot| {
+                    let longest = slot.iter().map(|t| fold_str(t).len()).max().unwrap();
+                    slot.iter()
+                        .find(|t| fold_str(t).len() == longest)
+                        .unwrap()
+                        .as_str()
+                })
+                .collect();
+            let text = format!("Note: {}.", terms.join(&gap));
+            let [got, want] = sequence_hits(&text);
+            assert_eq!(got, want, "{text:?}");
+            hit += usize::from(!want.is_empty());
+        }
+        // Most are hits (a term's own boundaries may rule some out).
+        assert!(
+            hit * 2 > SEQS.len(),
+            "{hit} of {} sequences hit",
+            SEQS.len()
+        );
     }
 
     proptest::proptest! {
