@@ -1048,8 +1048,8 @@ fn flood_room(b: &[u8]) -> bool {
             if ascii_space(b[i]) {
                 break;
             }
-            let (s, e, class) = token_at(b, i);
-            if plain_word(&b[s..e], class) == Some(true) {
+            let (s, e, plain) = probe_word(b, i);
+            if plain == Some(true) {
                 last = e;
                 continue 'probe;
             }
@@ -1084,6 +1084,59 @@ fn flood_room(b: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// The token holding `b[i]` (not a space): its start and end, and what
+/// [`plain_word`] says of it. A token of ASCII bytes whose spaces lie
+/// within the eight bytes before `i` and the eight from it is read off
+/// bit masks (most words of prose: the probe of [`flood_room`] took a
+/// table look-up a byte); any other goes through [`token_at`].
+#[inline]
+fn probe_word(b: &[u8], i: usize) -> (usize, usize, Option<bool>) {
+    if let Some(found) = short_ascii_word(b, i) {
+        return found;
+    }
+    let (s, e, class) = token_at(b, i);
+    (s, e, plain_word(&b[s..e], class))
+}
+
+/// [`probe_word`]'s bit-mask path, or `None` where it does not apply.
+#[inline]
+fn short_ascii_word(b: &[u8], i: usize) -> Option<(usize, usize, Option<bool>)> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let load = |at: usize| -> Option<u64> {
+        let w: [u8; 8] = b.get(at..at + 8)?.try_into().ok()?;
+        Some(u64::from_le_bytes(w))
+    };
+    // The high bit of each ASCII byte of `x` that `ascii_space` accepts
+    // (a space, or `\t`..=`\r`), and of each ASCII digit: on the low seven
+    // bits (no sum carries), bytes with the high bit set left out.
+    let classes = |x: u64| {
+        let y = x & !HI;
+        let space = (HI - (y ^ (0x20 * LO))) | ((y + 0x77 * LO) & !(y + 0x72 * LO));
+        let digit = (y + 0x50 * LO) & !(y + 0x46 * LO);
+        (space & !x & HI, digit & !x & HI)
+    };
+    // Bytes `i - 7..=i` (`b[i]` is byte 7, not a space) and `i..i + 8`.
+    let (back, fwd) = (load(i.checked_sub(7)?)?, load(i)?);
+    let (sb, db) = classes(back);
+    let (sf, df) = classes(fwd);
+    if sb == 0 || sf == 0 {
+        return None;
+    }
+    // The last space before `i` and the first after it.
+    let j = (63 - sb.leading_zeros()) / 8;
+    let k = sf.trailing_zeros() / 8;
+    let back_mask = !0u64 << (8 * (j + 1));
+    let fwd_mask = (1u64 << (8 * k)) - 1;
+    if ((back & back_mask) | (fwd & fwd_mask)) & HI != 0 {
+        return None;
+    }
+    let (s, e) = (i - 7 + j as usize + 1, i + k as usize);
+    let digit = ((db & back_mask) | (df & fwd_mask)) != 0;
+    // As `plain_word` reads an ASCII token shorter than `FLOOD_ROOM`.
+    Some((s, e, Some(e - s >= 4 || digit)))
 }
 
 /// The whitespace-separated token holding `b[i]` (not a space): its start,
@@ -1729,6 +1782,30 @@ mod tests {
             assert_eq!(wide_space(&buf[..t + 2]), c.is_whitespace(), "{c:?}");
         }
         assert!(!wide_space(&[0xE2, 0x80]));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 4000,
+            ..Default::default()
+        })]
+        /// The bit-mask path of `probe_word` gives the token and the
+        /// verdict that `token_at` and `plain_word` give.
+        #[test]
+        fn probe_word_agrees_with_token_at(
+            s in "[a-zA-Z09 \t\n\r\x0b\x0c\x00\x7f.,!#:/\x08\x0e\u{e9}\u{3000}]{0,40}",
+            at in 0usize..40,
+        ) {
+            let b = s.as_bytes();
+            if at < b.len() && !ascii_space(b[at]) {
+                let (st, en, class) = token_at(b, at);
+                let want = (st, en, plain_word(&b[st..en], class));
+                proptest::prop_assert_eq!(probe_word(b, at), want, "{:?} at {}", s, at);
+                if let Some(fast) = short_ascii_word(b, at) {
+                    proptest::prop_assert_eq!(fast, want, "{:?} at {}", s, at);
+                }
+            }
+        }
     }
 
     #[test]
