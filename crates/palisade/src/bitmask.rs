@@ -122,11 +122,75 @@ fn block_masks<const N: usize>(block: &[u8; 64], classify: impl Fn(u8) -> u8) ->
     out
 }
 
-const LO_BYTES: u64 = 0x0101_0101_0101_0101;
+const LO_BYTES: u64 = LO;
 
 /// The number of bits set in `x`, up to 2 (two operations, where a count
 /// of them all takes a dozen on CPUs without a population count).
 #[inline]
 pub(crate) fn at_most_two(x: u64) -> u32 {
     u32::from(x != 0) + u32::from(x & x.wrapping_sub(1) != 0)
+}
+
+// Eight bytes in a `u64` (little-endian), one bit or value per byte: the
+// scans that read a word at a time (views, decoders, detectors) share
+// these.
+
+/// One in every byte of a word.
+pub(crate) const LO: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte of a word.
+pub(crate) const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Bytes `i..i + 8` of `b` as a little-endian `u64`.
+#[inline]
+pub(crate) fn load8(b: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// The high bit of each byte of `x` equal to `c` (`c < 0x80`).
+#[inline]
+pub(crate) fn bytes_eq(x: u64, c: u8) -> u64 {
+    // Below 0x80 after the xor: adding 0x7F sets the high bit of every
+    // byte but the zero ones, and carries into no other byte.
+    !(((x & !HI) ^ (u64::from(c) * LO)) + 0x7F * LO) & !x & HI
+}
+
+/// The high bit of each byte of `x` in `lo..=hi` (`lo <= hi < 0x80`).
+#[inline]
+pub(crate) fn bytes_in(x: u64, lo: u8, hi: u8) -> u64 {
+    // On the low seven bits no sum carries into the next byte.
+    let y = x & !HI;
+    (y + (0x80 - u64::from(lo)) * LO) & !(y + (0x7F - u64::from(hi)) * LO) & !x & HI
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word tests say what a byte at a time says, for every byte.
+    #[test]
+    fn word_tests_match_bytes() {
+        for b in 0..=255u8 {
+            // The byte among others on either side of it.
+            let w = [0x7F, 0x00, b, 0xFF, 0x20, b, 0x80, 0x41];
+            let x = u64::from_le_bytes(w);
+            let mask = |f: &dyn Fn(u8) -> bool| {
+                w.iter()
+                    .enumerate()
+                    .fold(0u64, |m, (k, &c)| m | (u64::from(f(c)) << (8 * k + 7)))
+            };
+            for c in [0u8, b' ', b'\t', b'a', 0x7F] {
+                assert_eq!(bytes_eq(x, c), mask(&|d| d == c), "{b:#x} {c:#x}");
+            }
+            for (lo, hi) in [(0x09, 0x0D), (b'0', b'9'), (0, 0x7F), (0x41, 0x41)] {
+                assert_eq!(
+                    bytes_in(x, lo, hi),
+                    mask(&|d| (lo..=hi).contains(&d)),
+                    "{b:#x}"
+                );
+            }
+            assert_eq!(load8(&w, 0), x);
+        }
+    }
 }

@@ -30,8 +30,7 @@ pub(crate) struct Decoded {
 /// holds a whole chunk (the chunks tile the text from its start), which
 /// is then measured both ways.
 pub(crate) fn has_candidates(text: &str) -> bool {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
+    use crate::bitmask::{HI, LO};
     let b = text.as_bytes();
     let mut i = 0;
     while i + 8 <= b.len() {
@@ -252,6 +251,12 @@ fn tally(s: &str) -> Tally {
         }
         return t;
     }
+    tally_chars(s)
+}
+
+/// [`tally`] a character at a time: any text.
+fn tally_chars(s: &str) -> Tally {
+    let mut t = Tally::default();
     for ch in s.chars() {
         t.total += 1;
         t.letters += usize::from(ch.is_alphabetic());
@@ -468,23 +473,13 @@ mod tests {
     /// The ASCII path of [`tally`] counts as the `char` path does.
     #[test]
     fn ascii_tally_matches_chars() {
-        let by_chars = |s: &str| {
-            let mut t = Tally::default();
-            for ch in s.chars() {
-                t.total += 1;
-                t.letters += usize::from(ch.is_alphabetic());
-                t.alnum += usize::from(ch.is_alphanumeric());
-                t.bad += usize::from(ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'));
-            }
-            t
-        };
         for c in 0u8..0x80 {
             let s = String::from(char::from(c));
-            assert_eq!(tally(&s), by_chars(&s), "byte {c:#04x}");
+            assert_eq!(tally(&s), tally_chars(&s), "byte {c:#04x}");
         }
         let mixed = "Ignore\u{7}\tall 42 previous\r\n\u{7f}instructions";
-        assert_eq!(tally(mixed), by_chars(mixed));
-        assert_eq!(tally("é1\u{1}"), by_chars("é1\u{1}"));
+        assert_eq!(tally(mixed), tally_chars(mixed));
+        assert_eq!(tally("é1\u{1}"), tally_chars("é1\u{1}"));
     }
 
     proptest! {

@@ -232,8 +232,7 @@ fn mixed_script_words(ctx: &Context<'_>) -> Vec<(usize, usize, ViewKind)> {
 /// The first `p` at or after `from` where an ASCII letter and a byte of a
 /// non-ASCII character (`b[p]`, `b[p + 1]`, in either order) meet.
 fn latin_next_to_other(b: &[u8], from: usize) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
+    use crate::bitmask::{HI, LO};
     let mut i = from;
     // Eight bytes at a time, one byte of overlap: the pairs of bytes
     // `i..i + 8` (its last byte pairs with the next load's first).

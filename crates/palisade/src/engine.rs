@@ -2479,7 +2479,7 @@ mod tests {
             const SEPS: [&str; 8] = [" ", " ", " ", ", ", ". ", "\n", " the ", "-"];
             let mut text = String::new();
             for &(kind, r, mut bits, sep) in &picks {
-                let seq = &SEQS[r % SEQS.len()];
+                let seq = &SEQS[r % SEQS.len()].slots;
                 let mut take = |n: usize| {
                     let k = (bits % n as u64) as usize;
                     bits /= n as u64;
@@ -2534,26 +2534,39 @@ mod tests {
         }
     }
 
-    /// Per sequence rule of the default packs, its slots' terms.
-    static SEQS: std::sync::LazyLock<Vec<Vec<Vec<String>>>> = std::sync::LazyLock::new(|| {
+    /// A sequence rule of the default packs: its window and its slots'
+    /// terms.
+    struct SeqRule {
+        window: usize,
+        slots: Vec<Vec<String>>,
+    }
+
+    /// The default packs' sequence rules.
+    static SEQS: std::sync::LazyLock<Vec<SeqRule>> = std::sync::LazyLock::new(|| {
         crate::packs::BUILTIN
             .iter()
             .flat_map(|p| {
                 let v: toml::Value = toml::from_str(p.source).unwrap();
                 v["rules"].as_array().unwrap().clone()
             })
-            .filter_map(|r| r.get("sequence").and_then(|s| s.as_array()).cloned())
-            .map(|slots| {
-                slots
-                    .iter()
-                    .map(|slot| {
-                        slot.as_str()
-                            .unwrap()
-                            .split('|')
-                            .map(|t| t.trim_matches('*').to_string())
-                            .collect()
-                    })
-                    .collect()
+            .filter_map(|r| {
+                let slots = r.get("sequence")?.as_array()?;
+                Some(SeqRule {
+                    window: r
+                        .get("window")
+                        .and_then(toml::Value::as_integer)
+                        .map_or(3, |w| w as usize),
+                    slots: slots
+                        .iter()
+                        .map(|slot| {
+                            slot.as_str()
+                                .unwrap()
+                                .split('|')
+                                .map(|t| t.trim_matches('*').to_string())
+                                .collect()
+                        })
+                        .collect(),
+                })
             })
             .collect()
     });
@@ -2605,7 +2618,7 @@ mod tests {
     #[test]
     fn written_out_sequences_read_around_anchors() {
         let mut hit = 0;
-        for seq in SEQS.iter() {
+        for seq in SEQS.iter().map(|r| &r.slots) {
             let words: Vec<&str> = seq.iter().map(|slot| slot[0].as_str()).collect();
             let text = format!("Note: {}.", words.join(" "));
             let [got, want] = sequence_hits(&text);
@@ -2622,8 +2635,8 @@ mod tests {
         let far = " The weather report for the coming week was published on time. ";
         let text: String = SEQS
             .iter()
-            .map(|seq| {
-                let words: Vec<&str> = seq.iter().map(|slot| slot[0].as_str()).collect();
+            .map(|r| {
+                let words: Vec<&str> = r.slots.iter().map(|slot| slot[0].as_str()).collect();
                 format!("Note: {}.{}", words.join(" "), far.repeat(4))
             })
             .collect();
@@ -2642,24 +2655,11 @@ mod tests {
     /// every term, as the whole-text reading finds them.
     #[test]
     fn widest_sequences_read_around_anchors() {
-        let rules: Vec<toml::Value> = crate::packs::BUILTIN
-            .iter()
-            .flat_map(|p| {
-                let v: toml::Value = toml::from_str(p.source).unwrap();
-                v["rules"].as_array().unwrap().clone()
-            })
-            .filter(|r| r.get("sequence").is_some())
-            .collect();
-        assert_eq!(rules.len(), SEQS.len());
         let mut hit = 0;
-        for (rule, seq) in rules.iter().zip(SEQS.iter()) {
-            let window = rule
-                .get("window")
-                .and_then(toml::Value::as_integer)
-                .unwrap_or(3) as usize;
+        for SeqRule { window, slots } in SEQS.iter() {
             // `window` words of `q` filling `max_gap` bytes with the
             // spaces on either side.
-            let gap = match window {
+            let gap = match *window {
                 0 => " ".to_string(),
                 w => {
                     let letters = max_gap(w) - w - 1;
@@ -2668,7 +2668,7 @@ mod tests {
                     format!(" {} ", words.join(" "))
                 }
             };
-            let terms: Vec<&str> = seq
+            let terms: Vec<&str> = slots
                 .iter()
                 .map(|slot| {
                     let longest = slot.iter().map(|t| fold_str(t).len()).max().unwrap();

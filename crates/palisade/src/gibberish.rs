@@ -4,7 +4,7 @@
 //! Both use character-level statistics of whitespace-separated tokens, not
 //! lists of strings, so they recognise suffixes no one has published yet.
 
-use crate::bitmask::{ByteMasks, at_most_two};
+use crate::bitmask::{ByteMasks, HI, at_most_two, bytes_eq, bytes_in, load8};
 use crate::detectors::Context;
 use crate::engine::{ceil_char, floor_char};
 use crate::guard::TAG_MAX;
@@ -1103,20 +1103,12 @@ fn probe_word(b: &[u8], i: usize) -> (usize, usize, Option<bool>) {
 /// [`probe_word`]'s bit-mask path, or `None` where it does not apply.
 #[inline]
 fn short_ascii_word(b: &[u8], i: usize) -> Option<(usize, usize, Option<bool>)> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let load = |at: usize| -> Option<u64> {
-        let w: [u8; 8] = b.get(at..at + 8)?.try_into().ok()?;
-        Some(u64::from_le_bytes(w))
-    };
-    // The high bit of each ASCII byte of `x` that `ascii_space` accepts
-    // (a space, or `\t`..=`\r`), and of each ASCII digit: on the low seven
-    // bits (no sum carries), bytes with the high bit set left out.
+    let load = |at: usize| (at + 8 <= b.len()).then(|| load8(b, at));
+    // The bytes of `x` that `ascii_space` accepts (a space, or
+    // `\t`..=`\r`), and its ASCII digits.
     let classes = |x: u64| {
-        let y = x & !HI;
-        let space = (HI - (y ^ (0x20 * LO))) | ((y + 0x77 * LO) & !(y + 0x72 * LO));
-        let digit = (y + 0x50 * LO) & !(y + 0x46 * LO);
-        (space & !x & HI, digit & !x & HI)
+        let space = bytes_eq(x, b' ') | bytes_in(x, b'\t', b'\r');
+        (space, bytes_in(x, b'0', b'9'))
     };
     // Bytes `i - 7..=i` (`b[i]` is byte 7, not a space) and `i..i + 8`.
     let (back, fwd) = (load(i.checked_sub(7)?)?, load(i)?);

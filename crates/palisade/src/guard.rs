@@ -358,11 +358,12 @@ impl Guard {
         // not reach (the first call after build took 2.3 times as long as
         // the steady state, 1.6 times with these).
         let words: Vec<&str> = crate::engine::Engine::common_words().collect();
+        debug_assert_ne!(words.len() % 37, 0, "the orders below repeat words");
         for round in 0..8 {
             let mut text = String::new();
             for i in 0..words.len() {
-                // A permutation of the words while their number is not a
-                // multiple of 37 (it is 245): varied neighbours.
+                // A permutation of the words (their number is not a
+                // multiple of 37): varied neighbours.
                 text.push_str(words[(i * 37 + round * 11) % words.len()]);
                 text.push_str(if i % 13 == 12 { ". " } else { " " });
             }

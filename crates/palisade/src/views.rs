@@ -8,6 +8,7 @@
 //! (invisible characters, diacritics on Latin letters) are absorbed into the
 //! span of the character before them, so a match never loses them.
 
+use crate::bitmask::{HI, LO, bytes_eq, load8};
 use crate::tables;
 use crate::types::ViewKind;
 use std::borrow::Cow;
@@ -1070,10 +1071,6 @@ static FOLD_CLASS: [u8; 128] = {
     }
     t
 };
-
-/// SWAR constants: one bit or value per byte of a `u64`.
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
 
 /// Folds ASCII `bytes` (see [`AsciiFold`]). Eight bytes at a time where
 /// they hold no control character, no whitespace but spaces and no two
@@ -3192,22 +3189,6 @@ fn skip_high(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
-}
-
-/// Bytes `i..i + 8` of `b` as a little-endian `u64`.
-#[inline]
-fn load8(b: &[u8], i: usize) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&b[i..i + 8]);
-    u64::from_le_bytes(w)
-}
-
-/// The high bit of each byte of `x` equal to `c` (`c < 0x80`).
-#[inline]
-fn bytes_eq(x: u64, c: u8) -> u64 {
-    // Below 0x80 after the xor: adding 0x7F sets the high bit of every
-    // byte but the zero ones, and carries into no other byte.
-    !(((x & !HI) ^ (u64::from(c) * LO)) + 0x7F * LO) & !x & HI
 }
 
 /// Every gate of the folded text in one pass ([`Gates`]).
