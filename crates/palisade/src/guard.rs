@@ -355,8 +355,9 @@ impl Guard {
         let _ = self.inspect(Mode::Response, WARM_PROSE[0]);
         // Then the most common English words, in eight orders: the rows of
         // the automata that prose visits most, which a few paragraphs do
-        // not reach (the first call after build took 2.3 times as long as
-        // the steady state, 1.6 times with these).
+        // not reach (on benign 2 KB prompts the first call after build
+        // took 3.1-3.2 times as long as the steady state, 1.9-2.0 times
+        // with these).
         let words: Vec<&str> = crate::engine::Engine::common_words().collect();
         debug_assert_ne!(words.len() % 37, 0, "the orders below repeat words");
         for round in 0..8 {
