@@ -450,7 +450,9 @@ impl Unit {
     }
 }
 
-/// One escape at `j`: its length and what it stands for.
+/// One escape at `j`: its length and what it stands for. Numbers are
+/// read off the bytes (a text full of entities made a UTF-8 check and a
+/// `str` parse for each; `escape_at_reference` is that reading).
 fn escape_at(text: &str, j: usize) -> Option<(usize, Unit)> {
     let b = &text.as_bytes()[j..];
     match b.first()? {
@@ -459,32 +461,26 @@ fn escape_at(text: &str, j: usize) -> Option<(usize, Unit)> {
         }
         b'&' => {
             let end = b.iter().take(12).position(|&c| c == b';')?;
-            let body = std::str::from_utf8(&b[1..end]).ok()?;
-            let ch = if let Some(num) = body.strip_prefix("#x").or_else(|| body.strip_prefix("#X"))
-            {
-                char::from_u32(u32::from_str_radix(num, 16).ok()?)?
-            } else if let Some(num) = body.strip_prefix('#') {
-                char::from_u32(num.parse().ok()?)?
-            } else {
-                match body {
-                    "lt" => '<',
-                    "gt" => '>',
-                    "amp" => '&',
-                    "quot" => '"',
-                    "apos" => '\'',
-                    "nbsp" => ' ',
-                    _ => return None,
-                }
+            let ch = match &b[1..end] {
+                [b'#', b'x' | b'X', num @ ..] => char::from_u32(number(num, 16)?)?,
+                [b'#', num @ ..] => char::from_u32(number(num, 10)?)?,
+                b"lt" => '<',
+                b"gt" => '>',
+                b"amp" => '&',
+                b"quot" => '"',
+                b"apos" => '\'',
+                b"nbsp" => ' ',
+                _ => return None,
             };
             Some((end + 1, Unit::char(ch)))
         }
         b'\\' if b.len() >= 2 => match b[1] {
             b'u' if b.len() >= 6 && b[2..6].iter().all(|c| c.is_ascii_hexdigit()) => {
-                let cp = u32::from_str_radix(std::str::from_utf8(&b[2..6]).ok()?, 16).ok()?;
+                let cp = number(&b[2..6], 16)?;
                 // Surrogate pairs (`\ud83d\ude00`).
                 if (0xD800..0xDC00).contains(&cp) && b.len() >= 12 && b[6] == b'\\' && b[7] == b'u'
                 {
-                    let lo = u32::from_str_radix(std::str::from_utf8(&b[8..12]).ok()?, 16).ok()?;
+                    let lo = number(&b[8..12], 16)?;
                     if (0xDC00..0xE000).contains(&lo) {
                         let c = char::from_u32(0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00))?;
                         return Some((12, Unit::char(c)));
@@ -494,7 +490,7 @@ fn escape_at(text: &str, j: usize) -> Option<(usize, Unit)> {
             }
             b'u' if b.len() >= 4 && b[2] == b'{' => {
                 let end = b.iter().take(11).position(|&c| c == b'}')?;
-                let cp = u32::from_str_radix(std::str::from_utf8(&b[3..end]).ok()?, 16).ok()?;
+                let cp = number(&b[3..end], 16)?;
                 Some((end + 1, Unit::char(char::from_u32(cp)?)))
             }
             b'x' if b.len() >= 4 && b[2].is_ascii_hexdigit() && b[3].is_ascii_hexdigit() => {
@@ -504,6 +500,19 @@ fn escape_at(text: &str, j: usize) -> Option<(usize, Unit)> {
         },
         _ => None,
     }
+}
+
+/// The number `digits` write in `radix` (10 or 16), as `u32::from_str_radix`
+/// reads it: an optional `+`, then at least one digit; `None` past `u32`.
+fn number(digits: &[u8], radix: u32) -> Option<u32> {
+    let digits = digits.strip_prefix(b"+").unwrap_or(digits);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |n, &c| {
+        n.checked_mul(radix)?
+            .checked_add(char::from(c).to_digit(radix)?)
+    })
 }
 
 /// rot13 of ASCII letters, appended to `out`.
@@ -564,6 +573,124 @@ mod tests {
                         assert_eq!(has_candidates(&s), has_candidates_reference(&s), "{s:?}");
                     }
                 }
+            }
+        }
+    }
+
+    /// [`escape_at`] as first written, through `str` parses: the definition
+    /// the tests compare with.
+    fn escape_at_reference(text: &str, j: usize) -> Option<(usize, Unit)> {
+        let b = &text.as_bytes()[j..];
+        match b.first()? {
+            b'%' if b.len() >= 3 && b[1].is_ascii_hexdigit() && b[2].is_ascii_hexdigit() => {
+                Some((3, Unit::byte((hex_val(b[1]) << 4) | hex_val(b[2]))))
+            }
+            b'&' => {
+                let end = b.iter().take(12).position(|&c| c == b';')?;
+                let body = std::str::from_utf8(&b[1..end]).ok()?;
+                let ch = if let Some(num) =
+                    body.strip_prefix("#x").or_else(|| body.strip_prefix("#X"))
+                {
+                    char::from_u32(u32::from_str_radix(num, 16).ok()?)?
+                } else if let Some(num) = body.strip_prefix('#') {
+                    char::from_u32(num.parse().ok()?)?
+                } else {
+                    match body {
+                        "lt" => '<',
+                        "gt" => '>',
+                        "amp" => '&',
+                        "quot" => '"',
+                        "apos" => '\'',
+                        "nbsp" => ' ',
+                        _ => return None,
+                    }
+                };
+                Some((end + 1, Unit::char(ch)))
+            }
+            b'\\' if b.len() >= 2 => match b[1] {
+                b'u' if b.len() >= 6 && b[2..6].iter().all(|c| c.is_ascii_hexdigit()) => {
+                    let cp = u32::from_str_radix(std::str::from_utf8(&b[2..6]).ok()?, 16).ok()?;
+                    // Surrogate pairs (`\ud83d\ude00`).
+                    if (0xD800..0xDC00).contains(&cp)
+                        && b.len() >= 12
+                        && b[6] == b'\\'
+                        && b[7] == b'u'
+                    {
+                        let lo =
+                            u32::from_str_radix(std::str::from_utf8(&b[8..12]).ok()?, 16).ok()?;
+                        if (0xDC00..0xE000).contains(&lo) {
+                            let c =
+                                char::from_u32(0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00))?;
+                            return Some((12, Unit::char(c)));
+                        }
+                    }
+                    Some((6, Unit::char(char::from_u32(cp)?)))
+                }
+                b'u' if b.len() >= 4 && b[2] == b'{' => {
+                    let end = b.iter().take(11).position(|&c| c == b'}')?;
+                    let cp = u32::from_str_radix(std::str::from_utf8(&b[3..end]).ok()?, 16).ok()?;
+                    Some((end + 1, Unit::char(char::from_u32(cp)?)))
+                }
+                b'x' if b.len() >= 4 && b[2].is_ascii_hexdigit() && b[3].is_ascii_hexdigit() => {
+                    Some((4, Unit::byte((hex_val(b[2]) << 4) | hex_val(b[3]))))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 20000, ..ProptestConfig::default() })]
+
+        /// Escapes read off the bytes are those the `str` parses read.
+        #[test]
+        fn escapes_read_as_the_parses_read(
+            s in "([&%\\\\#xXu{}+;0-9a-fA-Fltgmpquosnb-]|\\PC){0,14}"
+        ) {
+            for j in 0..s.len() {
+                let got = escape_at(&s, j).map(|(n, u)| (n, u.bytes().to_vec()));
+                let want = escape_at_reference(&s, j).map(|(n, u)| (n, u.bytes().to_vec()));
+                prop_assert_eq!(got, want, "{:?} at {}", s, j);
+            }
+        }
+    }
+
+    /// Numbers at the edges: signs, overflow, surrogates, the largest
+    /// scalar value.
+    #[test]
+    fn escape_numbers_at_the_edges() {
+        for s in [
+            "&#+105;",
+            "&#-105;",
+            "&#;",
+            "&#x;",
+            "&#x+;",
+            "&#xFFFFFFFF;",
+            "&#4294967296;",
+            "&#999999999;",
+            "&#x10FFFF;",
+            "&#x110000;",
+            "&#xD800;",
+            "&#X69;",
+            "&#0105;",
+            "\\u{+69}",
+            "\\u{}",
+            "\\u{FFFFFFF}",
+            "\\u{10FFFF}",
+            "\\ud83d\\ude00",
+            "\\ud83d\\u+e00",
+            "\\ud83dx",
+            "\\u0069",
+            "&lt;",
+            "&LT;",
+            "&nbsp;",
+            "&#x1F600;",
+        ] {
+            for j in 0..s.len() {
+                let got = escape_at(s, j).map(|(n, u)| (n, u.bytes().to_vec()));
+                let want = escape_at_reference(s, j).map(|(n, u)| (n, u.bytes().to_vec()));
+                assert_eq!(got, want, "{s:?} at {j}");
             }
         }
     }
