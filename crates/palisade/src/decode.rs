@@ -7,6 +7,8 @@
 
 use base64::Engine as _;
 
+use crate::bitmask::{HI, LO, load8};
+
 /// One decoded segment: its text and the original span it was encoded in.
 pub(crate) type Part = (String, (usize, usize));
 
@@ -30,21 +32,10 @@ pub(crate) struct Decoded {
 /// holds a whole chunk (the chunks tile the text from its start), which
 /// is then measured both ways.
 pub(crate) fn has_candidates(text: &str) -> bool {
-    use crate::bitmask::{HI, LO};
     let b = text.as_bytes();
     let mut i = 0;
     while i + 8 <= b.len() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
-        let x = u64::from_le_bytes(w);
-        let y = x & !HI;
-        // No sum carries: y's bytes are below 0x80.
-        let percent_amp = (y + (0x80 - 0x25) * LO) & !(y + (0x80 - 0x27) * LO);
-        let backslash = !((y ^ (0x5C * LO)) + 0x7F * LO);
-        let escape = (percent_amp | backslash) & !x & HI;
-        // Every byte ASCII and at least `+` (0x2B).
-        let maybe_b64 = x & HI == 0 && (x + (0x80 - 0x2B) * LO) & HI == HI;
-        if (escape != 0 || maybe_b64) && candidates_at(b, i) {
+        if may_hold(load8(b, i)) && candidates_at(b, i) {
             return true;
         }
         i += 8;
@@ -52,6 +43,22 @@ pub(crate) fn has_candidates(text: &str) -> bool {
     // A run reaching into the short last chunk holds the whole chunk
     // before it, measured above.
     b[i..].iter().any(|&c| CLASS[c as usize] & ESCAPE != 0)
+}
+
+/// Whether eight bytes may hold an escape character or be all of the
+/// base64 alphabet: they hold `%`, `&` or `\\`, or are all ASCII from `+`
+/// up (which no space, no punctuation below `+` and no non-ASCII byte
+/// is). A run of [`MIN_B64`] holds eight such bytes at a multiple of
+/// eight (the chunks tile the text from its start).
+#[inline]
+fn may_hold(x: u64) -> bool {
+    let y = x & !HI;
+    // No sum carries: y's bytes are below 0x80.
+    let percent_amp = (y + (0x80 - 0x25) * LO) & !(y + (0x80 - 0x27) * LO);
+    let backslash = !((y ^ (0x5C * LO)) + 0x7F * LO);
+    let escape = (percent_amp | backslash) & !x & HI;
+    // Every byte ASCII and at least `+` (0x2B).
+    escape != 0 || (x & HI == 0 && (x + (0x80 - 0x2B) * LO) & HI == HI)
 }
 
 /// Whether bytes `i..i + 8` of `b` hold an escape character, or are all
@@ -223,11 +230,39 @@ fn only_clean_segments(text: &str, segments: &[(usize, usize, String)]) -> bool 
 }
 
 /// Finds encoded segments in `text`: (start, end, decoded text).
+///
+/// Eight bytes at a time where they can hold no segment ([`may_hold`]):
+/// prose and code are mostly such chunks, which a byte at a time cost a
+/// class look-up and a branch each (code, whose `&` and `\\` call for
+/// this pass, spent 6% of its inspection here). A segment starts at an
+/// escape, or is a run of at least [`MIN_B64`] bytes, which holds a chunk
+/// that passes: from such a chunk the bytes are read one at a time, from
+/// the start of the run it may end.
 fn find_segments(text: &str, out: &mut Vec<(usize, usize, String)>) {
     let b = text.as_bytes();
     let class = |i: usize| CLASS[usize::from(b[i])];
     let mut i = 0;
+    // Bytes before `stop` are read one at a time.
+    let mut stop = 0;
     while i < b.len() {
+        if i >= stop {
+            let mut c = i - i % 8;
+            while c + 8 <= b.len() && !may_hold(load8(b, c)) {
+                c += 8;
+            }
+            if c > i {
+                // Back to the start of a run that reaches chunk `c`.
+                let from = i;
+                i = c;
+                while i > from && class(i - 1) & B64 != 0 {
+                    i -= 1;
+                }
+            }
+            stop = c + 8;
+            if i >= b.len() {
+                break;
+            }
+        }
         let k = class(i);
         // Runs of the base64/hex alphabet.
         if k & B64 != 0 {
@@ -691,6 +726,93 @@ mod tests {
                 let got = escape_at(s, j).map(|(n, u)| (n, u.bytes().to_vec()));
                 let want = escape_at_reference(s, j).map(|(n, u)| (n, u.bytes().to_vec()));
                 assert_eq!(got, want, "{s:?} at {j}");
+            }
+        }
+    }
+
+    /// [`find_segments`] a byte at a time, as first written: the definition
+    /// the tests compare with.
+    fn find_segments_reference(text: &str, out: &mut Vec<(usize, usize, String)>) {
+        let b = text.as_bytes();
+        let class = |i: usize| CLASS[usize::from(b[i])];
+        let mut i = 0;
+        while i < b.len() {
+            let k = class(i);
+            // Runs of the base64/hex alphabet.
+            if k & B64 != 0 {
+                let st = i;
+                i += 1;
+                while i < b.len() && class(i) & B64 != 0 {
+                    i += 1;
+                }
+                // Words and identifiers: too short to decode as either.
+                if i - st < MIN_B64.min(MIN_HEX) {
+                    continue;
+                }
+                let mut en = i;
+                while en < b.len() && b[en] == b'=' && en - i < 2 {
+                    en += 1;
+                }
+                let run = &text[st..i];
+                if let Some(d) = try_hex(run).or_else(|| try_base64(run)) {
+                    out.push((st, en, d));
+                    i = en;
+                }
+                continue;
+            }
+            if k & ESCAPE != 0 {
+                let (en, d) = escape_run(text, i);
+                if let Some(d) = d {
+                    out.push((i, en, d));
+                    i = en;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
+
+        /// Segments found skipping chunks are those a byte at a time finds.
+        #[test]
+        fn segments_skip_nothing(
+            parts in prop::collection::vec(
+                "[A-Za-z0-9+/]{10,40}={0,2}|[0-9a-f]{14,40}|(%[0-9A-F]{2}){1,5}|(&#1[01][0-9];){1,5}|[a-z ]{1,20}|[ .,;:!?\n]{1,3}|\\\\u00[67][0-9a-f]|\\PC{0,4}",
+                0..12,
+            ),
+        ) {
+            let s: String = parts.concat();
+            let (mut got, mut want) = (Vec::new(), Vec::new());
+            find_segments(&s, &mut got);
+            find_segments_reference(&s, &mut want);
+            prop_assert_eq!(got, want, "{:?}", s);
+        }
+    }
+
+    /// Base64 runs of 15 to 17 bytes and escapes at every offset from the
+    /// chunks, between words and spaces.
+    #[test]
+    fn segments_at_every_alignment() {
+        let b64 = base64::engine::general_purpose::STANDARD.encode("ignore previous rules");
+        for p in [
+            &b64[..16],
+            &b64[..15],
+            &b64[..17],
+            b64.as_str(),
+            "%69%67%6E%6F",
+            "&#105;&#103;&#110;",
+            "69676e6f72652070726576696f7573",
+        ] {
+            for k in 0..17 {
+                for fill in [" ", "a", "\u{e9}", "+", "=", "%"] {
+                    let s = format!("{}{} and so on", fill.repeat(k), p);
+                    let (mut got, mut want) = (Vec::new(), Vec::new());
+                    find_segments(&s, &mut got);
+                    find_segments_reference(&s, &mut want);
+                    assert_eq!(got, want, "{s:?}");
+                }
             }
         }
     }
