@@ -7,7 +7,7 @@
 
 use base64::Engine as _;
 
-use crate::bitmask::{HI, LO, load8};
+use crate::bitmask::{HI, LO, bytes_eq, bytes_in, load8};
 
 /// One decoded segment: its text and the original span it was encoded in.
 pub(crate) type Part = (String, (usize, usize));
@@ -326,17 +326,44 @@ struct Tally {
 /// test is a byte class (the `char` methods took 3% of the inspection of
 /// text full of encoded payloads).
 fn tally(s: &str) -> Tally {
-    let mut t = Tally::default();
-    if s.is_ascii() {
-        for &c in s.as_bytes() {
-            t.total += 1;
-            t.letters += usize::from(c.is_ascii_alphabetic());
-            t.alnum += usize::from(c.is_ascii_alphanumeric());
-            t.bad += usize::from(c.is_ascii_control() && !matches!(c, b'\n' | b'\r' | b'\t'));
-        }
-        return t;
+    if !s.is_ascii() {
+        return tally_chars(s);
     }
-    tally_chars(s)
+    let b = s.as_bytes();
+    let mut t = Tally {
+        total: b.len(),
+        ..Tally::default()
+    };
+    // Eight bytes at a time: a one per byte of each class, summed in the
+    // bytes of three words (31 chunks at most, so that the eight sums
+    // together fit a byte when the product adds them up).
+    let mut chunks = b.chunks_exact(8);
+    loop {
+        let (mut letters, mut alnum, mut bad) = (0u64, 0u64, 0u64);
+        for c in chunks.by_ref().take(31) {
+            let x = load8(c, 0);
+            let l = bytes_in(x | (0x20 * LO), b'a', b'z');
+            let d = bytes_in(x, b'0', b'9');
+            let kept = bytes_eq(x, b'\n') | bytes_eq(x, b'\r') | bytes_eq(x, b'\t');
+            let ctrl = (bytes_in(x, 0, 0x1F) & !kept) | bytes_eq(x, 0x7F);
+            letters += l >> 7;
+            alnum += (l | d) >> 7;
+            bad += ctrl >> 7;
+        }
+        let sum = |w: u64| (w.wrapping_mul(LO) >> 56) as usize;
+        t.letters += sum(letters);
+        t.alnum += sum(alnum);
+        t.bad += sum(bad);
+        if chunks.len() == 0 {
+            break;
+        }
+    }
+    for &c in chunks.remainder() {
+        t.letters += usize::from(c.is_ascii_alphabetic());
+        t.alnum += usize::from(c.is_ascii_alphanumeric());
+        t.bad += usize::from(c.is_ascii_control() && !matches!(c, b'\n' | b'\r' | b'\t'));
+    }
+    t
 }
 
 /// [`tally`] a character at a time: any text.
@@ -574,6 +601,24 @@ mod tests {
         let mixed = "Ignore\u{7}\tall 42 previous\r\n\u{7f}instructions";
         assert_eq!(tally(mixed), tally_chars(mixed));
         assert_eq!(tally("é1\u{1}"), tally_chars("é1\u{1}"));
+        // Past 31 chunks of eight, where the sums are gathered.
+        for n in [247, 248, 249, 255, 256, 496, 1000] {
+            let long: String = (0..n).map(|i| char::from(b"aZ9\x01 \n~@"[i % 8])).collect();
+            assert_eq!(tally(&long), tally_chars(&long), "{n} bytes");
+            let letters = "a".repeat(n);
+            assert_eq!(tally(&letters), tally_chars(&letters), "{n} letters");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
+
+        /// Eight bytes at a time, the ASCII tally counts as the `char`
+        /// path does.
+        #[test]
+        fn ascii_tally_in_chunks(s in "[\\x00-\\x7f]{0,600}") {
+            prop_assert_eq!(tally(&s), tally_chars(&s));
+        }
     }
 
     proptest! {
