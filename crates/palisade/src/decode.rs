@@ -431,7 +431,8 @@ fn escape_run(text: &str, i: usize) -> (usize, Option<String>) {
     if count < 3 {
         return (i, None);
     }
-    let mut out: Vec<u8> = Vec::new();
+    // A payload's worth, not grown from nothing a doubling at a time.
+    let mut out: Vec<u8> = Vec::with_capacity(128);
     let (j, _, last_escape_end) = escape_walk(text, i, Some(&mut out), usize::MAX);
     // Drop trailing literals after the last escape.
     let trailing = j - last_escape_end;
@@ -461,7 +462,11 @@ fn escape_walk(
     while j < b.len() && count < most {
         if let Some((n, unit)) = escape_at(text, j) {
             if let Some(o) = out.as_deref_mut() {
-                o.extend_from_slice(unit.bytes());
+                // Most escapes stand for one byte: pushed, not copied.
+                match unit.bytes() {
+                    &[c] => o.push(c),
+                    more => o.extend_from_slice(more),
+                }
             }
             j += n;
             count += 1;
