@@ -3,7 +3,7 @@
 //! inspects N different prompts of BYTES (default 2048) of family KIND (benign_ascii, attack_ascii,
 //! benign_multilingual, attack_multilingual; default benign_ascii, 200), or
 //! N texts of a throughput kind (code, json, english, multilingual,
-//! repeated, nested).
+//! repeated, nested, dense: attack-dense text).
 //!
 //! With `--time` (last argument) it times the calls instead, for comparing
 //! two builds on the same machine in one sitting: five passes over the N
@@ -54,6 +54,7 @@ fn main() {
         Some("multilingual") => Some(palisade_benches::multilingual),
         Some("repeated") => Some(|n, _| palisade_benches::repeated_phrase(n)),
         Some("nested") => Some(palisade_benches::nested_encodings),
+        Some("dense") => Some(palisade_benches::attack_dense),
         _ => None,
     };
     let ps = match text_kind {
