@@ -263,39 +263,47 @@ fn find_segments(text: &str, out: &mut Vec<(usize, usize, String)>) {
                 break;
             }
         }
-        let k = class(i);
-        // Runs of the base64/hex alphabet.
-        if k & B64 != 0 {
-            let st = i;
-            i += 1;
-            while i < b.len() && class(i) & B64 != 0 {
-                i += 1;
-            }
-            // Words and identifiers: too short to decode as either.
-            if i - st < MIN_B64.min(MIN_HEX) {
-                continue;
-            }
-            let mut en = i;
-            while en < b.len() && b[en] == b'=' && en - i < 2 {
-                en += 1;
-            }
-            let run = &text[st..i];
-            if let Some(d) = try_hex(run).or_else(|| try_base64(run)) {
-                out.push((st, en, d));
-                i = en;
-            }
-            continue;
-        }
-        if k & ESCAPE != 0 {
-            let (en, d) = escape_run(text, i);
-            if let Some(d) = d {
-                out.push((i, en, d));
-                i = en;
-                continue;
-            }
-        }
-        i += 1;
+        i = segment_at(text, i, out);
     }
+}
+
+/// Reads `text` from byte `i` (the start of a run of the base64 alphabet,
+/// or a byte of none): the segment there, if any, goes to `out`. Returns
+/// where to read next.
+fn segment_at(text: &str, mut i: usize, out: &mut Vec<(usize, usize, String)>) -> usize {
+    let b = text.as_bytes();
+    let class = |i: usize| CLASS[usize::from(b[i])];
+    let k = class(i);
+    // Runs of the base64/hex alphabet.
+    if k & B64 != 0 {
+        let st = i;
+        i += 1;
+        while i < b.len() && class(i) & B64 != 0 {
+            i += 1;
+        }
+        // Words and identifiers: too short to decode as either.
+        if i - st < MIN_B64.min(MIN_HEX) {
+            return i;
+        }
+        let mut en = i;
+        while en < b.len() && b[en] == b'=' && en - i < 2 {
+            en += 1;
+        }
+        let run = &text[st..i];
+        if let Some(d) = try_hex(run).or_else(|| try_base64(run)) {
+            out.push((st, en, d));
+            return en;
+        }
+        return i;
+    }
+    if k & ESCAPE != 0 {
+        let (en, d) = escape_run(text, i);
+        if let Some(d) = d {
+            out.push((i, en, d));
+            return en;
+        }
+    }
+    i + 1
 }
 
 /// Accepts decoded bytes only when they read as text: valid UTF-8, mostly
@@ -662,15 +670,15 @@ mod tests {
         }
     }
 
-    /// [`escape_at`] as first written, through `str` parses: the definition
-    /// the tests compare with.
+    /// [`escape_at`]'s numbers as first read, through UTF-8 checks and
+    /// `str` parses: the definition the tests compare with (escapes
+    /// without a number are `escape_at`'s own).
     fn escape_at_reference(text: &str, j: usize) -> Option<(usize, Unit)> {
         let b = &text.as_bytes()[j..];
-        match b.first()? {
-            b'%' if b.len() >= 3 && b[1].is_ascii_hexdigit() && b[2].is_ascii_hexdigit() => {
-                Some((3, Unit::byte((hex_val(b[1]) << 4) | hex_val(b[2]))))
-            }
-            b'&' => {
+        let radix =
+            |digits: &[u8], r: u32| u32::from_str_radix(std::str::from_utf8(digits).ok()?, r).ok();
+        match b {
+            [b'&', ..] => {
                 let end = b.iter().take(12).position(|&c| c == b';')?;
                 let body = std::str::from_utf8(&b[1..end]).ok()?;
                 let ch = if let Some(num) =
@@ -680,48 +688,28 @@ mod tests {
                 } else if let Some(num) = body.strip_prefix('#') {
                     char::from_u32(num.parse().ok()?)?
                 } else {
-                    match body {
-                        "lt" => '<',
-                        "gt" => '>',
-                        "amp" => '&',
-                        "quot" => '"',
-                        "apos" => '\'',
-                        "nbsp" => ' ',
-                        _ => return None,
-                    }
+                    return escape_at(text, j);
                 };
                 Some((end + 1, Unit::char(ch)))
             }
-            b'\\' if b.len() >= 2 => match b[1] {
-                b'u' if b.len() >= 6 && b[2..6].iter().all(|c| c.is_ascii_hexdigit()) => {
-                    let cp = u32::from_str_radix(std::str::from_utf8(&b[2..6]).ok()?, 16).ok()?;
-                    // Surrogate pairs (`\ud83d\ude00`).
-                    if (0xD800..0xDC00).contains(&cp)
-                        && b.len() >= 12
-                        && b[6] == b'\\'
-                        && b[7] == b'u'
-                    {
-                        let lo =
-                            u32::from_str_radix(std::str::from_utf8(&b[8..12]).ok()?, 16).ok()?;
-                        if (0xDC00..0xE000).contains(&lo) {
-                            let c =
-                                char::from_u32(0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00))?;
-                            return Some((12, Unit::char(c)));
-                        }
+            [b'\\', b'u', h @ ..] if h.len() >= 4 && h[..4].iter().all(u8::is_ascii_hexdigit) => {
+                let cp = radix(&h[..4], 16)?;
+                // Surrogate pairs (`\ud83d\ude00`).
+                if (0xD800..0xDC00).contains(&cp) && h.len() >= 10 && h[4..6] == *b"\\u" {
+                    let lo = radix(&h[6..10], 16)?;
+                    if (0xDC00..0xE000).contains(&lo) {
+                        let c = char::from_u32(0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00))?;
+                        return Some((12, Unit::char(c)));
                     }
-                    Some((6, Unit::char(char::from_u32(cp)?)))
                 }
-                b'u' if b.len() >= 4 && b[2] == b'{' => {
-                    let end = b.iter().take(11).position(|&c| c == b'}')?;
-                    let cp = u32::from_str_radix(std::str::from_utf8(&b[3..end]).ok()?, 16).ok()?;
-                    Some((end + 1, Unit::char(char::from_u32(cp)?)))
-                }
-                b'x' if b.len() >= 4 && b[2].is_ascii_hexdigit() && b[3].is_ascii_hexdigit() => {
-                    Some((4, Unit::byte((hex_val(b[2]) << 4) | hex_val(b[3]))))
-                }
-                _ => None,
-            },
-            _ => None,
+                Some((6, Unit::char(char::from_u32(cp)?)))
+            }
+            [b'\\', b'u', b'{', ..] => {
+                let end = b.iter().take(11).position(|&c| c == b'}')?;
+                let cp = radix(&b[3..end], 16)?;
+                Some((end + 1, Unit::char(char::from_u32(cp)?)))
+            }
+            _ => escape_at(text, j),
         }
     }
 
@@ -780,45 +768,12 @@ mod tests {
         }
     }
 
-    /// [`find_segments`] a byte at a time, as first written: the definition
-    /// the tests compare with.
+    /// [`find_segments`] without skipping: [`segment_at`] at every place
+    /// a byte at a time would reach, as first written.
     fn find_segments_reference(text: &str, out: &mut Vec<(usize, usize, String)>) {
-        let b = text.as_bytes();
-        let class = |i: usize| CLASS[usize::from(b[i])];
         let mut i = 0;
-        while i < b.len() {
-            let k = class(i);
-            // Runs of the base64/hex alphabet.
-            if k & B64 != 0 {
-                let st = i;
-                i += 1;
-                while i < b.len() && class(i) & B64 != 0 {
-                    i += 1;
-                }
-                // Words and identifiers: too short to decode as either.
-                if i - st < MIN_B64.min(MIN_HEX) {
-                    continue;
-                }
-                let mut en = i;
-                while en < b.len() && b[en] == b'=' && en - i < 2 {
-                    en += 1;
-                }
-                let run = &text[st..i];
-                if let Some(d) = try_hex(run).or_else(|| try_base64(run)) {
-                    out.push((st, en, d));
-                    i = en;
-                }
-                continue;
-            }
-            if k & ESCAPE != 0 {
-                let (en, d) = escape_run(text, i);
-                if let Some(d) = d {
-                    out.push((i, en, d));
-                    i = en;
-                    continue;
-                }
-            }
-            i += 1;
+        while i < text.len() {
+            i = segment_at(text, i, out);
         }
     }
 
