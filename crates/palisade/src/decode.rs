@@ -163,50 +163,86 @@ pub(crate) fn decode_all(
     let mut used = 0usize;
     let mut top = Vec::new();
     find_segments(text, &mut top);
-    // Work list: (text, depth, original span, index in `layers` of the
-    // part it was decoded from).
-    let mut stack: Vec<(String, usize, (usize, usize), Option<usize>)> = Vec::new();
+    let mut stack: Vec<Pending> = Vec::new();
     for (s, e, d) in top.into_iter().rev() {
-        stack.push((d, 1, span_of(s, e), None));
+        stack.push(Pending {
+            text: d,
+            depth: 1,
+            span: span_of(s, e),
+            parent: None,
+        });
     }
-    // Per part: whether it is made of clean segments only, how many it
-    // has, and how many of them came out as parts.
-    let mut layers: Vec<(bool, usize, usize)> = Vec::new();
-    while let Some((d, depth, span, parent)) = stack.pop() {
+    // One per part, in order.
+    let mut layers: Vec<Layer> = Vec::new();
+    while let Some(Pending {
+        text: d,
+        depth,
+        span,
+        parent,
+    }) = stack.pop()
+    {
         if used + d.len() > budget {
             out.budget_exceeded = true;
             break;
         }
         used += d.len();
         if let Some(p) = parent {
-            layers[p].2 += 1;
+            layers[p].done += 1;
         }
         let mut inner = Vec::new();
         find_segments(&d, &mut inner);
         let me = out.parts.len();
-        let mut layer = (false, inner.len(), 0);
+        let mut layer = Layer {
+            whole: false,
+            segments: inner.len(),
+            done: 0,
+        };
         if !inner.is_empty() {
             if depth >= max_depth {
                 out.depth_exceeded = true;
             } else {
-                layer.0 = only_clean_segments(&d, &inner);
+                layer.whole = only_clean_segments(&d, &inner);
                 for (_, _, nd) in inner.into_iter().rev() {
-                    stack.push((nd, depth + 1, span, Some(me)));
+                    stack.push(Pending {
+                        text: nd,
+                        depth: depth + 1,
+                        span,
+                        parent: Some(me),
+                    });
                 }
             }
         }
         layers.push(layer);
         out.parts.push((d, span));
     }
-    if layers.iter().any(|l| l.0) {
+    if layers.iter().any(|l| l.whole) {
         let mut k = 0;
         out.parts.retain(|_| {
-            let (whole, n, done) = layers[k];
+            let l = &layers[k];
             k += 1;
-            !(whole && done == n)
+            !(l.whole && l.done == l.segments)
         });
     }
     out
+}
+
+/// A decoded text [`decode_all`] has yet to peel.
+struct Pending {
+    text: String,
+    depth: usize,
+    /// The original span it was encoded in.
+    span: (usize, usize),
+    /// The index of the part it was decoded from.
+    parent: Option<usize>,
+}
+
+/// What [`decode_all`] learnt of a part.
+struct Layer {
+    /// Nothing but segments peeled whole into clean text.
+    whole: bool,
+    /// How many segments it has, and how many of them came out as parts.
+    segments: usize,
+    done: usize,
 }
 
 /// Whether `segments` of `text` (in order, apart) cover all of it but
