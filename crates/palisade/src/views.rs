@@ -1658,14 +1658,6 @@ pub(crate) fn local_gate(folded: &View<'_>, gate: Gate, s: usize, e: usize) -> b
 /// (`memchr`), code's indentation, a space every byte or two, cost 4% of
 /// its inspection.
 fn spaced_three(b: &[u8]) -> bool {
-    let three = |i: usize| {
-        b[i] == b' '
-            && b.get(i + 2) == Some(&b' ')
-            && i > 0
-            && despace_single(b, i - 1)
-            && despace_single(b, i + 1)
-            && despace_single(b, i + 3)
-    };
     // Past the end: zeros, neither spaces nor letters.
     let masks = |p: usize| {
         let x = load8_padded(b, p);
@@ -1684,7 +1676,7 @@ fn spaced_three(b: &[u8]) -> bool {
             & at(3, an, an_next)
             & (an << 8 | before >> 56);
         while places != 0 {
-            if three(p + (places.trailing_zeros() / 8) as usize) {
+            if spaced_three_at(b, p + (places.trailing_zeros() / 8) as usize) {
                 return true;
             }
             places &= places - 1;
@@ -1693,6 +1685,17 @@ fn spaced_three(b: &[u8]) -> bool {
         p += 8;
     }
     false
+}
+
+/// Whether the space at `i` of `b` (any byte: `false` if not a space)
+/// and the one two bytes on lie between one-letter tokens.
+fn spaced_three_at(b: &[u8], i: usize) -> bool {
+    b[i] == b' '
+        && b.get(i + 2) == Some(&b' ')
+        && i > 0
+        && despace_single(b, i - 1)
+        && despace_single(b, i + 1)
+        && despace_single(b, i + 3)
 }
 
 /// Whether byte `i` of folded text `b` is a one-byte alphanumeric token
@@ -2857,10 +2860,7 @@ mod props {
 
     /// [`spaced_three`] a space at a time, as first written.
     fn spaced_three_reference(b: &[u8]) -> bool {
-        let single = |i: usize| despace_single(b, i);
-        memchr::memchr_iter(b' ', b).any(|i| {
-            b.get(i + 2) == Some(&b' ') && i > 0 && single(i - 1) && single(i + 1) && single(i + 3)
-        })
+        memchr::memchr_iter(b' ', b).any(|i| spaced_three_at(b, i))
     }
 
     proptest! {
