@@ -152,10 +152,10 @@ const MIN_HEX: usize = 16;
 ///
 /// Each decoded segment is a part, and is peeled in turn, except a part
 /// that is nothing but segments peeled whole into clean text (base64 of
-/// base64, hex of percent escapes): its own text, an encoding, holds no
-/// more than the parts decoded from it, which are kept instead (a third
-/// to a half of the decoded bytes of doubly encoded payloads, read by
-/// every rule for nothing). A part whose segments leave anything else
+/// base64, percent escapes of base64): its own text, an encoding, holds
+/// no more than the parts decoded from it, which are kept instead (the
+/// inner base64 of a doubly encoded payload is more than half of what it
+/// decodes to, read by every rule for nothing). A part whose segments leave anything else
 /// (words, punctuation, a prefix), or decode to text with control
 /// characters (a key's binary prefix before text: the encoded form may be
 /// what a secret rule knows), or whose segments were not all decoded
