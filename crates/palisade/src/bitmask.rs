@@ -115,14 +115,12 @@ fn block_masks<const N: usize>(block: &[u8; 64], classify: impl Fn(u8) -> u8) ->
         for (m, mask) in out.iter_mut().enumerate() {
             // Bytes of 0 or 1: the product gathers byte `k`'s bit into
             // bit `56 + k`.
-            let bits = ((w >> m) & LO_BYTES).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+            let bits = ((w >> m) & LO).wrapping_mul(0x0102_0408_1020_4080) >> 56;
             *mask |= bits << (8 * j);
         }
     }
     out
 }
-
-const LO_BYTES: u64 = LO;
 
 /// The number of bits set in `x`, up to 2 (two operations, where a count
 /// of them all takes a dozen on CPUs without a population count).
@@ -164,6 +162,19 @@ pub(crate) fn bytes_in(x: u64, lo: u8, hi: u8) -> u64 {
     (y + (0x80 - u64::from(lo)) * LO) & !(y + (0x7F - u64::from(hi)) * LO) & !x & HI
 }
 
+/// The high bit of each ASCII letter of `x` (either case).
+#[inline]
+pub(crate) fn ascii_letters(x: u64) -> u64 {
+    // Setting bit 5 maps `A`..=`Z` onto `a`..=`z` and no other byte there.
+    bytes_in(x | (0x20 * LO), b'a', b'z')
+}
+
+/// The high bit of each ASCII letter or digit of `x`.
+#[inline]
+pub(crate) fn ascii_alnum(x: u64) -> u64 {
+    ascii_letters(x) | bytes_in(x, b'0', b'9')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +201,16 @@ mod tests {
                     "{b:#x}"
                 );
             }
+            assert_eq!(
+                ascii_letters(x),
+                mask(&|d| d.is_ascii_alphabetic()),
+                "{b:#x}"
+            );
+            assert_eq!(
+                ascii_alnum(x),
+                mask(&|d| d.is_ascii_alphanumeric()),
+                "{b:#x}"
+            );
             assert_eq!(load8(&w, 0), x);
         }
     }

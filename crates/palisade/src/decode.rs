@@ -7,7 +7,7 @@
 
 use base64::Engine as _;
 
-use crate::bitmask::{HI, LO, bytes_eq, bytes_in, load8};
+use crate::bitmask::{HI, LO, ascii_alnum, ascii_letters, bytes_eq, bytes_in, load8};
 
 /// One decoded segment: its text and the original span it was encoded in.
 pub(crate) type Part = (String, (usize, usize));
@@ -66,9 +66,8 @@ fn may_hold(x: u64) -> bool {
 /// ([`B64`]: letters, digits, `+`, `/`, `_`, `-`).
 #[inline]
 fn all_base64(x: u64) -> bool {
-    let alnum = bytes_in(x | (0x20 * LO), b'a', b'z') | bytes_in(x, b'0', b'9');
     let marks = bytes_eq(x, b'+') | bytes_eq(x, b'/') | bytes_eq(x, b'_') | bytes_eq(x, b'-');
-    alnum | marks == HI
+    ascii_alnum(x) | marks == HI
 }
 
 /// Whether bytes `i..i + 8` of `b` hold an escape character, or are all
@@ -263,11 +262,7 @@ fn only_clean_segments(text: &str, segments: &[(usize, usize, String)]) -> bool 
     let blank = |r: &[u8]| r.iter().all(u8::is_ascii_whitespace);
     let mut at = 0;
     for (s, e, d) in segments {
-        if !blank(&b[at..*s])
-            || !d
-                .chars()
-                .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
-        {
+        if !blank(&b[at..*s]) || d.chars().any(is_bad) {
             return false;
         }
         at = *e;
@@ -388,36 +383,45 @@ fn tally(s: &str) -> Tally {
         total: b.len(),
         ..Tally::default()
     };
-    // Eight bytes at a time: a one per byte of each class, summed in the
-    // bytes of three words (31 chunks at most, so that the eight sums
-    // together fit a byte when the product adds them up).
+    // Eight bytes at a time, the last few padded with spaces (which no
+    // class counts).
+    let mut add = |[l, a, c]: [usize; 3]| {
+        (t.letters, t.alnum, t.bad) = (t.letters + l, t.alnum + a, t.bad + c);
+    };
     let mut chunks = b.chunks_exact(8);
-    loop {
-        let (mut letters, mut alnum, mut bad) = (0u64, 0u64, 0u64);
-        for c in chunks.by_ref().take(31) {
-            let x = load8(c, 0);
-            let l = bytes_in(x | (0x20 * LO), b'a', b'z');
-            let d = bytes_in(x, b'0', b'9');
-            let kept = bytes_eq(x, b'\n') | bytes_eq(x, b'\r') | bytes_eq(x, b'\t');
-            let ctrl = (bytes_in(x, 0, 0x1F) & !kept) | bytes_eq(x, 0x7F);
-            letters += l >> 7;
-            alnum += (l | d) >> 7;
-            bad += ctrl >> 7;
-        }
-        let sum = |w: u64| (w.wrapping_mul(LO) >> 56) as usize;
-        t.letters += sum(letters);
-        t.alnum += sum(alnum);
-        t.bad += sum(bad);
-        if chunks.len() == 0 {
-            break;
-        }
+    while chunks.len() > 0 {
+        add(class_sums(chunks.by_ref().take(31).map(|c| load8(c, 0))));
     }
-    for &c in chunks.remainder() {
-        t.letters += usize::from(c.is_ascii_alphabetic());
-        t.alnum += usize::from(c.is_ascii_alphanumeric());
-        t.bad += usize::from(c.is_ascii_control() && !matches!(c, b'\n' | b'\r' | b'\t'));
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut last = [b' '; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        add(class_sums(std::iter::once(u64::from_le_bytes(last))));
     }
     t
+}
+
+/// The letters, letters-or-digits and [`is_bad`] bytes of at most 31
+/// words of ASCII: a one per byte of each class, summed in the bytes of
+/// three words (the eight sums of at most 31 together fit a byte when a
+/// product adds them up).
+#[inline]
+fn class_sums(words: impl Iterator<Item = u64>) -> [usize; 3] {
+    let mut sums = [0u64; 3];
+    for x in words {
+        let kept = bytes_eq(x, b'\n') | bytes_eq(x, b'\r') | bytes_eq(x, b'\t');
+        let bad = (bytes_in(x, 0, 0x1F) & !kept) | bytes_eq(x, 0x7F);
+        sums[0] += ascii_letters(x) >> 7;
+        sums[1] += ascii_alnum(x) >> 7;
+        sums[2] += bad >> 7;
+    }
+    sums.map(|w| (w.wrapping_mul(LO) >> 56) as usize)
+}
+
+/// A control character other than a line break or a tab: what makes
+/// decoded bytes read as binary rather than text.
+fn is_bad(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
 }
 
 /// [`tally`] a character at a time: any text.
@@ -427,7 +431,7 @@ fn tally_chars(s: &str) -> Tally {
         t.total += 1;
         t.letters += usize::from(ch.is_alphabetic());
         t.alnum += usize::from(ch.is_alphanumeric());
-        t.bad += usize::from(ch.is_control() && !matches!(ch, '\n' | '\r' | '\t'));
+        t.bad += usize::from(is_bad(ch));
     }
     t
 }

@@ -8,7 +8,7 @@
 //! (invisible characters, diacritics on Latin letters) are absorbed into the
 //! span of the character before them, so a match never loses them.
 
-use crate::bitmask::{HI, LO, bytes_eq, bytes_in, load8};
+use crate::bitmask::{HI, LO, ascii_alnum, bytes_eq, load8};
 use crate::tables;
 use crate::types::ViewKind;
 use std::borrow::Cow;
@@ -1661,8 +1661,7 @@ fn spaced_three(b: &[u8]) -> bool {
     // Past the end: zeros, neither spaces nor letters.
     let masks = |p: usize| {
         let x = load8_padded(b, p);
-        let alnum = bytes_in(x | (0x20 * LO), b'a', b'z') | bytes_in(x, b'0', b'9');
-        (bytes_eq(x, b' '), alnum)
+        (bytes_eq(x, b' '), ascii_alnum(x))
     };
     let (mut before, (mut sp, mut an)) = (0u64, masks(0));
     let mut p = 0;
