@@ -171,6 +171,19 @@ struct Pat {
     anchor: bool,
 }
 
+/// What the scan of a source's folded view takes and gathers besides its
+/// hits (`Engine::scan_folded`); nothing for the views made from it.
+#[derive(Default)]
+struct FoldedScan<'a> {
+    /// The regex keywords found: (rule, start, end).
+    keyword_hits: Option<&'a mut Vec<(u32, usize, usize)>>,
+    /// A count of the whole words that are common English words once
+    /// rotated (`views::rot13_words`).
+    rot_words: Option<&'a mut usize>,
+    /// [`Source::marked`].
+    marked: Option<&'a [u32]>,
+}
+
 /// Which part of its view a keyword-gated regex must search to find every
 /// match the whole view holds. `Line` and `Bytes` need every match
 /// to contain one of the rule's keywords (`regex_facts::Facts::covered`):
@@ -219,6 +232,10 @@ pub(crate) struct Source<'a> {
     /// A test every hit from this source must pass on the first source's
     /// folded view, around the hit (see `views::local_gate`).
     pub local: Option<views::Gate>,
+    /// Where `folded` holds the bytes of [`Engine::near`], when the gates'
+    /// pass noted them (`views::gates_marked`): the marks DFA's spans are
+    /// made from them, not from a pass of their own.
+    pub marked: Option<Vec<u32>>,
 }
 
 #[derive(Debug)]
@@ -827,6 +844,12 @@ impl Engine {
         }
     }
 
+    /// The bytes whose positions the marks DFA's spans are made from (see
+    /// [`Source::marked`]).
+    pub fn near(&self) -> &[bool; 256] {
+        &self.near
+    }
+
     /// The most common English words (those the rules' anchors avoid),
     /// for the guard's warm-up.
     pub fn common_words() -> impl Iterator<Item = &'static str> {
@@ -865,21 +888,19 @@ impl Engine {
             } else {
                 None
             };
-            self.scan_folded(
-                mode,
-                &src.folded,
-                label,
-                Some(&mut keyword_hits),
-                count,
-                hits,
-            );
+            let extra = FoldedScan {
+                keyword_hits: Some(&mut keyword_hits),
+                rot_words: count,
+                marked: src.marked.as_deref(),
+            };
+            self.scan_folded(mode, &src.folded, label, extra, hits);
             // Hits from the gated views count only where the gate's test
             // passes on their own text (`views::local_gate`): they do not
             // depend on text elsewhere, as streams need.
             if let Some(d) = &src.despaced {
                 let label = if top { ViewKind::Squashed } else { src.label };
                 let n = hits.len();
-                self.scan_folded(mode, d, label, None, None, hits);
+                self.scan_folded(mode, d, label, FoldedScan::default(), hits);
                 keep_from(hits, n, |h| {
                     views::local_gate(&src.folded, views::Gate::Despace, h.start, h.end)
                 });
@@ -887,7 +908,7 @@ impl Engine {
             if let Some(d) = &src.deleet {
                 let label = if top { ViewKind::Deleet } else { src.label };
                 let n = hits.len();
-                self.scan_folded(mode, d, label, None, None, hits);
+                self.scan_folded(mode, d, label, FoldedScan::default(), hits);
                 // Only where the hit's own text holds a leet character in
                 // a word of some literal (`leet`): the view's other hits
                 // are the folded view's, or hold no rule's words at all.
@@ -1194,10 +1215,14 @@ impl Engine {
         mode: Mode,
         view: &View<'_>,
         label: ViewKind,
-        mut keyword_hits: Option<&mut Vec<(u32, usize, usize)>>,
-        mut rot_words: Option<&mut usize>,
+        extra: FoldedScan<'_>,
         hits: &mut Vec<Hit>,
     ) {
+        let FoldedScan {
+            mut keyword_hits,
+            mut rot_words,
+            marked,
+        } = extra;
         let text = view.text.as_bytes();
         let ascii = text.is_ascii();
         let with_keywords = keyword_hits.is_some();
@@ -1306,7 +1331,10 @@ impl Engine {
             .marks
             .as_ref()
             .filter(|_| text.len() >= SPLIT_FROM)
-            .and_then(|m| m.spans_near(text, &self.near));
+            .and_then(|m| match marked {
+                Some(at) => m.spans_at(text.len(), at),
+                None => m.spans_near(text, &self.near),
+            });
         match (&self.words, &self.marks, spans) {
             (Some(w), Some(m), None) => w.each_with(m, text, &mut on_literal),
             (w, m, spans) => {
@@ -2582,7 +2610,13 @@ mod tests {
         let folded = fold_str(text);
         let view = View::identity(ViewKind::Folded, &folded);
         let mut got = Vec::new();
-        e.scan_folded(Mode::Prompt, &view, ViewKind::Folded, None, None, &mut got);
+        e.scan_folded(
+            Mode::Prompt,
+            &view,
+            ViewKind::Folded,
+            FoldedScan::default(),
+            &mut got,
+        );
         got.retain(|h| matches!(e.rules[h.rule as usize].kind, Kind::Sequence { .. }));
         let t = folded.as_bytes();
         let mut terms = TermSink {

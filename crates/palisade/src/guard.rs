@@ -534,7 +534,7 @@ impl Guard {
             ViewKind::Raw
         };
         // Which views the text calls for, in one pass over the folded text.
-        let gates = views::gates(&folded.text);
+        let (gates, marked) = views::gates_marked(&folded.text, inner.engine.near());
         let squashed = gates.squash.then(|| views::squash(&folded));
         // The deleet view, where a leet character sits in a word some rule
         // looks for (`leet`); or wherever one sits in any word when a
@@ -613,6 +613,7 @@ impl Guard {
             despaced,
             deleet,
             local: None,
+            marked,
         });
         if sig.tags > 0 || sig.variation_selectors >= 2 {
             if let Some(h) = views::hidden(&raw) {
@@ -626,6 +627,7 @@ impl Guard {
                     despaced: None,
                     deleet: None,
                     local: None,
+                    marked: None,
                 });
             }
         }
@@ -640,6 +642,7 @@ impl Guard {
                 despaced: None,
                 deleet: None,
                 local: None,
+                marked: None,
             });
         }
         // The input first: its pass counts the rotated common words that,
@@ -662,6 +665,7 @@ impl Guard {
                 despaced: None,
                 deleet: None,
                 local: Some(views::Gate::Rot13),
+                marked: None,
             };
             sources.insert(1, rot);
         }

@@ -240,28 +240,25 @@ impl<T> Literals<T> {
         let Aut::Compact(a) = &self.aut else {
             return None;
         };
-        let reach = a.longest;
-        let mut spans: Vec<(usize, usize)> = Vec::new();
-        let mut covered = 0;
-        let mut most = false;
-        crate::views::each_near(hay, near, |p| {
-            let (lo, hi) = (p.saturating_sub(reach - 1), (p + reach).min(hay.len()));
-            match spans.last_mut() {
-                Some(last) if lo <= last.1 => {
-                    covered += hi - last.1;
-                    last.1 = hi;
-                }
-                _ => {
-                    covered += hi - lo;
-                    spans.push((lo, hi));
-                }
+        let mut spans = Spans::new(a.longest, hay.len());
+        crate::views::each_near(hay, near, |p| spans.add(p));
+        spans.finish()
+    }
+
+    /// [`Literals::spans_near`] from the positions of the `near` bytes in
+    /// a text of `len` bytes, in order (as `views::gates_marked` notes
+    /// them).
+    pub fn spans_at(&self, len: usize, at: &[u32]) -> Option<Vec<(usize, usize)>> {
+        let Aut::Compact(a) = &self.aut else {
+            return None;
+        };
+        let mut spans = Spans::new(a.longest, len);
+        for &p in at {
+            if !spans.add(p as usize) {
+                break;
             }
-            // Dense from the start (code, logs): decided early, not after
-            // reading half the text.
-            most = covered * 2 > hay.len() || (p >= 256 && covered * 4 > p * 3);
-            !most
-        });
-        (!most).then_some(spans)
+        }
+        spans.finish()
     }
 
     /// [`each`](Self::each) over each of `spans` (in order, apart, as
@@ -824,6 +821,54 @@ impl Compact {
             }
         }
         (at, sa, sb)
+    }
+}
+
+/// The spans of [`Literals::spans_near`], built a position at a time.
+struct Spans {
+    reach: usize,
+    len: usize,
+    spans: Vec<(usize, usize)>,
+    covered: usize,
+    most: bool,
+}
+
+impl Spans {
+    fn new(reach: usize, len: usize) -> Spans {
+        Spans {
+            reach,
+            len,
+            spans: Vec::new(),
+            covered: 0,
+            most: false,
+        }
+    }
+
+    /// Takes in the literals around position `p`; `false` once the spans
+    /// cover most of the text.
+    fn add(&mut self, p: usize) -> bool {
+        let (lo, hi) = (
+            p.saturating_sub(self.reach - 1),
+            (p + self.reach).min(self.len),
+        );
+        match self.spans.last_mut() {
+            Some(last) if lo <= last.1 => {
+                self.covered += hi - last.1;
+                last.1 = hi;
+            }
+            _ => {
+                self.covered += hi - lo;
+                self.spans.push((lo, hi));
+            }
+        }
+        // Dense from the start (code, logs): decided early, not after
+        // reading half the text.
+        self.most = self.covered * 2 > self.len || (p >= 256 && self.covered * 4 > p * 3);
+        !self.most
+    }
+
+    fn finish(self) -> Option<Vec<(usize, usize)>> {
+        (!self.most).then_some(self.spans)
     }
 }
 

@@ -2129,6 +2129,53 @@ mod tests {
         }
     }
 
+    /// The positions the gates' pass notes are those `each_near` finds,
+    /// for every byte it can report marked and for a few: all of them
+    /// unless they come more often than the pass keeps, else none. The
+    /// gates themselves do not depend on the marks.
+    pub(super) fn check_marked(s: &str) {
+        let mut all = [false; 256];
+        for b in 0..0x80u8 {
+            all[usize::from(b)] = !b.is_ascii_lowercase() && b != b' ';
+        }
+        let mut few = [false; 256];
+        for &b in b"/<[(:-63=+" {
+            few[usize::from(b)] = true;
+        }
+        for near in [all, few, [false; 256]] {
+            let (g, marked) = gates_marked(s, &near);
+            assert_eq!(g, gates(s), "{s:?}");
+            let mut want = Vec::new();
+            each_near(s.as_bytes(), &near, |p| {
+                want.push(p as u32);
+                true
+            });
+            let dense = want
+                .iter()
+                .enumerate()
+                .any(|(k, &p)| k > 16 + p as usize / 64);
+            let want = (!dense).then_some(want);
+            assert_eq!(marked, want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn marked_bytes_as_each_near_finds_them() {
+        let cases = [
+            "",
+            "(",
+            "plain words only, and a full stop.",
+            "call(x) at 10:30 - see /tmp/a+b=c <|im_start|> [inst] rot13 base64",
+            "AKIA0000000000000000 ghp_x1 a1b2c3 %41%42 &amp; \\u0041",
+            "a-b--c---d :: (( )) [[ ]] << >>",
+            "\u{e9}t\u{e9} (caf\u{e9}) \u{4f60}\u{597d}: 1-2",
+        ];
+        for s in cases {
+            check_marked(s);
+            check_marked(&s.repeat(40));
+        }
+    }
+
     /// Every pattern a gate turns on, at every offset from the scan's
     /// eight- and sixteen-byte chunks, with text of every length after it.
     #[test]
@@ -2165,6 +2212,7 @@ mod tests {
                         s.push_str(p);
                         s.push_str(&"y".repeat(m));
                         assert_eq!(gates(&s), reference::gates(&s), "{s:?}");
+                        check_marked(&s);
                     }
                 }
             }
@@ -2539,6 +2587,8 @@ mod props {
             prop_assert_eq!(gates(&s), reference::gates(&s), "{:?}", s);
             let (f, _) = fold_text(&s);
             prop_assert_eq!(gates(&f), reference::gates(&f), "{:?}", f);
+            super::tests::check_marked(&s);
+            super::tests::check_marked(&f);
         }
 
         /// A rot13-view hit that passes its local test lies in a text whose
@@ -3302,12 +3352,23 @@ fn skip_high(b: &[u8], mut i: usize) -> usize {
 /// chunks tile each stretch between two other bytes, and only the last
 /// chunk of a stretch can be short), and a run with any other byte in it
 /// is measured at that byte.
+#[cfg(test)]
 pub(crate) fn gates(folded: &str) -> Gates {
+    gates_marked(folded, &[false; 256]).0
+}
+
+/// [`gates`], and where the pass met the bytes that `near` marks (ASCII
+/// bytes that are neither lowercase letters nor spaces): their positions
+/// in order, as [`each_near`] gives them, read off the same masks. `None`
+/// once they come more often than one in 64 bytes, past the first 16:
+/// the marks DFA's spans around them would cover most of such a text
+/// (code, logs), which is then read whole, and noting them costs.
+pub(crate) fn gates_marked(folded: &str, near: &[bool; 256]) -> (Gates, Option<Vec<u32>>) {
     // Folded text is mostly ASCII: its masks take fewer steps.
     if folded.is_ascii() {
-        gates_scan::<true>(folded.as_bytes())
+        gates_scan::<true>(folded.as_bytes(), near)
     } else {
-        gates_scan::<false>(folded.as_bytes())
+        gates_scan::<false>(folded.as_bytes(), near)
     }
 }
 
@@ -3315,23 +3376,42 @@ pub(crate) fn gates(folded: &str) -> Gates {
 /// inlined into the guard's inspection (as the compiler chose to after an
 /// unrelated change) the pass took 5% more instructions on English prose.
 #[inline(never)]
-fn gates_scan<const ASCII: bool>(b: &[u8]) -> Gates {
-    let n = b.len();
+fn gates_scan<const ASCII: bool>(b: &[u8], near: &[bool; 256]) -> (Gates, Option<Vec<u32>>) {
     let mut s = GateScan {
         b,
         g: Gates::default(),
         joined: 0,
+        near,
+        marked: Some(Vec::new()),
     };
+    // Noting the marked bytes until there are too many, then without the
+    // look-ups (a dense text gives up early).
+    let i = gates_from::<ASCII, true>(&mut s, 0);
+    if i < b.len() {
+        gates_from::<ASCII, false>(&mut s, i);
+    }
+    s.finish()
+}
+
+/// The pass of [`gates_scan`] from byte `i` (where the pass would be at
+/// the top of its loop). `MARK`: noting the marked bytes, and returning
+/// where the pass is, between two bytes it reads, once it gives them up.
+#[inline(always)]
+fn gates_from<const ASCII: bool, const MARK: bool>(s: &mut GateScan<'_>, mut i: usize) -> usize {
+    let b = s.b;
+    let n = b.len();
     let alnum = |j: usize| u64::from(GATE_CLASS[b[j] as usize] & G_ALNUM != 0);
-    let mut i = 0;
     while i < n {
+        if MARK && s.marked.is_none() {
+            return i;
+        }
         // A byte that the chunk path would hand straight to `byte` (no
         // lowercase letter, and one every gate reads: a digit, an
         // uppercase letter, base64 punctuation, an escape) goes there
         // without the chunk's masks: in hex, base64 and escapes most
         // bytes after `byte` returns are such bytes.
         if GATE_CLASS[b[i] as usize] & G_DIRECT != 0 {
-            i = s.byte(i);
+            i = s.byte::<MARK>(i);
             continue;
         }
         // High bits 63 and 55: whether the two bytes before `i` are letters
@@ -3362,6 +3442,9 @@ fn gates_scan<const ASCII: bool>(b: &[u8]) -> Gates {
             let mut other = !(l | sp) & HI;
             if other != 0 {
                 let like = space_like(b, i, other);
+                if MARK {
+                    s.mark_all(i, like);
+                }
                 sp |= like;
                 other ^= like;
             }
@@ -3380,10 +3463,10 @@ fn gates_scan<const ASCII: bool>(b: &[u8]) -> Gates {
             break;
         }
         if i < n {
-            i = s.byte(i);
+            i = s.byte::<MARK>(i);
         }
     }
-    s.finish()
+    i
 }
 
 /// The first position `p` in `from..to` that [`deleet_at`] can accept:
@@ -3533,12 +3616,56 @@ struct GateScan<'b> {
     g: Gates,
     /// Joiners between letters (`needs_squash`).
     joined: usize,
+    /// The bytes to note where they are, and the positions noted so far
+    /// (`None` once too many, see [`gates_marked`]).
+    near: &'b [bool; 256],
+    marked: Option<Vec<u32>>,
 }
 
 impl GateScan<'_> {
     #[inline]
     fn class(&self, i: usize) -> u8 {
         GATE_CLASS[self.b[i] as usize]
+    }
+
+    /// Notes byte `i` (neither a lowercase letter nor a space) if `near`
+    /// marks it.
+    #[inline]
+    fn mark(&mut self, i: usize) {
+        if self.near[usize::from(self.b[i])] {
+            self.push_mark(i);
+        }
+    }
+
+    /// [`GateScan::mark`] for the bytes of `i..i + 8` whose high bits
+    /// `bits` has set; they are read as `each_near` reads them, without a
+    /// branch each.
+    #[inline]
+    fn mark_all(&mut self, i: usize, mut bits: u64) {
+        if self.marked.is_none() {
+            return;
+        }
+        let mut marked = 0u64;
+        while bits != 0 {
+            let bit = bits.trailing_zeros();
+            marked |= u64::from(self.near[usize::from(self.b[i + (bit / 8) as usize])]) << bit;
+            bits &= bits - 1;
+        }
+        while marked != 0 {
+            self.push_mark(i + (marked.trailing_zeros() / 8) as usize);
+            marked &= marked - 1;
+        }
+    }
+
+    #[inline]
+    fn push_mark(&mut self, i: usize) {
+        if let Some(m) = &mut self.marked {
+            if m.len() <= 16 + i / 64 {
+                m.push(i as u32);
+            } else {
+                self.marked = None;
+            }
+        }
     }
 
     /// Sixteen plain bytes from `i`: two chunks (letter mask, space mask);
@@ -3589,7 +3716,7 @@ impl GateScan<'_> {
     /// Byte `i` (no lowercase letter nor space) on its own; returns the
     /// next index to read.
     #[inline(never)]
-    fn byte(&mut self, i: usize) -> usize {
+    fn byte<const MARK: bool>(&mut self, i: usize) -> usize {
         let b = self.b;
         let k = self.class(i);
         if k & G_ALNUM != 0 {
@@ -3607,6 +3734,9 @@ impl GateScan<'_> {
                 // chunk path reads: its base64 run is this token's,
                 // measured at `i`.
                 if !c.is_ascii_lowercase() {
+                    if MARK {
+                        self.mark(j);
+                    }
                     let k = self.class(j);
                     if k & G_B64 != 0 && !self.g.candidates {
                         self.g.candidates = b64_run(b, j, j + 1);
@@ -3622,6 +3752,9 @@ impl GateScan<'_> {
                     return j;
                 }
             }
+        }
+        if MARK {
+            self.mark(i);
         }
         if k & G_B64 != 0 && !self.g.candidates {
             self.g.candidates = b64_run(b, i, i + 1);
@@ -3648,7 +3781,7 @@ impl GateScan<'_> {
         i + 1
     }
 
-    fn finish(mut self) -> Gates {
+    fn finish(mut self) -> (Gates, Option<Vec<u32>>) {
         let (b, n) = (self.b, self.b.len());
         if !self.g.squash && single_end(b, n) {
             self.g.squash = single_run(b, n);
@@ -3657,7 +3790,7 @@ impl GateScan<'_> {
         if !self.g.names_rot13 {
             self.g.names_rot13 = CAESAR.find(b).is_some();
         }
-        self.g
+        (self.g, self.marked)
     }
 }
 
