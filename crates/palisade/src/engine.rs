@@ -1499,7 +1499,7 @@ impl Engine {
             let mut hints = [0usize; 256];
             for first in group.iter().filter(|t| t.1 == 0) {
                 if let Some(end) = sequence_from(text, group, first, slots, window, &mut hints) {
-                    let (s, e) = view.span(first.2, end);
+                    let (s, e) = view.span(first.2 as usize, end);
                     hits.push(Hit {
                         rule,
                         start: s,
@@ -1522,8 +1522,9 @@ const PILE: usize = 5;
 const FEW_REGIONS: usize = 8;
 
 /// A sequence term found by pass two: `(rule, slot, start, end)`, in view
-/// bytes.
-type Term = (u32, u8, usize, usize);
+/// bytes (a view's offsets fit in 32 bits, as its map's do): 16 bytes, a
+/// repeated phrase keeps tens of thousands of them.
+type Term = (u32, u8, u32, u32);
 
 /// Pass two's terms as its automata find them, of the rules `take` is
 /// told to want, with the word boundaries their ends need.
@@ -1560,7 +1561,7 @@ impl TermSink<'_> {
             if let Some(p) = &mut self.progress {
                 advance(p, pat.rule, slot);
             }
-            self.list.push((pat.rule, slot, ms, me));
+            self.list.push((pat.rule, slot, ms as u32, me as u32));
         }
     }
 }
@@ -1624,8 +1625,8 @@ fn keep_from(hits: &mut Vec<Hit>, n: usize, mut keep: impl FnMut(&Hit) -> bool) 
 /// Returns the end of the last term.
 fn sequence_from(
     text: &[u8],
-    terms: &[(u32, u8, usize, usize)],
-    first: &(u32, u8, usize, usize),
+    terms: &[Term],
+    first: &Term,
     slots: u8,
     window: usize,
     hints: &mut [usize; 256],
@@ -1643,8 +1644,8 @@ fn sequence_from(
         *hint = lo;
         let next = terms[lo..]
             .iter()
-            .take_while(|t| t.1 == slot && t.2 - end <= max_gap)
-            .find(|t| words_between(&text[end..t.2]) <= window)?;
+            .take_while(|t| t.1 == slot && (t.2 - end) as usize <= max_gap)
+            .find(|t| words_between(&text[end as usize..t.2 as usize]) <= window)?;
         // Of the terms starting there, take the longest (`instructions`
         // over the stem `instruction*`).
         end = terms[lo..]
@@ -1655,7 +1656,7 @@ fn sequence_from(
             .max()
             .unwrap_or(next.3);
     }
-    Some(end)
+    Some(end as usize)
 }
 
 /// `v.partition_point(pred)` (`pred` holds for a prefix of `v`), found
