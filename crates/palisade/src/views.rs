@@ -3265,7 +3265,7 @@ pub(crate) struct Gates {
     pub candidates: bool,
 }
 
-/// Byte classes for [`gates`], one look-up per byte that is not a
+/// Byte classes for [`gates_marked`], one look-up per byte that is not a
 /// lowercase letter or a space.
 const G_ALNUM: u8 = 1;
 const G_ALPHA: u8 = 2;
@@ -3332,6 +3332,13 @@ fn skip_high(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// [`gates_marked`] without marks: the gates alone, as the tests read
+/// them.
+#[cfg(test)]
+pub(crate) fn gates(folded: &str) -> Gates {
+    gates_marked(folded, &[false; 256]).0
+}
+
 /// Every gate of the folded text in one pass ([`Gates`]).
 ///
 /// Runs of lowercase letters and spaces, most of ordinary text, go eight or
@@ -3350,12 +3357,8 @@ fn skip_high(b: &[u8], mut i: usize) -> usize {
 /// chunks tile each stretch between two other bytes, and only the last
 /// chunk of a stretch can be short), and a run with any other byte in it
 /// is measured at that byte.
-#[cfg(test)]
-pub(crate) fn gates(folded: &str) -> Gates {
-    gates_marked(folded, &[false; 256]).0
-}
-
-/// [`gates`], and where the pass met the bytes that `near` marks (ASCII
+///
+/// With the gates, where the pass met the bytes that `near` marks (ASCII
 /// bytes that are neither lowercase letters nor spaces): their positions
 /// in order, as [`each_near`] gives them, read off the same masks. `None`
 /// once they come more often than one in 64 bytes, past the first 16:
@@ -3370,7 +3373,7 @@ pub(crate) fn gates_marked(folded: &str, near: &[bool; 256]) -> (Gates, Option<V
     }
 }
 
-/// [`gates`] over `b`; `ASCII`: every byte of `b` is ASCII. Out of line:
+/// [`gates_marked`] over `b`; `ASCII`: every byte of `b` is ASCII. Out of line:
 /// inlined into the guard's inspection (as the compiler chose to after an
 /// unrelated change) the pass took 5% more instructions on English prose.
 #[inline(never)]
@@ -3608,7 +3611,7 @@ fn load8_padded(b: &[u8], i: usize) -> u64 {
 static CAESAR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"caesar"));
 
-/// The state of [`gates`] between bytes.
+/// The state of [`gates_marked`] between bytes.
 struct GateScan<'b> {
     b: &'b [u8],
     g: Gates,
