@@ -10,7 +10,10 @@
 //! stops: this pass follows the cached transitions with one table look-up
 //! a byte and leaves the loop only for a state that is not yet computed, a
 //! match state (its patterns are noted) or the dead state: about 18
-//! instructions a byte (callgrind, code and logs).
+//! instructions a byte (callgrind, code and logs). Its look-ups form one
+//! chain, each waiting on the last: a long text is read as two halves
+//! side by side, overlapping by the longest match, when every pattern's
+//! length is bounded.
 
 use regex_automata::hybrid::LazyStateID;
 use regex_automata::hybrid::dfa::{Cache, DFA};
@@ -25,6 +28,10 @@ use regex_automata::{Input, MatchError, MatchKind, PatternID, PatternSet};
 pub(crate) struct MatchSet {
     dfa: DFA,
     caches: Pool<Option<Cache>, fn() -> Option<Cache>>,
+    /// The longest match of any pattern, look-around bytes included,
+    /// when every pattern's is bounded: then a long text is read as two
+    /// halves side by side (see [`halves`]).
+    longest: Option<usize>,
 }
 
 impl std::fmt::Debug for MatchSet {
@@ -72,9 +79,16 @@ impl MatchSet {
             )
             .build_many(patterns)
             .map_err(|e| e.to_string())?;
+        // The longest match: every pattern's maximum length (a pattern
+        // that does not parse alone would not have built above).
+        let longest = patterns.iter().try_fold(0usize, |m, p| {
+            let hir = syntax::parse_with(p, &syntax).ok()?;
+            Some(m.max(hir.properties().maximum_len()?))
+        });
         Ok(MatchSet {
             dfa,
             caches: Pool::new(|| None),
+            longest,
         })
     }
 
@@ -97,7 +111,14 @@ impl MatchSet {
         let mut found = PatternSet::new(self.pattern_len());
         let mut cache = self.caches.get();
         let cache = cache.get_or_insert_with(|| self.dfa.create_cache());
-        let result = matching(&self.dfa, cache, text, &mut found);
+        let result = match self.longest {
+            // Two chains of look-ups the processor overlaps, where one
+            // waits on each.
+            Some(l) if text.len() >= HALVES_FROM && l < text.len() / 4 => {
+                halves(&self.dfa, cache, text, l, &mut found)
+            }
+            _ => matching(&self.dfa, cache, text, &mut found),
+        };
         if result.is_err() {
             for p in 0..self.pattern_len() {
                 found.insert(PatternID::must(p));
@@ -163,6 +184,154 @@ fn matching(
     Ok(())
 }
 
+/// Texts from this long are read as two halves side by side.
+const HALVES_FROM: usize = 2048;
+
+/// [`matching`] for a text read as two halves side by side: the first
+/// half's bytes, and from `longest` bytes before the middle to the end
+/// (a match of at most `longest` bytes that ends past the middle starts
+/// after that, so each match lies whole in one of them). Each half's
+/// search sees the bytes around it as the whole text's search does (its
+/// start state the byte before, its last step the byte after). Should
+/// the cache be cleared under way (the other half's state then means
+/// nothing), the text is read again the usual way.
+#[inline(never)]
+fn halves(
+    dfa: &DFA,
+    cache: &mut Cache,
+    text: &[u8],
+    longest: usize,
+    found: &mut PatternSet,
+) -> Result<(), MatchError> {
+    let n = text.len();
+    let mid = n / 2;
+    let b0 = mid - longest;
+    let mut sa = dfa.start_state_forward(cache, &Input::new(text).range(..mid))?;
+    let mut sb = dfa.start_state_forward(cache, &Input::new(text).range(b0..))?;
+    let clears = cache.clear_count();
+    let (mut ia, mut ib) = (0, b0);
+    // Bytes read by both, for the cache's give-up rule.
+    cache.search_start(0);
+    while ia < mid && ib < n {
+        // Cached transitions between untagged states: one look-up a byte
+        // for each half.
+        while ia < mid && ib < n {
+            if sa.is_tagged() || sb.is_tagged() {
+                break;
+            }
+            let na = dfa.next_state_untagged(cache, sa, text[ia]);
+            let nb = dfa.next_state_untagged(cache, sb, text[ib]);
+            if na.is_tagged() || nb.is_tagged() {
+                break;
+            }
+            (sa, sb) = (na, nb);
+            ia += 1;
+            ib += 1;
+        }
+        if ia >= mid || ib >= n {
+            break;
+        }
+        // The checked step for each (one of them at a state yet to be
+        // computed, a match, the dead state, or leaving one).
+        cache.search_update(ia + (ib - b0));
+        sa = dfa
+            .next_state(cache, sa, text[ia])
+            .map_err(|_| MatchError::gave_up(ia))?;
+        sb = dfa
+            .next_state(cache, sb, text[ib])
+            .map_err(|_| MatchError::gave_up(ib))?;
+        if cache.clear_count() != clears {
+            cache.search_finish(ia + (ib - b0));
+            return matching(dfa, cache, text, found);
+        }
+        for (sid, at) in [(sa, ia), (sb, ib)] {
+            if sid.is_match() {
+                note(dfa, cache, sid, found);
+            } else if sid.is_quit() {
+                return Err(MatchError::quit(text[at], at));
+            }
+        }
+        // A dead half has nothing more to find: the other reads on alone.
+        match (sa.is_dead(), sb.is_dead()) {
+            (true, true) => {
+                cache.search_finish(ia + (ib - b0));
+                return Ok(());
+            }
+            (true, false) => ia = mid,
+            (false, true) => ib = n,
+            (false, false) => {
+                ia += 1;
+                ib += 1;
+            }
+        }
+    }
+    cache.search_finish(ia + (ib - b0));
+    // Each half on to its end alone, from where it is (the second's
+    // state means nothing once the first's cleared the cache).
+    rest(dfa, cache, text, sa, ia, mid, found)?;
+    if cache.clear_count() != clears {
+        return matching(dfa, cache, text, found);
+    }
+    rest(dfa, cache, text, sb, ib, n, found)
+}
+
+/// [`matching`]'s loop from state `sid` at `at` to `end`, then its last
+/// step: the byte at `end` (as a search of `..end` within the text
+/// takes it) or the end of the text.
+fn rest(
+    dfa: &DFA,
+    cache: &mut Cache,
+    text: &[u8],
+    mut sid: LazyStateID,
+    mut at: usize,
+    end: usize,
+    found: &mut PatternSet,
+) -> Result<(), MatchError> {
+    if sid.is_dead() {
+        return Ok(());
+    }
+    cache.search_start(at);
+    while at < end {
+        while at < end {
+            if sid.is_tagged() {
+                break;
+            }
+            let next = dfa.next_state_untagged(cache, sid, text[at]);
+            if next.is_tagged() {
+                break;
+            }
+            sid = next;
+            at += 1;
+        }
+        if at >= end {
+            break;
+        }
+        cache.search_update(at);
+        sid = dfa
+            .next_state(cache, sid, text[at])
+            .map_err(|_| MatchError::gave_up(at))?;
+        if sid.is_match() {
+            note(dfa, cache, sid, found);
+        } else if sid.is_dead() {
+            cache.search_finish(at);
+            return Ok(());
+        } else if sid.is_quit() {
+            return Err(MatchError::quit(text[at], at));
+        }
+        at += 1;
+    }
+    cache.search_finish(end);
+    sid = match text.get(end) {
+        Some(&b) => dfa.next_state(cache, sid, b),
+        None => dfa.next_eoi_state(cache, sid),
+    }
+    .map_err(|_| MatchError::gave_up(end))?;
+    if sid.is_match() {
+        note(dfa, cache, sid, found);
+    }
+    Ok(())
+}
+
 /// Notes the patterns of the match state `sid`.
 fn note(dfa: &DFA, cache: &Cache, sid: LazyStateID, found: &mut PatternSet) {
     for k in 0..dfa.match_len(cache, sid) {
@@ -219,6 +388,113 @@ mod tests {
                 want.iter().collect::<Vec<_>>(),
                 "{:?}", text
             );
+        }
+    }
+
+    /// Patterns of bounded length: a long text is read as two halves.
+    const BOUNDED: &[&str] = &[
+        r"(?:^|[^0-9])[0-9]{3}-[0-9]{4}(?:[^0-9]|$)",
+        r"(?-u:\b)[A-Z]{2}[0-9]{2}(?-u:\b)",
+        r"ab{1,3}c",
+        r"^x",
+        r"y$",
+        r"b",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+        /// Long texts, read as two halves, give the patterns the
+        /// overlapping search over the whole text finds, with matches
+        /// anywhere around the middle and at the ends.
+        #[test]
+        fn halves_find_what_the_whole_text_search_finds(
+            tokens in proptest::collection::vec("[0-9]{1,4}|-|[A-Z]{1,3}|a|b|c|x|y| |\n", 1..12),
+            len in 2048usize..4200,
+            off in 0usize..24,
+            at in proptest::collection::vec(0usize..4200, 0..4),
+        ) {
+            static SETS: std::sync::LazyLock<(MatchSet, Regex)> = std::sync::LazyLock::new(|| {
+                let meta = Regex::builder()
+                    .configure(Regex::config().match_kind(MatchKind::All))
+                    .syntax(syntax::Config::new().unicode(false).utf8(false))
+                    .build_many(BOUNDED)
+                    .unwrap();
+                let pats: Vec<String> = BOUNDED.iter().map(|p| p.to_string()).collect();
+                let set = MatchSet::new(
+                    &pats,
+                    syntax::Config::new().unicode(false).utf8(false),
+                    1 << 20,
+                    1 << 16,
+                )
+                .unwrap();
+                (set, meta)
+            });
+            let (ours, meta) = &*SETS;
+            proptest::prop_assert!(ours.longest.is_some());
+            // Filler without any pattern's bytes, then the tokens written
+            // one after the other at the places asked: across the middle
+            // (starting up to 24 bytes before it), at the end, anywhere.
+            let mut text = vec![b'.'; len];
+            let run = tokens.concat();
+            let mut places = at;
+            places.push(len / 2 - off);
+            places.push(len);
+            for p in places {
+                let p = p.min(len - run.len());
+                text[p..p + run.len()].copy_from_slice(run.as_bytes());
+            }
+            let mut want = PatternSet::new(BOUNDED.len());
+            meta.which_overlapping_matches(&Input::new(&text), &mut want);
+            let got = ours.which(&text);
+            proptest::prop_assert_eq!(
+                got.iter().collect::<Vec<_>>(),
+                want.iter().collect::<Vec<_>>(),
+                "{:?}", String::from_utf8_lossy(&text)
+            );
+        }
+    }
+
+    /// A match of each bounded pattern at every offset across the middle
+    /// of texts of odd and even lengths, with filler that matches nothing
+    /// and with letters that end a word boundary: the halves find what
+    /// the whole-text search finds.
+    #[test]
+    fn halves_find_matches_across_the_middle() {
+        let pats: Vec<String> = BOUNDED.iter().map(|p| p.to_string()).collect();
+        let syntax = syntax::Config::new().unicode(false).utf8(false);
+        let set = MatchSet::new(&pats, syntax, 1 << 20, 1 << 16).unwrap();
+        let meta = Regex::builder()
+            .configure(Regex::config().match_kind(MatchKind::All))
+            .syntax(syntax)
+            .build_many(BOUNDED)
+            .unwrap();
+        for len in [2048, 2049, 3001] {
+            for piece in [
+                "AB12",
+                "xAB12",
+                "AB12Z",
+                " 123-4567 ",
+                "123-4567",
+                "abbbc",
+                "ab",
+            ] {
+                for fill in [b'.', b'Q'] {
+                    for off in 0..16 {
+                        let mut text = vec![fill; len];
+                        let at = len / 2 - off;
+                        text[at..at + piece.len()].copy_from_slice(piece.as_bytes());
+                        let mut want = PatternSet::new(BOUNDED.len());
+                        meta.which_overlapping_matches(&Input::new(&text), &mut want);
+                        let got = set.which(&text);
+                        assert_eq!(
+                            got.iter().collect::<Vec<_>>(),
+                            want.iter().collect::<Vec<_>>(),
+                            "{piece:?} at {at} of {len}, filler {fill}"
+                        );
+                    }
+                }
+            }
         }
     }
 
