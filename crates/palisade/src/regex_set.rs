@@ -137,51 +137,8 @@ fn matching(
     text: &[u8],
     found: &mut PatternSet,
 ) -> Result<(), MatchError> {
-    let input = Input::new(text);
-    let mut sid = dfa.start_state_forward(cache, &input)?;
-    cache.search_start(0);
-    let mut at = 0;
-    loop {
-        // Cached transitions between untagged states: one look-up a byte.
-        while let Some(&b) = text.get(at) {
-            if sid.is_tagged() {
-                break;
-            }
-            let next = dfa.next_state_untagged(cache, sid, b);
-            if next.is_tagged() {
-                break;
-            }
-            sid = next;
-            at += 1;
-        }
-        let Some(&b) = text.get(at) else {
-            break;
-        };
-        // A state yet to be computed, a match, the dead state, or a step
-        // out of one of those: the checked transition (which may compute
-        // states) and a look at where it leads.
-        cache.search_update(at);
-        sid = dfa
-            .next_state(cache, sid, b)
-            .map_err(|_| MatchError::gave_up(at))?;
-        if sid.is_match() {
-            note(dfa, cache, sid, found);
-        } else if sid.is_dead() {
-            cache.search_finish(at);
-            return Ok(());
-        } else if sid.is_quit() {
-            return Err(MatchError::quit(b, at));
-        }
-        at += 1;
-    }
-    cache.search_finish(text.len());
-    sid = dfa
-        .next_eoi_state(cache, sid)
-        .map_err(|_| MatchError::gave_up(text.len()))?;
-    if sid.is_match() {
-        note(dfa, cache, sid, found);
-    }
-    Ok(())
+    let sid = dfa.start_state_forward(cache, &Input::new(text))?;
+    matching_from(dfa, cache, text, sid, 0, text.len(), found)
 }
 
 /// Texts from this long are read as two halves side by side.
@@ -268,17 +225,17 @@ fn halves(
     cache.search_finish(ia + (ib - b0));
     // Each half on to its end alone, from where it is (the second's
     // state means nothing once the first's cleared the cache).
-    rest(dfa, cache, text, sa, ia, mid, found)?;
+    matching_from(dfa, cache, text, sa, ia, mid, found)?;
     if cache.clear_count() != clears {
         return matching(dfa, cache, text, found);
     }
-    rest(dfa, cache, text, sb, ib, n, found)
+    matching_from(dfa, cache, text, sb, ib, n, found)
 }
 
-/// [`matching`]'s loop from state `sid` at `at` to `end`, then its last
-/// step: the byte at `end` (as a search of `..end` within the text
-/// takes it) or the end of the text.
-fn rest(
+/// The search from state `sid` at `at` to `end`, then its last step: the
+/// byte at `end` (as a search of `..end` within the text takes it) or the
+/// end of the text.
+fn matching_from(
     dfa: &DFA,
     cache: &mut Cache,
     text: &[u8],
@@ -292,6 +249,7 @@ fn rest(
     }
     cache.search_start(at);
     while at < end {
+        // Cached transitions between untagged states: one look-up a byte.
         while at < end {
             if sid.is_tagged() {
                 break;
@@ -306,6 +264,9 @@ fn rest(
         if at >= end {
             break;
         }
+        // A state yet to be computed, a match, the dead state, or a step
+        // out of one of those: the checked transition (which may compute
+        // states) and a look at where it leads.
         cache.search_update(at);
         sid = dfa
             .next_state(cache, sid, text[at])
@@ -353,15 +314,18 @@ mod tests {
         r"b",
     ];
 
-    fn set() -> MatchSet {
-        let pats: Vec<String> = PATTERNS.iter().map(|p| p.to_string()).collect();
-        MatchSet::new(
-            &pats,
-            syntax::Config::new().unicode(false).utf8(false),
-            1 << 20,
-            1 << 16,
-        )
-        .unwrap()
+    /// `patterns` as a set, and as regex-automata's overlapping search
+    /// (what the set must agree with).
+    fn set_and_search(patterns: &[&str]) -> (MatchSet, Regex) {
+        let syntax = syntax::Config::new().unicode(false).utf8(false);
+        let pats: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+        let set = MatchSet::new(&pats, syntax, 1 << 20, 1 << 16).unwrap();
+        let search = Regex::builder()
+            .configure(Regex::config().match_kind(MatchKind::All))
+            .syntax(syntax)
+            .build_many(patterns)
+            .unwrap();
+        (set, search)
     }
 
     proptest::proptest! {
@@ -371,14 +335,8 @@ mod tests {
         fn finds_what_the_overlapping_search_finds(
             text in "([0-9]{1,4}|-|[A-Z]{1,3}|a|b|c|x|y| |\n){0,30}"
         ) {
-            static SETS: std::sync::LazyLock<(MatchSet, Regex)> = std::sync::LazyLock::new(|| {
-                let meta = Regex::builder()
-                    .configure(Regex::config().match_kind(MatchKind::All))
-                    .syntax(syntax::Config::new().unicode(false).utf8(false))
-                    .build_many(PATTERNS)
-                    .unwrap();
-                (set(), meta)
-            });
+            static SETS: std::sync::LazyLock<(MatchSet, Regex)> =
+                std::sync::LazyLock::new(|| set_and_search(PATTERNS));
             let (ours, meta) = &*SETS;
             let mut want = PatternSet::new(PATTERNS.len());
             meta.which_overlapping_matches(&Input::new(&text), &mut want);
@@ -414,22 +372,8 @@ mod tests {
             off in 0usize..24,
             at in proptest::collection::vec(0usize..4200, 0..4),
         ) {
-            static SETS: std::sync::LazyLock<(MatchSet, Regex)> = std::sync::LazyLock::new(|| {
-                let meta = Regex::builder()
-                    .configure(Regex::config().match_kind(MatchKind::All))
-                    .syntax(syntax::Config::new().unicode(false).utf8(false))
-                    .build_many(BOUNDED)
-                    .unwrap();
-                let pats: Vec<String> = BOUNDED.iter().map(|p| p.to_string()).collect();
-                let set = MatchSet::new(
-                    &pats,
-                    syntax::Config::new().unicode(false).utf8(false),
-                    1 << 20,
-                    1 << 16,
-                )
-                .unwrap();
-                (set, meta)
-            });
+            static SETS: std::sync::LazyLock<(MatchSet, Regex)> =
+                std::sync::LazyLock::new(|| set_and_search(BOUNDED));
             let (ours, meta) = &*SETS;
             proptest::prop_assert!(ours.longest.is_some());
             // Filler without any pattern's bytes, then the tokens written
@@ -461,14 +405,7 @@ mod tests {
     /// the whole-text search finds.
     #[test]
     fn halves_find_matches_across_the_middle() {
-        let pats: Vec<String> = BOUNDED.iter().map(|p| p.to_string()).collect();
-        let syntax = syntax::Config::new().unicode(false).utf8(false);
-        let set = MatchSet::new(&pats, syntax, 1 << 20, 1 << 16).unwrap();
-        let meta = Regex::builder()
-            .configure(Regex::config().match_kind(MatchKind::All))
-            .syntax(syntax)
-            .build_many(BOUNDED)
-            .unwrap();
+        let (set, meta) = set_and_search(BOUNDED);
         for len in [2048, 2049, 3001] {
             for piece in [
                 "AB12",
