@@ -164,8 +164,11 @@ fn halves(
     let mid = n / 2;
     let b0 = mid - longest;
     let mut sa = dfa.start_state_forward(cache, &Input::new(text).range(..mid))?;
-    let mut sb = dfa.start_state_forward(cache, &Input::new(text).range(b0..))?;
     let clears = cache.clear_count();
+    let mut sb = dfa.start_state_forward(cache, &Input::new(text).range(b0..))?;
+    if cache.clear_count() != clears {
+        return matching(dfa, cache, text, found);
+    }
     let (mut ia, mut ib) = (0, b0);
     // Bytes read by both, for the cache's give-up rule.
     cache.search_start(0);
@@ -190,10 +193,16 @@ fn halves(
         }
         // The checked step for each (one of them at a state yet to be
         // computed, a match, the dead state, or leaving one).
+        // A step that clears the cache leaves the other half's state
+        // pointing nowhere: looked at after each.
         cache.search_update(ia + (ib - b0));
         sa = dfa
             .next_state(cache, sa, text[ia])
             .map_err(|_| MatchError::gave_up(ia))?;
+        if cache.clear_count() != clears {
+            cache.search_finish(ia + (ib - b0));
+            return matching(dfa, cache, text, found);
+        }
         sb = dfa
             .next_state(cache, sb, text[ib])
             .map_err(|_| MatchError::gave_up(ib))?;
@@ -432,6 +441,40 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// Halves whose cache keeps being cleared under way (the smallest
+    /// cache, texts that make new states all along): the text is read
+    /// again the usual way, which finds what the whole-text search finds
+    /// or gives up to every pattern; never a half's stale state.
+    #[test]
+    fn halves_survive_cache_clears() {
+        let (_, meta) = set_and_search(BOUNDED);
+        let pats: Vec<String> = BOUNDED.iter().map(|p| p.to_string()).collect();
+        let syntax = syntax::Config::new().unicode(false).utf8(false);
+        let small = MatchSet::new(&pats, syntax, 1 << 20, 0).unwrap();
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for len in [2048, 4099, 20_000] {
+            let text: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    const ALPHABET: &[u8] = b"0123456789-ABCXYZabcxy .\n";
+                    ALPHABET[(x % ALPHABET.len() as u64) as usize]
+                })
+                .collect();
+            let mut want = PatternSet::new(BOUNDED.len());
+            meta.which_overlapping_matches(&Input::new(&text), &mut want);
+            let got = small.which(&text);
+            let all = got.len() == BOUNDED.len();
+            assert!(
+                all || got.iter().eq(want.iter()),
+                "{len} bytes: {:?} against {:?}",
+                got.iter().collect::<Vec<_>>(),
+                want.iter().collect::<Vec<_>>()
+            );
         }
     }
 
