@@ -192,24 +192,19 @@ fn halves(
             break;
         }
         // The checked step for each (one of them at a state yet to be
-        // computed, a match, the dead state, or leaving one).
-        // A step that clears the cache leaves the other half's state
-        // pointing nowhere: looked at after each.
+        // computed, a match, the dead state, or leaving one). A step that
+        // clears the cache leaves the other half's state pointing
+        // nowhere: looked at after each.
         cache.search_update(ia + (ib - b0));
-        sa = dfa
-            .next_state(cache, sa, text[ia])
-            .map_err(|_| MatchError::gave_up(ia))?;
-        if cache.clear_count() != clears {
+        let stepped = match checked(dfa, cache, sa, text, ia, clears)? {
+            Some(na) => checked(dfa, cache, sb, text, ib, clears)?.map(|nb| (na, nb)),
+            None => None,
+        };
+        let Some((na, nb)) = stepped else {
             cache.search_finish(ia + (ib - b0));
             return matching(dfa, cache, text, found);
-        }
-        sb = dfa
-            .next_state(cache, sb, text[ib])
-            .map_err(|_| MatchError::gave_up(ib))?;
-        if cache.clear_count() != clears {
-            cache.search_finish(ia + (ib - b0));
-            return matching(dfa, cache, text, found);
-        }
+        };
+        (sa, sb) = (na, nb);
         for (sid, at) in [(sa, ia), (sb, ib)] {
             if sid.is_match() {
                 note(dfa, cache, sid, found);
@@ -239,6 +234,22 @@ fn halves(
         return matching(dfa, cache, text, found);
     }
     matching_from(dfa, cache, text, sb, ib, n, found)
+}
+
+/// The checked step from `sid` on byte `at` of `text`; `None` when it
+/// cleared the cache (a clear count other than `clears`).
+fn checked(
+    dfa: &DFA,
+    cache: &mut Cache,
+    sid: LazyStateID,
+    text: &[u8],
+    at: usize,
+    clears: usize,
+) -> Result<Option<LazyStateID>, MatchError> {
+    let next = dfa
+        .next_state(cache, sid, text[at])
+        .map_err(|_| MatchError::gave_up(at))?;
+    Ok((cache.clear_count() == clears).then_some(next))
 }
 
 /// The search from state `sid` at `at` to `end`, then its last step: the
