@@ -232,6 +232,27 @@ impl<T> Literals<T> {
         a.run(&self.owners, hay, at, s, f);
     }
 
+    /// Reports the matches `spans[*next..]` (in order of end, as
+    /// [`each`](Self::each) found them) that end before `upto`, each found
+    /// again alone: one literal has a given start and end.
+    fn replay(
+        &self,
+        hay: &[u8],
+        spans: &[(usize, usize)],
+        next: &mut usize,
+        upto: usize,
+        f: &mut impl FnMut(&[T], usize, usize),
+    ) {
+        while let Some(&(s, e)) = spans.get(*next).filter(|m| m.1 < upto) {
+            self.each(hay, s, e, |o, s2, e2| {
+                if (s2, e2) == (s, e) {
+                    f(o, s, e);
+                }
+            });
+            *next += 1;
+        }
+    }
+
     /// Where in `hay` literals that each hold a byte of `near` can occur:
     /// within a literal's length of such a byte, as spans in order, apart.
     /// `None` where those would cover most of `hay` (then the whole is
@@ -331,8 +352,20 @@ impl<T> Literals<T> {
             return;
         }
         let (Aut::Dfa(a), Aut::Dfa(b)) = (&self.aut, &other.aut) else {
-            self.each(hay, 0, hay.len(), &mut f);
-            other.each(hay, 0, hay.len(), f);
+            // Automata of two kinds (a policy too large for one compact
+            // DFA) read the text one after the other: the other's matches
+            // are noted, then found again one by one, each reported where
+            // it falls among this one's in order of end (after this one's
+            // at a tie, as above). Reading the whole text with each and
+            // reporting all of one first broke the order of end.
+            let mut theirs: Vec<(usize, usize)> = Vec::new();
+            other.each(hay, 0, hay.len(), |_, s, e| theirs.push((s, e)));
+            let mut next = 0;
+            self.each(hay, 0, hay.len(), |o, s, e| {
+                other.replay(hay, &theirs, &mut next, e, &mut f);
+                f(o, s, e);
+            });
+            other.replay(hay, &theirs, &mut next, usize::MAX, &mut f);
             return;
         };
         let (Ok(mut sa), Ok(mut sb)) = (a.start_state(Anchored::No), b.start_state(Anchored::No))
