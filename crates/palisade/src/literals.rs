@@ -213,10 +213,13 @@ impl<T> Literals<T> {
                     }
                 }
             }
-            // Stable: each chain's in order of end.
-            later.sort_by_key(|l| l.0);
-            for (_, t, end) in later {
-                a.report(&self.owners, t, end, &mut f);
+            // Chain after chain, each in order of end: a pass per chain,
+            // not a sort (a repeated phrase has thousands of matches; the
+            // stable sort's merging was 1.6% of its time).
+            for j in 1..4 {
+                for &(_, t, end) in later.iter().filter(|l| l.0 == j) {
+                    a.report(&self.owners, t, end, &mut f);
+                }
             }
             (at, s) = (3 * d + m, st[3]);
         } else if let Some(next) = halves(
