@@ -1378,7 +1378,17 @@ impl Engine {
         let ordered = ascii || self.terms_other.is_none();
         let mut terms = TermSink {
             text,
-            progress: ordered.then(|| vec![0; self.rules.len()]),
+            room: ordered.then(|| {
+                let mut room = vec![0; self.rules.len()];
+                for (w, &bits) in anchored.iter().enumerate() {
+                    let mut bits = bits;
+                    while bits != 0 {
+                        room[w * 64 + bits.trailing_zeros() as usize] = 1;
+                        bits &= bits - 1;
+                    }
+                }
+                room
+            }),
             list: Vec::with_capacity(128),
         };
         // The union of every rule's regions, merged in place.
@@ -1530,14 +1540,19 @@ type Term = (u32, u8, u32, u32);
 /// told to want, with the word boundaries their ends need.
 struct TermSink<'t> {
     text: &'t [u8],
-    /// Per rule, how many leading slots have a term so far, where terms
-    /// come in order of their end (`None`: they do not).
-    progress: Option<Vec<u8>>,
+    /// Where terms come in order of their end (`None`: they do not): per
+    /// rule, the slots below this one are those a term may fill, one more
+    /// than the leading slots with a term so far; 0 for the rules `take`
+    /// does not want (one look-up an owner, not two: a repeated phrase
+    /// has a hundred thousand owners).
+    room: Option<Vec<u8>>,
     list: Vec<Term>,
 }
 
 impl TermSink<'_> {
-    /// Takes the terms among `owners` (of one literal, found at `ms..me`).
+    /// Takes the terms among `owners` (of one literal, found at `ms..me`)
+    /// of the rules that `room` opens or, where terms do not come in
+    /// order, that `want` names.
     fn take(&mut self, owners: &[Pat], ms: usize, me: usize, want: impl Fn(u32) -> bool) {
         // A common word is a term of many rules: its ends are tested once.
         let (mut before, mut after) = (None, None);
@@ -1546,11 +1561,11 @@ impl TermSink<'_> {
             let PatKind::Term(slot) = pat.kind else {
                 continue;
             };
-            if !want(pat.rule)
-                || self
-                    .progress
-                    .as_ref()
-                    .is_some_and(|p| slot > p[pat.rule as usize])
+            let open = match &self.room {
+                Some(room) => slot < room[pat.rule as usize],
+                None => want(pat.rule),
+            };
+            if !open
                 || (pat.left && ms > 0 && *before.get_or_insert_with(|| is_word_before(text, ms)))
                 || (pat.right
                     && me < text.len()
@@ -1558,8 +1573,11 @@ impl TermSink<'_> {
             {
                 continue;
             }
-            if let Some(p) = &mut self.progress {
-                advance(p, pat.rule, slot);
+            if let Some(room) = &mut self.room {
+                let r = &mut room[pat.rule as usize];
+                if slot + 1 == *r {
+                    *r += 1;
+                }
             }
             self.list.push((pat.rule, slot, ms as u32, me as u32));
         }
@@ -2622,7 +2640,7 @@ mod tests {
         let t = folded.as_bytes();
         let mut terms = TermSink {
             text: t,
-            progress: None,
+            room: None,
             list: Vec::new(),
         };
         let wanted = |r: u32| {
