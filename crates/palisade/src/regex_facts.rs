@@ -10,9 +10,26 @@ use regex_syntax::hir::{Class, Hir, HirKind, Repetition};
 
 /// The bytes that tokens, keys and other secrets are made of: a run of
 /// them is what `min_run` counts.
+#[inline]
 pub(crate) fn is_token(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'=' | b'.')
+    TOKEN[usize::from(b)]
 }
+
+/// [`is_token`] per byte value: one look-up, where the test written out
+/// was a chain of compares and branches that [`has_run`], probing prose
+/// whose bytes are token bytes four times in five, mispredicted (perf put
+/// 4% of a benign prompt's inspection in it, twice its share of
+/// instructions).
+static TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'+' | b'/' | b'=' | b'.');
+        b += 1;
+    }
+    t
+};
 
 /// Whether `text` holds a run of `m` or more [`is_token`] bytes. Reads
 /// about one byte in `m` on text without one: a run of `m` starting at or
