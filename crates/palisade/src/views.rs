@@ -3384,6 +3384,7 @@ fn gates_scan<const ASCII: bool>(b: &[u8], near: &[bool; 256]) -> (Gates, Option
         joined: 0,
         near,
         marked: Some(Vec::new()),
+        prose: ASCII && !PROSE_STOPS.iter().any(|&c| near[usize::from(c)]),
     };
     // Noting the marked bytes until there are too many, then without the
     // look-ups (a dense text gives up early).
@@ -3402,6 +3403,8 @@ fn gates_from<const ASCII: bool, const MARK: bool>(s: &mut GateScan<'_>, mut i: 
     let b = s.b;
     let n = b.len();
     let alnum = |j: usize| u64::from(GATE_CLASS[b[j] as usize] & G_ALNUM != 0);
+    // Whether the last sixteen bytes read were all plain.
+    let mut flowing = false;
     while i < n {
         if MARK && s.marked.is_none() {
             return i;
@@ -3433,11 +3436,27 @@ fn gates_from<const ASCII: bool, const MARK: bool>(s: &mut GateScan<'_>, mut i: 
                     s.chunks2(i, (l0, s0), (l1, s1), prev);
                     prev = l1;
                     i += 16;
+                    flowing = true;
                     continue;
+                }
+                // Commas and full stops break most runs of prose: read as
+                // the spaces they are here, not a chunk at a time below.
+                // Only where the bytes before were plain (prose): in code
+                // and logs the test would mostly fail, at a cost.
+                if flowing && s.prose {
+                    let (p0, p1) = prose_stops(x0, x1, s0, s1);
+                    let (s0, s1) = (s0 | p0, s1 | p1);
+                    if (l0 | s0) & (l1 | s1) == HI {
+                        s.chunks2(i, (l0, s0), (l1, s1), prev);
+                        prev = l1;
+                        i += 16;
+                        continue;
+                    }
                 }
             }
             // One chunk: the plain bytes up to the first other one (or the
             // end of the text), counting the bytes that read as spaces.
+            flowing = false;
             let x = load8_padded(b, i);
             let (l, mut sp) = plain_masks::<ASCII>(x);
             let mut other = !(l | sp) & HI;
@@ -3569,6 +3588,24 @@ fn space_like(b: &[u8], i: usize, mut other: u64) -> u64 {
     like
 }
 
+/// The punctuation [`prose_stops`] reads.
+const PROSE_STOPS: [u8; 2] = [b',', b'.'];
+
+/// For sixteen ASCII bytes (`x0`, then `x1`) with space masks `s0` and
+/// `s1`: the high bit of each comma and full stop with a space after it
+/// in these bytes. [`space_like`] takes each of them for a space: neither
+/// is a letter, a digit, base64 or an escape, and the full stop (a joiner)
+/// has no letter after it.
+#[inline(always)]
+fn prose_stops(x0: u64, x1: u64, s0: u64, s1: u64) -> (u64, u64) {
+    // `,` (0x2C) and `.` (0x2E) differ in one bit, which no other byte
+    // sets to make 0x2E.
+    let stop = |x: u64| eq_ascii(x | 0x02 * LO, b'.');
+    // The high bit of each byte whose next byte is a space.
+    let (next0, next1) = ((s0 >> 8) | (s1 << 56), s1 >> 8);
+    (stop(x0) & next0, stop(x1) & next1)
+}
+
 /// For eight bytes: the high bit of each lowercase ASCII letter and of each
 /// space or non-ASCII byte. `ASCII`: no byte of `x` has its high bit set.
 #[inline(always)]
@@ -3621,6 +3658,9 @@ struct GateScan<'b> {
     /// (`None` once too many, see [`gates_marked`]).
     near: &'b [bool; 256],
     marked: Option<Vec<u32>>,
+    /// Whether the pass may read [`PROSE_STOPS`] as spaces sixteen bytes
+    /// at a time: ASCII text, and `near` marks none of them.
+    prose: bool,
 }
 
 impl GateScan<'_> {
