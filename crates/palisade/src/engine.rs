@@ -873,8 +873,13 @@ impl Engine {
         mut rot_words: Option<&mut usize>,
         hits: &mut Vec<Hit>,
     ) {
-        let mut candidates: Vec<u32> = Vec::new();
-        let mut keyword_hits: Vec<(u32, usize, usize)> = Vec::new();
+        if sources.is_empty() {
+            return;
+        }
+        // Sized for a prompt's keywords and candidate rules (a dozen or
+        // so): grown from empty they took two or three allocations each.
+        let mut candidates: Vec<u32> = Vec::with_capacity(32);
+        let mut keyword_hits: Vec<(u32, usize, usize)> = Vec::with_capacity(32);
         let mut windows: Vec<(usize, usize)> = Vec::new();
         let mut starts: Vec<usize> = Vec::new();
         for (k, src) in sources.iter().enumerate() {
@@ -1228,8 +1233,9 @@ impl Engine {
         let with_keywords = keyword_hits.is_some();
         // Pass one: phrases, and the anchor terms of sequence rules, whose
         // neighbourhoods pass two reads.
-        // Per sequence rule, the neighbourhoods of its anchors.
-        let mut regions: Vec<(u32, usize, usize)> = Vec::new();
+        // Per sequence rule, the neighbourhoods of its anchors (a prompt of
+        // prose has a few: sized so, not grown from empty).
+        let mut regions: Vec<(u32, usize, usize)> = Vec::with_capacity(16);
         // Sequence rules whose anchor occurs: the only ones that can match.
         let mut anchored: Vec<u64> = Vec::new();
         // Per rule, the index of its last region in `regions`, once there

@@ -1261,6 +1261,11 @@ impl AsciiState {
     /// kept absorbs it.
     #[inline]
     fn drop(&mut self, i: usize) {
+        if !self.dropped {
+            // A text with a line break has a few: room for them at once,
+            // not grown from empty.
+            self.segs.reserve(16);
+        }
         self.dropped = true;
         let len = self.out.len() - self.run_view;
         if len > 0 {
