@@ -281,6 +281,12 @@ fn short(s: &str) -> String {
     s.chars().take(80).collect()
 }
 
+/// A guard built without its warm-up (no search cache filled yet), for
+/// the report's measure of what a guard holds apart from its caches.
+pub fn build_cold(policy: &crate::Policy) -> Result<Guard, crate::Error> {
+    Guard::compile(policy, None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
