@@ -3605,7 +3605,7 @@ const PROSE_STOPS: [u8; 2] = [b',', b'.'];
 fn prose_stops(x0: u64, x1: u64, s0: u64, s1: u64) -> (u64, u64) {
     // `,` (0x2C) and `.` (0x2E) differ in one bit, which no other byte
     // sets to make 0x2E.
-    let stop = |x: u64| eq_ascii(x | 0x02 * LO, b'.');
+    let stop = |x: u64| eq_ascii(x | (0x02 * LO), b'.');
     // The high bit of each byte whose next byte is a space.
     let (next0, next1) = ((s0 >> 8) | (s1 << 56), s1 >> 8);
     (stop(x0) & next0, stop(x1) & next1)
