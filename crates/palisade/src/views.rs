@@ -2206,6 +2206,12 @@ mod tests {
             " rot 13",
             "50%",
             " gur lbh gur lbh ",
+            // Prose's stops, which the pass reads as spaces sixteen bytes
+            // at a time only before a space (`prose_stops`).
+            " h!gh ",
+            " !gnore ",
+            "wow! yes. no, ok? ",
+            "a,b a.b a?b a!b ",
         ];
         for p in patterns {
             for k in 0..24 {
@@ -3594,18 +3600,19 @@ fn space_like(b: &[u8], i: usize, mut other: u64) -> u64 {
 }
 
 /// The punctuation [`prose_stops`] reads.
-const PROSE_STOPS: [u8; 2] = [b',', b'.'];
+const PROSE_STOPS: [u8; 4] = [b',', b'.', b'?', b'!'];
 
 /// For sixteen ASCII bytes (`x0`, then `x1`) with space masks `s0` and
-/// `s1`: the high bit of each comma and full stop with a space after it
-/// in these bytes. [`space_like`] takes each of them for a space: neither
-/// is a letter, a digit, base64 or an escape, and the full stop (a joiner)
-/// has no letter after it.
+/// `s1`: the high bit of each comma, full stop, question or exclamation
+/// mark with a space after it in these bytes. [`space_like`] takes each
+/// of them for a space: none is a letter, a digit, base64 or an escape,
+/// and the full stop (a joiner) and the exclamation mark (a leet `i`)
+/// have no letter after them.
 #[inline(always)]
 fn prose_stops(x0: u64, x1: u64, s0: u64, s1: u64) -> (u64, u64) {
     // `,` (0x2C) and `.` (0x2E) differ in one bit, which no other byte
     // sets to make 0x2E.
-    let stop = |x: u64| eq_ascii(x | (0x02 * LO), b'.');
+    let stop = |x: u64| eq_ascii(x | (0x02 * LO), b'.') | eq_ascii(x, b'?') | eq_ascii(x, b'!');
     // The high bit of each byte whose next byte is a space.
     let (next0, next1) = ((s0 >> 8) | (s1 << 56), s1 >> 8);
     (stop(x0) & next0, stop(x1) & next1)
