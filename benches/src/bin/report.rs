@@ -12,9 +12,9 @@
 //! - `build`: `Guard::new` time (median of 5) and the bytes the guard holds
 //!   (live heap bytes after build and warm-up, counted by a global
 //!   allocator; `guard_bytes_cold` the same without the warm-up, before
-//!   any search cache is filled; `automata_bytes` and `regex_bytes` are the
-//!   parts that are not search caches); the first inspection's time against the median
-//!   (`first_call_us`, no first-call penalty expected).
+//!   any search cache is filled; `automata_bytes` and `regex_bytes` are
+//!   the parts that are not search caches); the first inspection's time
+//!   against the median (`first_call_us`, no first-call penalty expected).
 //! - `latency`: p50/p99 µs of `inspect_prompt` over many DIFFERENT prompts
 //!   per size and family (a single repeated prompt flatters caches), and
 //!   `inspect_response` at 8 KB; allocations per call.

@@ -18,7 +18,7 @@ pub(crate) fn is_token(b: u8) -> bool {
 /// [`is_token`] per byte value: one look-up, where the test written out
 /// was a chain of compares and branches that [`has_run`], probing prose
 /// whose bytes are token bytes four times in five, mispredicted (perf put
-/// 4% of a benign prompt's inspection in it, twice its share of
+/// ~4% of a run over benign prompts in it, twice its share of
 /// instructions).
 static TOKEN: [bool; 256] = {
     let mut t = [false; 256];
