@@ -1548,9 +1548,9 @@ struct TermSink<'t> {
     text: &'t [u8],
     /// Where terms come in order of their end (`None`: they do not): per
     /// rule, the slots below this one are those a term may fill, one more
-    /// than the leading slots with a term so far; 0 for the rules `take`
-    /// does not want (one look-up an owner, not two: a repeated phrase
-    /// has a hundred thousand owners).
+    /// than the leading slots with a term so far ([`fill`]); 0 for the
+    /// rules `take` does not want (one look-up an owner, not two: a
+    /// repeated phrase has a hundred thousand owners).
     room: Option<Vec<u8>>,
     list: Vec<Term>,
 }
@@ -1580,37 +1580,36 @@ impl TermSink<'_> {
                 continue;
             }
             if let Some(room) = &mut self.room {
-                let r = &mut room[pat.rule as usize];
-                if slot + 1 == *r {
-                    *r += 1;
-                }
+                fill(&mut room[pat.rule as usize], slot);
             }
             self.list.push((pat.rule, slot, ms as u32, me as u32));
         }
     }
 }
 
-/// Notes a term of `rule`'s `slot` in `progress` (per rule, how many
-/// leading slots have a term so far); false when the slot is not yet
-/// reachable. A slot's term must start after the previous slot's term
-/// ends, so one whose slot is not reachable, in order of end, can never
-/// complete a sequence: most common words (`all`, `your`, `the`) are
-/// dropped so, unchecked.
-fn advance(progress: &mut [u8], rule: u32, slot: u8) -> bool {
-    let reached = &mut progress[rule as usize];
-    if slot > *reached {
-        return false;
+/// Notes a term of `slot` in its rule's `room` (the slots below it are
+/// reachable: one more than the leading slots with a term so far). A
+/// slot's term must start after the previous slot's term ends, so one
+/// whose slot is not reachable, in order of end, can never complete a
+/// sequence: most common words (`all`, `your`, `the`) are dropped so,
+/// unchecked.
+fn fill(room: &mut u8, slot: u8) {
+    if slot + 1 == *room {
+        *room += 1;
     }
-    if slot == *reached {
-        *reached += 1;
-    }
-    true
 }
 
 /// Keeps the `terms` (in order of end) that can complete a sequence.
 fn reachable(terms: &mut Vec<Term>, rules: usize) {
-    let mut progress = vec![0; rules];
-    terms.retain(|t| advance(&mut progress, t.0, t.1));
+    let mut room = vec![1; rules];
+    terms.retain(|t| {
+        let r = &mut room[t.0 as usize];
+        let open = t.1 < *r;
+        if open {
+            fill(r, t.1);
+        }
+        open
+    });
 }
 
 /// Sorts `v` stably by `key`, which is below `keys`.

@@ -337,9 +337,14 @@ mod tests {
     /// `patterns` as a set, and as regex-automata's overlapping search
     /// (what the set must agree with).
     fn set_and_search(patterns: &[&str]) -> (MatchSet, Regex) {
+        set_and_search_cached(patterns, 1 << 16)
+    }
+
+    /// [`set_and_search`] with a search cache of `cache` bytes.
+    fn set_and_search_cached(patterns: &[&str], cache: usize) -> (MatchSet, Regex) {
         let syntax = syntax::Config::new().unicode(false).utf8(false);
         let pats: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
-        let set = MatchSet::new(&pats, syntax, 1 << 20, 1 << 16).unwrap();
+        let set = MatchSet::new(&pats, syntax, 1 << 20, cache).unwrap();
         let search = Regex::builder()
             .configure(Regex::config().match_kind(MatchKind::All))
             .syntax(syntax)
@@ -461,20 +466,12 @@ mod tests {
     /// or gives up to every pattern; never a half's stale state.
     #[test]
     fn halves_survive_cache_clears() {
-        let (_, meta) = set_and_search(BOUNDED);
-        let pats: Vec<String> = BOUNDED.iter().map(|p| p.to_string()).collect();
-        let syntax = syntax::Config::new().unicode(false).utf8(false);
-        let small = MatchSet::new(&pats, syntax, 1 << 20, 0).unwrap();
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let (small, meta) = set_and_search_cached(BOUNDED, 0);
+        let mut rng = crate::test_rng::Rng::new(0x9E37_79B9_7F4A_7C15);
+        const ALPHABET: &[u8] = b"0123456789-ABCXYZabcxy .\n";
         for len in [2048, 4099, 20_000] {
             let text: Vec<u8> = (0..len)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    const ALPHABET: &[u8] = b"0123456789-ABCXYZabcxy .\n";
-                    ALPHABET[(x % ALPHABET.len() as u64) as usize]
-                })
+                .map(|_| ALPHABET[rng.below(ALPHABET.len())])
                 .collect();
             let mut want = PatternSet::new(BOUNDED.len());
             meta.which_overlapping_matches(&Input::new(&text), &mut want);
