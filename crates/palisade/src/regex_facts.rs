@@ -6,6 +6,7 @@
 //! conservatively: when the analysis cannot prove something, it claims
 //! less, never more.
 
+use crate::bitmask::{HI, ascii_letters, bytes_eq, bytes_in, load8};
 use regex_syntax::hir::{Class, Hir, HirKind, Repetition};
 
 /// The bytes that tokens, keys and other secrets are made of: a run of
@@ -32,9 +33,15 @@ static TOKEN: [bool; 256] = {
 };
 
 /// Whether `text` holds a run of `m` or more [`is_token`] bytes. Reads
-/// about one byte in `m` on text without one: a run of `m` starting at or
-/// after `i` must cover `i + m - 1`, so a non-token byte there rules out
-/// every start up to it.
+/// about eight bytes in `m` on text without one: a run of `m` starting at
+/// or after `i` must cover `i + m - 1`, so a non-token byte there or
+/// before it rules out every start up to it. For `m` of eight or more the
+/// eight bytes up to `i + m - 1` are tested at once ([`non_token8`]) and
+/// the search goes on after the last non-token byte among them: one
+/// branch a probe that prose takes nearly always, where a byte at a time
+/// (the probe's byte, then back to the word's start) mispredicted about
+/// once a probe (perf: 5% of a benign prompt's time, in 0.7% of its
+/// instructions).
 pub(crate) fn has_run(text: &[u8], m: usize) -> bool {
     if m == 0 {
         return true;
@@ -42,6 +49,21 @@ pub(crate) fn has_run(text: &[u8], m: usize) -> bool {
     let mut i = 0;
     while i + m <= text.len() {
         let last = i + m - 1;
+        if m >= 8 {
+            let nt = non_token8(load8(text, last - 7));
+            if nt != 0 {
+                // The last non-token byte of the eight.
+                i = last - 7 + (63 - nt.leading_zeros() as usize) / 8 + 1;
+                continue;
+            }
+            // Eight token bytes: the run reaches back to `i`, or the next
+            // candidate starts after the last non-token byte before them.
+            match text[i..last - 7].iter().rposition(|&b| !is_token(b)) {
+                None => return true,
+                Some(k) => i += k + 1,
+            }
+            continue;
+        }
         if !is_token(text[last]) {
             i = last + 1;
             continue;
@@ -54,6 +76,19 @@ pub(crate) fn has_run(text: &[u8], m: usize) -> bool {
         }
     }
     false
+}
+
+/// The high bit of each byte of `x` that is not an [`is_token`] byte
+/// (letters, digits and `-./`, `+`, `=`, `_`).
+#[inline]
+fn non_token8(x: u64) -> u64 {
+    // `-` `.` `/` and the digits are one range, 0x2D..=0x39.
+    let token = ascii_letters(x)
+        | bytes_in(x, b'-', b'9')
+        | bytes_eq(x, b'+')
+        | bytes_eq(x, b'=')
+        | bytes_eq(x, b'_');
+    !token & HI
 }
 
 /// The length of the longest run of [`is_token`] bytes in `text`.
@@ -823,6 +858,38 @@ mod tests {
             let longest = longest_run(t);
             for m in 0..=t.len() + 1 {
                 assert_eq!(has_run(t, m), m <= longest, "{t:?} {m}");
+            }
+        }
+    }
+
+    #[test]
+    fn eight_bytes_tested_as_each_byte_is() {
+        for b in 0..=255u8 {
+            let x = u64::from_le_bytes([b'a', b, b' ', b'\xff', b, b'0', b'~', b]);
+            let nt = non_token8(x);
+            for (k, &c) in x.to_le_bytes().iter().enumerate() {
+                assert_eq!(nt >> (8 * k + 7) & 1 == 1, !is_token(c), "{c:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn run_search_agrees_with_the_longest_run_on_random_text() {
+        // Token bytes, spaces, punctuation that is not a token byte, and
+        // bytes past ASCII, in runs of random length.
+        let alphabet = b"aZ09-./+=_ ,;:!\x80\xe9";
+        let mut rng = crate::test_rng::Rng::new(0x5eed_4a11);
+        for _ in 0..3000 {
+            let mut t = Vec::new();
+            let len = rng.below(120);
+            while t.len() < len {
+                let c = alphabet[rng.below(alphabet.len())];
+                let run = 1 + rng.below(if is_token(c) { 30 } else { 3 });
+                t.extend(std::iter::repeat_n(c, run));
+            }
+            let longest = longest_run(&t);
+            for m in 0..=t.len() + 1 {
+                assert_eq!(has_run(&t, m), m <= longest, "{t:?} {m}");
             }
         }
     }
