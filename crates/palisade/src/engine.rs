@@ -96,6 +96,9 @@ enum Kind {
         max_len: Option<usize>,
         /// A regex that is a run of one byte class: scanned, not searched.
         run: Option<Box<regex_facts::ClassRun>>,
+        /// The bytes every match starts with, when known: a window is
+        /// searched from the first of them on (none, not searched).
+        first: Option<Box<regex_facts::FirstBytes>>,
         /// For a regex whose matches may be longer than
         /// `limits.max_match_bytes`: what streams ask where such a match
         /// may be in progress (see [`Engine::pending`]).
@@ -607,6 +610,8 @@ impl Engine {
                     line_start,
                     max_len: facts.max_len,
                     run,
+                    // Regexes searched whole have meta's own prefilter.
+                    first: facts.first.filter(|_| windowed).map(Box::new),
                     partial,
                 }
             } else {
@@ -987,6 +992,7 @@ impl Engine {
                     reach,
                     line_start,
                     run,
+                    first,
                     ..
                 } = &rule.kind
                 {
@@ -1103,6 +1109,7 @@ impl Engine {
                         regex_hits(
                             re,
                             run.as_deref(),
+                            first.as_deref(),
                             *group,
                             *validator,
                             *min_entropy,
@@ -2125,10 +2132,13 @@ fn regex_hits_at(
 /// anchored at each line start instead: the same matches, as
 /// `find_iter` finds them, without reading the lines that do not start
 /// like one. A regex that is a run of one byte class (`run`) is scanned.
+/// With the bytes every match starts with (`first`), searches start at
+/// those bytes only, and line starts without one are passed over.
 #[allow(clippy::too_many_arguments)]
 fn regex_hits(
     re: &Regex,
     run: Option<&regex_facts::ClassRun>,
+    first: Option<&regex_facts::FirstBytes>,
     group: Option<usize>,
     validator: Option<Validator>,
     min_entropy: Option<f64>,
@@ -2158,6 +2168,12 @@ fn regex_hits(
             if p >= range.1 {
                 break;
             }
+            // A line that does not start as a match can (a letter, where
+            // a fence of symbols must come first) is not searched.
+            if first.is_some_and(|f| !f.contains(bytes[p])) {
+                at = p + 1;
+                continue;
+            }
             let input = Input::new(text).range(p..range.1).anchored(Anchored::Yes);
             // The next search starts where this match ends (one byte on
             // when it is empty or there is none), as in `find_iter`; or
@@ -2168,8 +2184,31 @@ fn regex_hits(
         return;
     }
     let input = || Input::new(text).range(range.0..range.1);
+    // Where the next match may start, at or after `at`: with the bytes
+    // every match starts with known, the first of them (the lazy DFA
+    // then reads none of the window before it, and no window without
+    // one: most windows around a common keyword, for a regex that needs
+    // a bracket before it).
+    let next = |at: usize| match first {
+        Some(f) => f.find(text.as_bytes(), at, range.1),
+        None => Some(at),
+    };
     match (group, run) {
         (None, Some(run)) => run.each(text.as_bytes(), range.0, range.1, push),
+        (None, None) if first.is_some() => {
+            // `find_iter`'s matches: each search starts where the last
+            // match ended, here moved on to a byte a match can start at.
+            let mut at = range.0;
+            while let Some(p) = next(at) {
+                let Some(m) = re.search(&Input::new(text).range(p..range.1)) else {
+                    break;
+                };
+                if !m.is_empty() {
+                    push(m.start(), m.end());
+                }
+                at = if m.end() > p { m.end() } else { p + 1 };
+            }
+        }
         (None, None) => {
             for m in re.find_iter(input()) {
                 if m.is_empty() {
@@ -2188,6 +2227,10 @@ fn regex_hits(
             let mut caps = re.create_captures();
             let mut at = range.0;
             while at <= range.1 {
+                let Some(p) = next(at) else {
+                    break;
+                };
+                at = p;
                 re.search_captures(&Input::new(text).range(at..range.1), &mut caps);
                 let Some(m) = caps.get_match() else {
                     break;
@@ -2510,7 +2553,8 @@ mod tests {
         }
 
         /// A regex whose every match starts a line is searched anchored at
-        /// each line start: the same hits as `find_iter`, in any range.
+        /// each line start (those whose byte can start a match): the same
+        /// hits as `find_iter`, in any range.
         #[test]
         fn line_start_search_agrees_with_find_iter(
             text in r"([ \t]|[=#%*<>-]{1,3}|END|end|begin|stop|system|user|assistant|[:\[\]]|[a-z]{1,4}|\n|\r\n){0,40}",
@@ -2525,7 +2569,7 @@ mod tests {
                 .collect();
             proptest::prop_assert!(anchored.len() >= 3, "{} line-start regexes", anchored.len());
             for &i in &anchored {
-                let Kind::Regex { re, case_sensitive, group, validator, min_entropy, .. } =
+                let Kind::Regex { re, case_sensitive, group, validator, min_entropy, first, .. } =
                     &e.rules[i as usize].kind
                 else {
                     unreachable!()
@@ -2544,12 +2588,51 @@ mod tests {
                 if lo > hi || !t.is_char_boundary(lo) || !t.is_char_boundary(hi) {
                     continue;
                 }
-                let run = |line_start| {
+                let run = |line_start, first| {
                     let mut hits = Vec::new();
-                    regex_hits(re, None, *group, *validator, *min_entropy, line_start, &view, (lo, hi), ViewKind::Clean, i, &mut hits);
+                    regex_hits(re, None, first, *group, *validator, *min_entropy, line_start, &view, (lo, hi), ViewKind::Clean, i, &mut hits);
                     hits.iter().map(|h| (h.start, h.end)).collect::<Vec<_>>()
                 };
-                proptest::prop_assert_eq!(run(true), run(false), "{} on {:?}", e.rules[i as usize].id, t);
+                let all = run(false, None);
+                proptest::prop_assert_eq!(run(true, None), all.clone(), "{} on {:?}", e.rules[i as usize].id, t);
+                proptest::prop_assert_eq!(run(true, first.as_deref()), all, "{} on {:?}", e.rules[i as usize].id, t);
+            }
+        }
+
+        /// A regex whose matches all start with one of a few bytes is
+        /// searched from those bytes on: the same hits as searched from
+        /// the window's start, in any window.
+        #[test]
+        fn first_byte_search_agrees_with_find_iter(
+            text in r#"([\[\]{}<>()]|insert|your|put|prompt|question|here|the|api|key|token|secret|password|sk-|ghp_|AKIA|xox[bp]-|=|:|"|'|@|\.|/|[a-z0-9]{1,6}|[A-Za-z0-9]{8,24}|[ \t]|\n){0,48}"#,
+            cut in (0usize..64, 0usize..64),
+        ) {
+            static GUARD: std::sync::LazyLock<crate::Guard> =
+                std::sync::LazyLock::new(crate::Guard::default);
+            let e = GUARD.engine();
+            let folded = fold_str(&text);
+            let known: Vec<u32> = (0..e.rules.len() as u32)
+                .filter(|&i| matches!(&e.rules[i as usize].kind, Kind::Regex { first: Some(_), line_start: false, run: None, .. }))
+                .collect();
+            proptest::prop_assert!(known.len() >= 40, "{} regexes with first bytes", known.len());
+            for &i in &known {
+                let Kind::Regex { re, case_sensitive, group, validator, min_entropy, first, .. } =
+                    &e.rules[i as usize].kind
+                else {
+                    unreachable!()
+                };
+                let t = if *case_sensitive { text.as_str() } else { folded.as_str() };
+                let view = View::identity(ViewKind::Clean, t);
+                let (lo, hi) = (cut.0.min(t.len()), t.len().saturating_sub(cut.1));
+                if lo > hi || !t.is_char_boundary(lo) || !t.is_char_boundary(hi) {
+                    continue;
+                }
+                let run = |first| {
+                    let mut hits = Vec::new();
+                    regex_hits(re, None, first, *group, *validator, *min_entropy, false, &view, (lo, hi), ViewKind::Clean, i, &mut hits);
+                    hits.iter().map(|h| (h.start, h.end)).collect::<Vec<_>>()
+                };
+                proptest::prop_assert_eq!(run(first.as_deref()), run(None), "{} on {:?}", e.rules[i as usize].id, t);
             }
         }
 

@@ -204,6 +204,39 @@ pub(crate) struct Facts {
     pub covered: bool,
     /// Every match starts with one of those keywords (ASCII case aside).
     pub keyword_first: bool,
+    /// Every match starts with one of these bytes, when the syntax shows
+    /// it: no match starts before the first of them in a text, nor at a
+    /// line start without one.
+    pub first: Option<FirstBytes>,
+}
+
+/// A set of bytes: those a regex's matches can start with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FirstBytes([bool; 256]);
+
+impl FirstBytes {
+    /// The bytes `hir`'s matches can start with, read off its syntax (the
+    /// classes and literals that can come first, past any part that can
+    /// match nothing); `None` when it can match the empty string, which
+    /// starts anywhere, or when every byte can start a match.
+    pub(crate) fn of(hir: &Hir) -> Option<FirstBytes> {
+        let (set, empty) = first_bytes(hir);
+        (!empty && !set.iter().all(|&b| b)).then_some(FirstBytes(set))
+    }
+
+    /// Whether a match can start with `b`.
+    pub(crate) fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b)]
+    }
+
+    /// The first position in `text[from..to]` whose byte is in the set.
+    pub(crate) fn find(&self, text: &[u8], from: usize, to: usize) -> Option<usize> {
+        let to = to.min(text.len());
+        text.get(from..to)?
+            .iter()
+            .position(|&b| self.0[usize::from(b)])
+            .map(|k| from + k)
+    }
 }
 
 /// Analyses `hir`; `keywords` are folded (lowercase) literals. With
@@ -239,6 +272,68 @@ pub(crate) fn facts(hir: &Hir, keywords: &[String], single_space: bool) -> Facts
         max_len: n.max,
         covered: n.covered,
         keyword_first: !kws.is_empty() && n.starts().iter().all(|s| cx.keyword_at(s, 0)),
+        first: FirstBytes::of(hir),
+    }
+}
+
+/// The bytes a match of `h` can start with, and whether it can match the
+/// empty string.
+fn first_bytes(h: &Hir) -> ([bool; 256], bool) {
+    let mut set = [false; 256];
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => return (set, true),
+        HirKind::Literal(lit) => match lit.0.first() {
+            Some(&b) => set[usize::from(b)] = true,
+            None => return (set, true),
+        },
+        HirKind::Class(Class::Bytes(c)) => {
+            for r in c.ranges() {
+                for b in r.start()..=r.end() {
+                    set[usize::from(b)] = true;
+                }
+            }
+        }
+        HirKind::Class(Class::Unicode(c)) => {
+            // UTF-8 lead bytes grow with the code point: a range's first
+            // bytes lie between its ends' (a superset, as it may be).
+            for r in c.ranges() {
+                let lead = |ch: char| ch.encode_utf8(&mut [0; 4]).as_bytes()[0];
+                for b in lead(r.start())..=lead(r.end()) {
+                    set[usize::from(b)] = true;
+                }
+            }
+        }
+        HirKind::Capture(c) => return first_bytes(&c.sub),
+        HirKind::Repetition(r) => {
+            let (sub, empty) = first_bytes(&r.sub);
+            return (sub, empty || r.min == 0);
+        }
+        HirKind::Concat(subs) => {
+            for sub in subs {
+                let (s, empty) = first_bytes(sub);
+                union(&mut set, &s);
+                if !empty {
+                    return (set, false);
+                }
+            }
+            return (set, true);
+        }
+        HirKind::Alternation(subs) => {
+            let mut any_empty = false;
+            for sub in subs {
+                let (s, empty) = first_bytes(sub);
+                union(&mut set, &s);
+                any_empty |= empty;
+            }
+            return (set, any_empty);
+        }
+    }
+    (set, false)
+}
+
+fn union(a: &mut [bool; 256], b: &[bool; 256]) {
+    for (x, &y) in a.iter_mut().zip(b) {
+        *x |= y;
     }
 }
 
@@ -819,6 +914,34 @@ mod tests {
 
     fn folded(pattern: &str, keywords: &[&str]) -> Facts {
         analyse(pattern, keywords, true)
+    }
+
+    #[test]
+    fn first_bytes_of_matches() {
+        // Parsed as a case-insensitive rule is: letters in both cases.
+        let first = |p: &str| {
+            of(p, &[])
+                .first
+                .map(|f| (0..=255u8).filter(|&b| f.contains(b)).collect::<Vec<u8>>())
+        };
+        assert_eq!(first(r"[\[{<(]\s*(?:insert|put)"), Some(b"(<[{".to_vec()));
+        assert_eq!(first(r"a?b|c"), Some(b"ABCabc".to_vec()));
+        assert_eq!(first(r"\bkey"), Some(b"Kk".to_vec()));
+        // Past a line start and optional blanks: the fence's symbols.
+        let fence = first(r"(?m)^[ \t]*[^\sA-Za-z0-9#]{2,}end").unwrap();
+        assert!(fence.contains(&b' ') && fence.contains(&b'=') && fence.contains(&0xE2));
+        assert!(
+            !fence
+                .iter()
+                .any(|b| b.is_ascii_alphanumeric() || *b == b'#' || *b == b'\n')
+        );
+        // A regex that can match nothing starts anywhere.
+        assert_eq!(first(r"a*"), None);
+        assert_eq!(first(r"(?:x|)"), None);
+        // A non-ASCII character: its UTF-8 lead byte.
+        assert_eq!(first(r"é"), Some(vec![0xC3]));
+        // Every byte can start one: nothing to skip.
+        assert_eq!(first(r"(?s-u:.)x"), None);
     }
 
     #[test]
