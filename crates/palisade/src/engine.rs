@@ -1963,10 +1963,11 @@ fn term_weight(t: &str) -> usize {
 /// this slot's terms are searched in the whole text. A slot is as common
 /// as the sum of its terms' [`term_weight`]s; ties go to the longer
 /// shortest term, then the earlier slot. The choice changes what pass
-/// two reads, never what matches: on the injection corpus's benign
-/// samples, slots chosen so (phrases rarer than their words, forms of
-/// common words common) anchor a third fewer rules than slots scored by
-/// their rarest word (3,541 rule-texts against 5,379).
+/// two reads, never what matches. On the injection corpus's benign
+/// samples, slots so chosen anchor 41% fewer rule scans than slots scored
+/// by their rarest word alone, with every phrase as common as that word
+/// and unlisted words never seen (3,375 against 5,682; pass two read
+/// 446 KB against 761 KB), and pass two reads 30% less of the attacks.
 fn anchor_slot(slot_terms: &[Vec<String>]) -> usize {
     let score = |terms: &Vec<String>| {
         let common: usize = terms.iter().map(|t| term_weight(t)).sum();
@@ -2907,6 +2908,52 @@ mod tests {
             assert_eq!(count_digits(&text[..n]), want, "{n}");
         }
         assert_eq!(count_digits(&text), want);
+    }
+
+    #[test]
+    fn anchors_are_the_rarest_slots() {
+        let slots = |s: &[&[&str]]| -> Vec<Vec<String>> {
+            s.iter()
+                .map(|t| t.iter().map(|w| w.to_string()).collect())
+                .collect()
+        };
+        // Forms of common words are common: `given` and `provided` as
+        // `give` and `provide`, `answers` as `answer`.
+        assert_eq!(word_weight("given"), 100);
+        assert_eq!(word_weight("provided"), 100);
+        assert_eq!(word_weight("writing"), 100);
+        assert_eq!(word_weight("answers"), 100);
+        assert_eq!(word_weight("snippet"), 10);
+        assert_eq!(word_weight("the"), 1000);
+        // Phrases are rarer than their words, even of function words.
+        assert_eq!(term_weight("is over"), 10);
+        assert_eq!(term_weight("what do i have to"), 0);
+        assert_eq!(
+            anchor_slot(&slots(&[
+                &["never", "not"],
+                &["say", "use"],
+                &["i can't", "i cannot"]
+            ])),
+            2
+        );
+        // Three code words against common forms.
+        assert_eq!(
+            anchor_slot(&slots(&[
+                &["following", "given", "provided"],
+                &["code", "snippet", "script"]
+            ])),
+            1
+        );
+        // Many unlisted words against a few common ones.
+        let many: Vec<String> = (0..40).map(|i| format!("verb{i}")).collect();
+        let few = vec!["result".to_string(), "answer".to_string()];
+        assert_eq!(anchor_slot(&[many, few]), 1);
+        // Words that end no English way (or are not English): no stem,
+        // and no panic cutting one.
+        assert_eq!(word_weight("é"), 1000);
+        assert_eq!(word_weight("éd"), 10);
+        assert_eq!(word_weight("résumés"), 10);
+        assert_eq!(word_weight("тексты"), 10);
     }
 
     #[test]

@@ -40,8 +40,8 @@ static TOKEN: [bool; 256] = {
 /// the search goes on after the last non-token byte among them: one
 /// branch a probe that prose takes nearly always, where a byte at a time
 /// (the probe's byte, then back to the word's start) mispredicted about
-/// once a probe (perf: 5% of a benign prompt's time, in 0.7% of its
-/// instructions).
+/// once a probe (perf: 3.8% of a benign 2 KB prompt's time, in 0.7% of
+/// its instructions; now 2.2%).
 pub(crate) fn has_run(text: &[u8], m: usize) -> bool {
     if m == 0 {
         return true;
