@@ -2492,6 +2492,28 @@ pub(crate) fn expand(template: &str) -> Result<Vec<String>, String> {
 mod tests {
     use super::*;
 
+    /// The default policy's regex rules whose kind `pick` takes, each
+    /// with its regex and the text it reads of `text` (`folded`, the
+    /// text folded, for a case-insensitive rule).
+    fn regex_rules<'a>(
+        e: &'a Engine,
+        pick: impl Fn(&Kind) -> bool,
+        text: &'a str,
+        folded: &'a str,
+    ) -> Vec<(u32, &'a Kind, &'a str)> {
+        (0..e.rules.len() as u32)
+            .map(|i| (i, &e.rules[i as usize].kind))
+            .filter(|&(_, k)| pick(k))
+            .map(|(i, k)| match k {
+                Kind::Regex {
+                    case_sensitive: true,
+                    ..
+                } => (i, k, text),
+                _ => (i, k, folded),
+            })
+            .collect()
+    }
+
     #[test]
     fn default_automata_stay_small() {
         let g = crate::Guard::default();
@@ -2565,17 +2587,12 @@ mod tests {
                 std::sync::LazyLock::new(crate::Guard::default);
             let e = GUARD.engine();
             let folded = fold_str(&text);
-            let anchored: Vec<u32> = (0..e.rules.len() as u32)
-                .filter(|&i| matches!(e.rules[i as usize].kind, Kind::Regex { line_start: true, .. }))
-                .collect();
+            let anchored = regex_rules(e, |k| matches!(k, Kind::Regex { line_start: true, .. }), &text, &folded);
             proptest::prop_assert!(anchored.len() >= 3, "{} line-start regexes", anchored.len());
-            for &i in &anchored {
-                let Kind::Regex { re, case_sensitive, group, validator, min_entropy, first, .. } =
-                    &e.rules[i as usize].kind
-                else {
+            for &(i, kind, t) in &anchored {
+                let Kind::Regex { re, group, validator, min_entropy, first, .. } = kind else {
                     unreachable!()
                 };
-                let t = if *case_sensitive { text.as_str() } else { folded.as_str() };
                 let view = View::identity(ViewKind::Clean, t);
                 // From the start of line `cut.0` (windows start at line
                 // starts) or a byte `cut.0 - 8` in, to `cut.1` bytes from
@@ -2612,17 +2629,17 @@ mod tests {
                 std::sync::LazyLock::new(crate::Guard::default);
             let e = GUARD.engine();
             let folded = fold_str(&text);
-            let known: Vec<u32> = (0..e.rules.len() as u32)
-                .filter(|&i| matches!(&e.rules[i as usize].kind, Kind::Regex { first: Some(_), line_start: false, run: None, .. }))
-                .collect();
+            let known = regex_rules(
+                e,
+                |k| matches!(k, Kind::Regex { first: Some(_), line_start: false, run: None, .. }),
+                &text,
+                &folded,
+            );
             proptest::prop_assert!(known.len() >= 40, "{} regexes with first bytes", known.len());
-            for &i in &known {
-                let Kind::Regex { re, case_sensitive, group, validator, min_entropy, first, .. } =
-                    &e.rules[i as usize].kind
-                else {
+            for &(i, kind, t) in &known {
+                let Kind::Regex { re, group, validator, min_entropy, first, .. } = kind else {
                     unreachable!()
                 };
-                let t = if *case_sensitive { text.as_str() } else { folded.as_str() };
                 let view = View::identity(ViewKind::Clean, t);
                 let (lo, hi) = (cut.0.min(t.len()), t.len().saturating_sub(cut.1));
                 if lo > hi || !t.is_char_boundary(lo) || !t.is_char_boundary(hi) {

@@ -135,13 +135,7 @@ impl ClassRun {
         };
         let mut class = [false; 256];
         match sub.kind() {
-            HirKind::Class(Class::Bytes(c)) => {
-                for r in c.ranges() {
-                    for b in r.start()..=r.end() {
-                        class[usize::from(b)] = true;
-                    }
-                }
-            }
+            HirKind::Class(Class::Bytes(c)) => mark_bytes(&mut class, c),
             HirKind::Class(Class::Unicode(c)) => {
                 for r in c.ranges() {
                     for ch in r.start()..=r.end() {
@@ -286,13 +280,7 @@ fn first_bytes(h: &Hir) -> ([bool; 256], bool) {
             Some(&b) => set[usize::from(b)] = true,
             None => return (set, true),
         },
-        HirKind::Class(Class::Bytes(c)) => {
-            for r in c.ranges() {
-                for b in r.start()..=r.end() {
-                    set[usize::from(b)] = true;
-                }
-            }
-        }
+        HirKind::Class(Class::Bytes(c)) => mark_bytes(&mut set, c),
         HirKind::Class(Class::Unicode(c)) => {
             // UTF-8 lead bytes grow with the code point: a range's first
             // bytes lie between its ends' (a superset, as it may be).
@@ -329,6 +317,15 @@ fn first_bytes(h: &Hir) -> ([bool; 256], bool) {
         }
     }
     (set, false)
+}
+
+/// Marks the bytes of class `c` in `set`.
+fn mark_bytes(set: &mut [bool; 256], c: &regex_syntax::hir::ClassBytes) {
+    for r in c.ranges() {
+        for b in r.start()..=r.end() {
+            set[usize::from(b)] = true;
+        }
+    }
 }
 
 fn union(a: &mut [bool; 256], b: &[bool; 256]) {
