@@ -2236,14 +2236,14 @@ fn regex_hits(
                 let Some(m) = caps.get_match() else {
                     break;
                 };
-                let next = match caps.get_group(g).filter(|sp| !sp.is_empty()) {
+                let after = match caps.get_group(g).filter(|sp| !sp.is_empty()) {
                     Some(sp) => {
                         push(sp.start, sp.end);
                         sp.end
                     }
                     None => m.end(),
                 };
-                at = if next > at { next } else { at + 1 };
+                at = if after > at { after } else { at + 1 };
             }
         }
     }
