@@ -49,28 +49,26 @@ pub(crate) fn has_run(text: &[u8], m: usize) -> bool {
     let mut i = 0;
     while i + m <= text.len() {
         let last = i + m - 1;
-        if m >= 8 {
+        // `text[known..=last]` are token bytes (the eight up to `last`, or
+        // `last` alone); a non-token byte there moves the start past it.
+        let known = if m >= 8 {
             let nt = non_token8(load8(text, last - 7));
             if nt != 0 {
                 // The last non-token byte of the eight.
                 i = last - 7 + (63 - nt.leading_zeros() as usize) / 8 + 1;
                 continue;
             }
-            // Eight token bytes: the run reaches back to `i`, or the next
-            // candidate starts after the last non-token byte before them.
-            match text[i..last - 7].iter().rposition(|&b| !is_token(b)) {
-                None => return true,
-                Some(k) => i += k + 1,
+            last - 7
+        } else {
+            if !is_token(text[last]) {
+                i = last + 1;
+                continue;
             }
-            continue;
-        }
-        if !is_token(text[last]) {
-            i = last + 1;
-            continue;
-        }
-        // text[last] is a token byte: the run reaches back to `i`, or the
-        // next candidate starts after the last non-token byte before it.
-        match text[i..last].iter().rposition(|&b| !is_token(b)) {
+            last
+        };
+        // The run reaches back to `i`, or the next candidate starts after
+        // the last non-token byte before the known ones.
+        match text[i..known].iter().rposition(|&b| !is_token(b)) {
             None => return true,
             Some(k) => i += k + 1,
         }
@@ -228,7 +226,7 @@ impl FirstBytes {
         let to = to.min(text.len());
         text.get(from..to)?
             .iter()
-            .position(|&b| self.0[usize::from(b)])
+            .position(|&b| self.contains(b))
             .map(|k| from + k)
     }
 }
