@@ -421,25 +421,50 @@ enum Opens {
 /// How `w` may open a request: as the word itself or, with `prefix`, as
 /// the start of a longer one.
 fn opener(w: &[u8], prefix: bool) -> Opens {
-    static SORTED: std::sync::OnceLock<Vec<(&'static [u8], Opens)>> = std::sync::OnceLock::new();
+    // The words as big-endian numbers of their bytes, padded with zeros:
+    // their order is the words' order, and the words that start with `w`
+    // are those between `w`'s number and that number with every byte past
+    // `w` set. Compared as numbers, not slices: the search called `memcmp`
+    // at every step, a fifth of the detector's cost on benign prompts.
+    static SORTED: std::sync::OnceLock<Vec<(u128, Opens)>> = std::sync::OnceLock::new();
     let sorted = SORTED.get_or_init(|| {
-        let mut v: Vec<(&[u8], Opens)> = VERBS
+        let mut v: Vec<(u128, Opens)> = VERBS
             .iter()
             .chain(&["please"])
-            .map(|o| (o.as_bytes(), Opens::Yes))
-            .chain(QUESTION.iter().map(|o| (o.as_bytes(), Opens::Question)))
+            .map(|o| (opener_key(o.as_bytes()), Opens::Yes))
+            .chain(
+                QUESTION
+                    .iter()
+                    .map(|o| (opener_key(o.as_bytes()), Opens::Question)),
+            )
             .collect();
         v.sort();
         v
     });
-    // The words starting with `w` follow one another from `w` on.
-    let from = sorted.partition_point(|&(o, _)| o < w);
+    if w.len() > MAX_OPENER {
+        return Opens::No;
+    }
+    let lo = opener_key(w);
+    let hi = match prefix {
+        true => lo | u128::MAX.checked_shr(8 * w.len() as u32).unwrap_or(0),
+        false => lo,
+    };
+    let from = sorted.partition_point(|&(o, _)| o < lo);
     sorted[from..]
         .iter()
-        .take_while(|&&(o, _)| if prefix { o.starts_with(w) } else { o == w })
+        .take_while(|&&(o, _)| o <= hi)
         .map(|&(_, how)| how)
         .max()
         .unwrap_or(Opens::No)
+}
+
+/// The bytes of `w` (at most [`MAX_OPENER`]) as a big-endian number,
+/// padded with zeros ([`opener`]).
+fn opener_key(w: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    let n = w.len().min(MAX_OPENER);
+    b[..n].copy_from_slice(&w[..n]);
+    u128::from_be_bytes(b)
 }
 
 /// Whether [`fold_line`] of `raw` ends with `?` once trailing whitespace
@@ -805,6 +830,51 @@ mod tests {
         assert_eq!(fold_line("Wr1t3 a poem, 4471 $"), "write a poem, 4471 $");
         assert_eq!(fold_line("Wr1t3 a p03m"), "write a poem");
         assert_eq!(fold_line("r3ply 70 7h15 3m41l"), "reply to this email");
+    }
+
+    /// The number search answers as a search of the words themselves,
+    /// for every prefix of every opener and words near them.
+    #[test]
+    fn opener_matches_the_word_lists() {
+        let words: Vec<(&str, Opens)> = VERBS
+            .iter()
+            .chain(&["please"])
+            .map(|&w| (w, Opens::Yes))
+            .chain(QUESTION.iter().map(|&w| (w, Opens::Question)))
+            .collect();
+        let naive = |w: &[u8], prefix: bool| {
+            words
+                .iter()
+                .filter(|(o, _)| match prefix {
+                    true => o.as_bytes().starts_with(w),
+                    false => o.as_bytes() == w,
+                })
+                .map(|&(_, how)| how)
+                .max()
+                .unwrap_or(Opens::No)
+        };
+        let mut probes: Vec<Vec<u8>> = vec![Vec::new(), b"zzz".to_vec(), b"a".to_vec()];
+        for (w, _) in &words {
+            for n in 0..=w.len() {
+                let p = w.as_bytes()[..n].to_vec();
+                let mut longer = p.clone();
+                longer.push(b's');
+                let mut bumped = p.clone();
+                if let Some(last) = bumped.last_mut() {
+                    *last += 1;
+                }
+                probes.extend([p, longer, bumped]);
+            }
+        }
+        for p in &probes {
+            for prefix in [false, true] {
+                assert!(
+                    opener(p, prefix) == naive(p, prefix),
+                    "{:?} prefix {prefix}",
+                    String::from_utf8_lossy(p)
+                );
+            }
+        }
     }
 
     #[test]
