@@ -77,6 +77,9 @@ enum Kind {
         /// and after the end of its anchor term.
         before: usize,
         after: usize,
+        /// The slot next to the anchor's that is read around each anchor
+        /// term before the rule's region is (see [`Probe`]).
+        probe: Option<Probe>,
     },
     Regex {
         re: Regex,
@@ -499,11 +502,18 @@ impl Engine {
                 let step = |terms: &Vec<String>| {
                     max_gap(window) + terms.iter().map(String::len).max().unwrap_or(0)
                 };
+                let probe = probe_slot(&slot_terms, anchor).map(|k| Probe {
+                    slot: k as u8,
+                    forward: k > anchor,
+                    reach: step(&slot_terms[k]),
+                    gap: max_gap(window),
+                });
                 Kind::Sequence {
                     slots: spec.sequence.len() as u8,
                     window,
                     before: slot_terms[..anchor].iter().map(step).sum(),
                     after: slot_terms[anchor + 1..].iter().map(step).sum(),
+                    probe,
                 }
             } else if let Some(pattern) = &spec.regex {
                 let case_sensitive = spec.case_sensitive.unwrap_or(sensitive);
@@ -839,6 +849,71 @@ impl Engine {
             )
             .sum();
         (automata, regexes)
+    }
+
+    /// Drops from `regions` those made for one anchor term of a rule with
+    /// a probe (`single[i]`: its start and end, or `u32::MAX` twice) whose
+    /// probe finds no term of its slot where a match would have one: that
+    /// anchor starts no match, and its region need not be read (`anchored`
+    /// keeps only the rules with a region left). A probe reads one step
+    /// of the rule's reach where the region reads every step: a region
+    /// that took in several anchors (a phrase repeated, anchors close
+    /// together) is read without one, and a rule's regions are no longer
+    /// probed once its probes have found terms more than half as often as
+    /// not.
+    #[inline(never)]
+    fn probe_anchors(
+        &self,
+        text: &[u8],
+        single: &[(u32, u32)],
+        regions: &mut Vec<(u32, usize, usize)>,
+        anchored: &mut [u64],
+    ) {
+        // Per rule probed: probes that found a term and that did not.
+        let mut tally: Vec<(u32, u32, u32)> = Vec::new();
+        let mut keep = vec![true; regions.len()];
+        for (i, (&(r, s, e), &(ms, me))) in regions.iter().zip(single).enumerate() {
+            if ms == u32::MAX {
+                continue;
+            }
+            let Kind::Sequence { probe: Some(p), .. } = &self.rules[r as usize].kind else {
+                continue;
+            };
+            if e - s <= p.reach {
+                continue;
+            }
+            let k = match tally.iter().position(|t| t.0 == r) {
+                Some(k) => k,
+                None => {
+                    tally.push((r, 0, 0));
+                    tally.len() - 1
+                }
+            };
+            let (_, held, failed) = tally[k];
+            if held * 2 > failed {
+                continue;
+            }
+            let Ok(at) = self.seq_terms.binary_search_by_key(&r, |t| t.0) else {
+                continue;
+            };
+            if p.holds(&self.seq_terms[at].1, text, ms as usize, me as usize) {
+                tally[k].1 += 1;
+            } else {
+                tally[k].2 += 1;
+                keep[i] = false;
+            }
+        }
+        let mut i = 0;
+        regions.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        // The rules probed in vain everywhere are not anchored.
+        for &(r, _, failed) in &tally {
+            if failed > 0 && !regions.iter().any(|x| x.0 == r) {
+                anchored[r as usize / 64] &= !(1 << (r % 64));
+            }
+        }
     }
 
     /// Runs the always-run regex sets over `text`, so that their lazy
@@ -1248,6 +1323,10 @@ impl Engine {
         // Per rule, the index of its last region in `regions`, once there
         // are more than a few.
         let mut last_region: Vec<u32> = Vec::new();
+        // Per region, the anchor term it was made for while it is the
+        // only one and its rule has a probe (`NONE` otherwise).
+        let mut single: Vec<(u32, u32)> = Vec::new();
+        const NONE: (u32, u32) = (u32::MAX, u32::MAX);
         let mut on_literal = |owners: &[Pat], ms: usize, me: usize| {
             // A common word is a literal of many rules: its ends are
             // tested once (a repeated phrase has thousands of them).
@@ -1292,7 +1371,15 @@ impl Engine {
                             view: label,
                         });
                     }
-                    (PatKind::Term(_), Kind::Sequence { before, after, .. }) => {
+                    (
+                        PatKind::Term(_),
+                        Kind::Sequence {
+                            before,
+                            after,
+                            probe,
+                            ..
+                        },
+                    ) => {
                         let (w, b) = (pat.rule as usize / 64, pat.rule % 64);
                         if anchored.len() <= w {
                             anchored.resize(w + 1, 0);
@@ -1319,15 +1406,21 @@ impl Engine {
                             }
                             Some(last_region[r] as usize)
                         };
-                        match at.and_then(|i| regions.get_mut(i)) {
-                            Some(last) if s <= last.2 && e >= last.1 => {
+                        match at.filter(|&i| regions.get(i).is_some_and(|l| s <= l.2 && e >= l.1)) {
+                            Some(i) => {
+                                let last = &mut regions[i];
                                 (last.1, last.2) = (last.1.min(s), last.2.max(e));
+                                single[i] = NONE;
                             }
                             _ => {
                                 if let Some(i) = last_region.get_mut(r) {
                                     *i = regions.len() as u32;
                                 }
                                 regions.push((pat.rule, s, e));
+                                single.push(match probe {
+                                    Some(_) => (ms as u32, me as u32),
+                                    None => NONE,
+                                });
                             }
                         }
                     }
@@ -1366,6 +1459,9 @@ impl Engine {
             if let Some(other) = &self.other {
                 other.each_split(text, &mut on_literal);
             }
+        }
+        if single.iter().any(|&a| a != NONE) {
+            self.probe_anchors(text, &single, &mut regions, &mut anchored);
         }
         if regions.is_empty() {
             return;
@@ -1977,6 +2073,63 @@ fn anchor_slot(slot_terms: &[Vec<String>]) -> usize {
     (0..slot_terms.len())
         .max_by_key(|&k| (score(&slot_terms[k]), std::cmp::Reverse(k)))
         .unwrap_or(0)
+}
+
+/// A slot next to a sequence rule's anchor slot, read around each anchor
+/// term before the rule's region is: a match holds a term of it that
+/// starts at most `gap` bytes after the anchor term's end (`forward`) or
+/// ends at most `gap` bytes before its start (`sequence_from`), and such
+/// a term lies within `reach` bytes of the anchor term.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Probe {
+    slot: u8,
+    forward: bool,
+    reach: usize,
+    gap: usize,
+}
+
+impl Probe {
+    /// The bytes a probe of anchor term `ms..me` reads, in a text of
+    /// `len` bytes.
+    fn zone(&self, len: usize, ms: usize, me: usize) -> (usize, usize) {
+        if self.forward {
+            (me, me.saturating_add(self.reach).min(len))
+        } else {
+            (ms.saturating_sub(self.reach), ms)
+        }
+    }
+
+    /// Whether `text` holds a term of the probe's slot (any occurrence of
+    /// one: word boundaries and the words between are left to the match)
+    /// where a match with anchor term `ms..me` would have it; `terms` is
+    /// the rule's term automaton.
+    fn holds(&self, terms: &Literals<Pat>, text: &[u8], ms: usize, me: usize) -> bool {
+        let (lo, hi) = self.zone(text.len(), ms, me);
+        let mut found = false;
+        terms.each(text, lo, hi, |owners, s, e| {
+            found |= owners.iter().any(|o| {
+                matches!(o.kind, PatKind::Term(k) if k == self.slot)
+                    && if self.forward {
+                        s <= me + self.gap
+                    } else {
+                        e + self.gap >= ms
+                    }
+            });
+        });
+        found
+    }
+}
+
+/// The slot next to `anchor` whose terms are rarest ([`term_weight`]),
+/// of those whose terms are all ASCII (a rule's term automaton holds only
+/// those).
+fn probe_slot(slot_terms: &[Vec<String>], anchor: usize) -> Option<usize> {
+    let common = |k: usize| slot_terms[k].iter().map(|t| term_weight(t)).sum::<usize>();
+    [anchor.checked_sub(1), Some(anchor + 1)]
+        .into_iter()
+        .flatten()
+        .filter(|&k| k < slot_terms.len() && slot_terms[k].iter().all(|t| t.is_ascii()))
+        .min_by_key(|&k| common(k))
 }
 
 /// Words in a gap of folded text (whitespace is collapsed to single spaces).
@@ -2730,6 +2883,7 @@ mod tests {
     /// A sequence rule of the default packs: its window and its slots'
     /// terms.
     struct SeqRule {
+        id: String,
         window: usize,
         slots: Vec<Vec<String>>,
     }
@@ -2745,6 +2899,7 @@ mod tests {
             .filter_map(|r| {
                 let slots = r.get("sequence")?.as_array()?;
                 Some(SeqRule {
+                    id: r.get("id")?.as_str()?.to_string(),
                     window: r
                         .get("window")
                         .and_then(toml::Value::as_integer)
@@ -2855,7 +3010,7 @@ mod tests {
     #[test]
     fn widest_sequences_read_around_anchors() {
         let mut hit = 0;
-        for SeqRule { window, slots } in SEQS.iter() {
+        for SeqRule { window, slots, .. } in SEQS.iter() {
             // `window` words of `q` filling `max_gap` bytes with the
             // spaces on either side.
             let gap = match *window {
@@ -2888,6 +3043,72 @@ mod tests {
             "{hit} of {} sequences hit",
             SEQS.len()
         );
+    }
+
+    /// Each sequence rule's probe finds a term of its slot where the
+    /// widest match would have it (`max_gap` bytes from the anchor term,
+    /// the slot's longest term), and not a byte farther.
+    #[test]
+    fn probes_reach_as_far_as_a_match() {
+        static GUARD: std::sync::LazyLock<crate::Guard> =
+            std::sync::LazyLock::new(crate::Guard::default);
+        let e = GUARD.engine();
+        let mut probed = 0;
+        for seq in SEQS.iter() {
+            let Some(r) = e.rules.iter().position(|x| x.id == seq.id) else {
+                continue;
+            };
+            let Kind::Sequence { probe: Some(p), .. } = &e.rules[r].kind else {
+                continue;
+            };
+            let slot = usize::from(p.slot);
+            let anchor = if p.forward { slot - 1 } else { slot + 1 };
+            let longest = |k: usize| {
+                seq.slots[k]
+                    .iter()
+                    .map(|t| fold_str(t))
+                    .max_by_key(String::len)
+                    .unwrap()
+            };
+            let (a, t) = (longest(anchor), longest(slot));
+            let terms = &e.seq_terms[e
+                .seq_terms
+                .binary_search_by_key(&(r as u32), |x| x.0)
+                .unwrap()]
+            .1;
+            for extra in [0, 1] {
+                // `gap` bytes: spaces around words of `q`.
+                let gap = max_gap(seq.window) + extra;
+                let fill = format!(" {} ", "q".repeat(gap - 2));
+                let text = match p.forward {
+                    true => format!("{a}{fill}{t}"),
+                    false => format!("{t}{fill}{a}"),
+                };
+                let ms = if p.forward { 0 } else { t.len() + gap };
+                let me = ms + a.len();
+                assert_eq!(
+                    p.holds(terms, text.as_bytes(), ms, me),
+                    extra == 0,
+                    "{} on {text:?}",
+                    seq.id
+                );
+            }
+            // The anchor alone, with the zone's bytes after or before it.
+            let fill = "q ".repeat(p.reach);
+            let text = match p.forward {
+                true => format!("{a} {fill}"),
+                false => format!("{fill}{a}"),
+            };
+            let ms = if p.forward { 0 } else { fill.len() };
+            assert!(
+                !p.holds(terms, text.as_bytes(), ms, ms + a.len()),
+                "{}",
+                seq.id
+            );
+            probed += 1;
+        }
+        // Most sequence rules have a probe.
+        assert!(probed * 2 > SEQS.len(), "{probed} of {}", SEQS.len());
     }
 
     proptest::proptest! {
