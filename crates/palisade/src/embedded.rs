@@ -424,8 +424,9 @@ fn opener(w: &[u8], prefix: bool) -> Opens {
     // The words as big-endian numbers of their bytes, padded with zeros:
     // their order is the words' order, and the words that start with `w`
     // are those between `w`'s number and that number with every byte past
-    // `w` set. Compared as numbers, not slices: the search called `memcmp`
-    // at every step, a fifth of the detector's cost on benign prompts.
+    // `w` set. Compared as numbers, not slices: searched as slices, with a
+    // `memcmp` call at every step, the look-ups took a fifth of the
+    // detector's instructions on benign prompts.
     static SORTED: std::sync::OnceLock<Vec<(u128, Opens)>> = std::sync::OnceLock::new();
     let sorted = SORTED.get_or_init(|| {
         let mut v: Vec<(u128, Opens)> = VERBS
