@@ -852,35 +852,30 @@ impl Engine {
     }
 
     /// Drops from `regions` those made for one anchor term of a rule with
-    /// a probe (`single[i]`: its start and end, or `u32::MAX` twice) whose
-    /// probe finds no term of its slot where a match would have one: that
-    /// anchor starts no match, and its region need not be read (`anchored`
-    /// keeps only the rules with a region left). A probe reads one step
-    /// of the rule's reach where the region reads every step: a region
-    /// that took in several anchors (a phrase repeated, anchors close
-    /// together) is read without one, and a rule's regions are no longer
-    /// probed once its probes have found terms more than half as often as
-    /// not.
+    /// a probe (their last field: its start and end, [`NO_PROBE`] for the
+    /// others) whose probe finds no term of its slot where a match would
+    /// have one: that anchor starts no match, and its region need not be
+    /// read (`anchored` keeps only the rules with a region left). A probe
+    /// reads one step of the rule's reach where the region reads every
+    /// step: a region that took in several anchors (a phrase repeated,
+    /// anchors close together) is read without one, and a rule's regions
+    /// are no longer probed once its probes have found terms more than
+    /// half as often as not.
     #[inline(never)]
-    fn probe_anchors(
-        &self,
-        text: &[u8],
-        single: &[(u32, u32)],
-        regions: &mut Vec<(u32, usize, usize)>,
-        anchored: &mut [u64],
-    ) {
+    fn probe_anchors(&self, text: &[u8], regions: &mut Vec<Region>, anchored: &mut [u64]) {
         // Per rule probed: probes that found a term and that did not.
         let mut tally: Vec<(u32, u32, u32)> = Vec::new();
-        let mut keep = vec![true; regions.len()];
-        for (i, (&(r, s, e), &(ms, me))) in regions.iter().zip(single).enumerate() {
-            if ms == u32::MAX {
-                continue;
+        regions.retain(|&(r, s, e, (ms, me))| {
+            if (ms, me) == NO_PROBE {
+                return true;
             }
-            let Kind::Sequence { probe: Some(p), .. } = &self.rules[r as usize].kind else {
-                continue;
+            let (Kind::Sequence { probe: Some(p), .. }, Some(terms)) =
+                (&self.rules[r as usize].kind, self.terms_of(r))
+            else {
+                return true;
             };
             if e - s <= p.reach {
-                continue;
+                return true;
             }
             let k = match tally.iter().position(|t| t.0 == r) {
                 Some(k) => k,
@@ -889,24 +884,17 @@ impl Engine {
                     tally.len() - 1
                 }
             };
-            let (_, held, failed) = tally[k];
-            if held * 2 > failed {
-                continue;
+            let t = &mut tally[k];
+            if t.1 * 2 > t.2 {
+                return true;
             }
-            let Ok(at) = self.seq_terms.binary_search_by_key(&r, |t| t.0) else {
-                continue;
-            };
-            if p.holds(&self.seq_terms[at].1, text, ms as usize, me as usize) {
-                tally[k].1 += 1;
+            let found = p.holds(terms, text, ms as usize, me as usize);
+            if found {
+                t.1 += 1;
             } else {
-                tally[k].2 += 1;
-                keep[i] = false;
+                t.2 += 1;
             }
-        }
-        let mut i = 0;
-        regions.retain(|_| {
-            i += 1;
-            keep[i - 1]
+            found
         });
         // The rules probed in vain everywhere are not anchored.
         for &(r, _, failed) in &tally {
@@ -914,6 +902,12 @@ impl Engine {
                 anchored[r as usize / 64] &= !(1 << (r % 64));
             }
         }
+    }
+
+    /// The term automaton of sequence rule `r` (its ASCII terms).
+    fn terms_of(&self, r: u32) -> Option<&Literals<Pat>> {
+        let at = self.seq_terms.binary_search_by_key(&r, |t| t.0).ok()?;
+        Some(&self.seq_terms[at].1)
     }
 
     /// Runs the always-run regex sets over `text`, so that their lazy
@@ -1316,17 +1310,15 @@ impl Engine {
         // Pass one: phrases, and the anchor terms of sequence rules, whose
         // neighbourhoods pass two reads.
         // Per sequence rule, the neighbourhoods of its anchors (a prompt of
-        // prose has a few: sized so, not grown from empty).
-        let mut regions: Vec<(u32, usize, usize)> = Vec::with_capacity(16);
+        // prose has a few: sized so, not grown from empty): rule, start,
+        // end, and the anchor term it was made for while it is the only one
+        // and its rule has a probe (`NO_PROBE` otherwise).
+        let mut regions: Vec<Region> = Vec::with_capacity(16);
         // Sequence rules whose anchor occurs: the only ones that can match.
         let mut anchored: Vec<u64> = Vec::new();
         // Per rule, the index of its last region in `regions`, once there
         // are more than a few.
         let mut last_region: Vec<u32> = Vec::new();
-        // Per region, the anchor term it was made for while it is the
-        // only one and its rule has a probe (`NONE` otherwise).
-        let mut single: Vec<(u32, u32)> = Vec::new();
-        const NONE: (u32, u32) = (u32::MAX, u32::MAX);
         let mut on_literal = |owners: &[Pat], ms: usize, me: usize| {
             // A common word is a literal of many rules: its ends are
             // tested once (a repeated phrase has thousands of them).
@@ -1410,17 +1402,17 @@ impl Engine {
                             Some(i) => {
                                 let last = &mut regions[i];
                                 (last.1, last.2) = (last.1.min(s), last.2.max(e));
-                                single[i] = NONE;
+                                last.3 = NO_PROBE;
                             }
                             _ => {
                                 if let Some(i) = last_region.get_mut(r) {
                                     *i = regions.len() as u32;
                                 }
-                                regions.push((pat.rule, s, e));
-                                single.push(match probe {
+                                let single = match probe {
                                     Some(_) => (ms as u32, me as u32),
-                                    None => NONE,
-                                });
+                                    None => NO_PROBE,
+                                };
+                                regions.push((pat.rule, s, e, single));
                             }
                         }
                     }
@@ -1460,9 +1452,7 @@ impl Engine {
                 other.each_split(text, &mut on_literal);
             }
         }
-        if single.iter().any(|&a| a != NONE) {
-            self.probe_anchors(text, &single, &mut regions, &mut anchored);
-        }
+        self.probe_anchors(text, &mut regions, &mut anchored);
         if regions.is_empty() {
             return;
         }
@@ -1549,7 +1539,7 @@ impl Engine {
                         continue;
                     };
                     let l = usize::from(load[1] < load[0]);
-                    for &(_, lo, hi) in group {
+                    for &(_, lo, hi, _) in group {
                         lanes[l].push((ac, lo, hi));
                         load[l] += hi - lo;
                     }
@@ -2074,6 +2064,14 @@ fn anchor_slot(slot_terms: &[Vec<String>]) -> usize {
         .max_by_key(|&k| (score(&slot_terms[k]), std::cmp::Reverse(k)))
         .unwrap_or(0)
 }
+
+/// A neighbourhood of a sequence rule's anchors that pass two reads:
+/// rule, start, end, and the anchor term it was made for while it is the
+/// only one and its rule has a probe ([`NO_PROBE`] otherwise).
+type Region = (u32, usize, usize, (u32, u32));
+
+/// The last field of a [`Region`] not to be probed.
+const NO_PROBE: (u32, u32) = (u32::MAX, u32::MAX);
 
 /// A slot next to a sequence rule's anchor slot, read around each anchor
 /// term before the rule's region is: a match holds a term of it that
@@ -3071,11 +3069,7 @@ mod tests {
                     .unwrap()
             };
             let (a, t) = (longest(anchor), longest(slot));
-            let terms = &e.seq_terms[e
-                .seq_terms
-                .binary_search_by_key(&(r as u32), |x| x.0)
-                .unwrap()]
-            .1;
+            let terms = e.terms_of(r as u32).unwrap();
             for extra in [0, 1] {
                 // `gap` bytes: spaces around words of `q`.
                 let gap = max_gap(seq.window) + extra;
