@@ -1430,95 +1430,225 @@ static SQUASH_CLASS: [u8; 256] = {
 /// Separators are dropped without being absorbed into the letter before
 /// them: a match spans its first to its last letter (the separators
 /// between them included), so its end does not depend on what follows it.
-/// Its map is flat: each byte records the folded byte it comes from and
-/// spans what that byte spans, which is what pushing each character into
-/// a view gives (`reference::squash`). Code and logs, which call for this
-/// view, made a map segment per run of letters (a fifth of the view's
-/// cost was in the segments); a flat map is one push a byte.
+/// Its map is sparse: where a byte comes from is found by reading the
+/// folded text from a mark a few dozen bytes before it (a mark every 64
+/// bytes or so), counting the letters and digits kept. Each byte spans
+/// what the folded byte it comes from spans, which is what pushing each
+/// character into a view gives (`reference::squash`). Only a match's
+/// first and last bytes are ever looked up, and code and logs, which call
+/// for this view, keep a stretch every few bytes: a map segment per
+/// stretch cost a fifth of the view, and a flat map (four bytes for each
+/// byte kept, zeroed first) was written a byte at a time.
 #[derive(Debug)]
 pub(crate) struct Squashed {
     pub text: String,
-    /// `from[j]`: the folded byte that byte `j` of `text` comes from.
-    from: Vec<u32>,
+    /// `(k, f)`: folded byte `f` starts a character, and the bytes kept
+    /// from the folded text before it are `text[..k]`; the first is
+    /// `(0, 0)`, both rise.
+    marks: Vec<(u32, u32)>,
 }
 
 impl Squashed {
     /// The original span of squashed bytes `s..e` (`s < e <= len`): from
     /// the start of the first's folded byte to the end of the last's.
     pub fn span(&self, folded: &View<'_>, s: usize, e: usize) -> (usize, usize) {
-        let e = e.min(self.from.len());
+        let e = e.min(self.text.len());
+        let mut w = self.walk(&folded.text, s.min(self.text.len().saturating_sub(1)));
+        let first = w.to(s.min(self.text.len().saturating_sub(1)));
         if s >= e {
             // Empty: where byte `s` (or the last) starts, as a view's
             // `span` says.
-            let at = self
-                .from
-                .get(s)
-                .or(self.from.last())
-                .map_or(0, |&f| f as usize);
-            let (o, _) = folded.span(at, at + 1);
+            let (o, _) = folded.span(first, first + 1);
             return (o, o);
         }
-        folded.span(self.from[s] as usize, self.from[e - 1] as usize + 1)
+        // The last byte from where the first was found, or from a mark
+        // past it.
+        let later = self.walk(&folded.text, e - 1);
+        if later.p > w.p {
+            w = later;
+        }
+        folded.span(first, w.to(e - 1) + 1)
+    }
+
+    /// A walk from the last mark before view byte `j`.
+    fn walk<'f>(&self, folded: &'f str, j: usize) -> Walk<'f> {
+        let m = self.marks.partition_point(|&(k, _)| k as usize <= j);
+        let (k, p) = self.marks[m.saturating_sub(1)];
+        Walk {
+            text: folded,
+            p: p as usize,
+            k: k as usize,
+        }
+    }
+}
+
+/// A reading of the folded text a [`Squashed`] view was made of: byte
+/// `p` (a character's first) is the next to read, and the bytes kept
+/// before it are the view's first `k`.
+struct Walk<'f> {
+    text: &'f str,
+    p: usize,
+    k: usize,
+}
+
+impl Walk<'_> {
+    /// The folded byte that view byte `j` (`j >= k`) comes from (the end of
+    /// the text if none does); the walk stops at its character.
+    fn to(&mut self, j: usize) -> usize {
+        let b = self.text.as_bytes();
+        loop {
+            // Eight ASCII bytes at a time.
+            while self.p + 8 <= b.len() {
+                let x = load8(b, self.p);
+                if x & HI != 0 {
+                    break;
+                }
+                let mut kept = ascii_alnum(x);
+                let n = kept.count_ones() as usize;
+                if self.k + n > j {
+                    // Among them: the one kept `j - k` after the first.
+                    for _ in self.k..j {
+                        kept &= kept - 1;
+                    }
+                    (self.k, self.p) = (j, self.p + kept.trailing_zeros() as usize / 8);
+                    return self.p;
+                }
+                (self.k, self.p) = (self.k + n, self.p + 8);
+            }
+            let Some(&c) = b.get(self.p) else {
+                return b.len();
+            };
+            let (n, kept) = if c < 0x80 {
+                (1, c.is_ascii_alphanumeric())
+            } else {
+                let ch = self.text[self.p..].chars().next().unwrap_or('\u{FFFD}');
+                (ch.len_utf8(), ch.is_alphanumeric())
+            };
+            if kept {
+                if j < self.k + n {
+                    return self.p + (j - self.k);
+                }
+                self.k += n;
+            }
+            self.p += n;
+        }
+    }
+}
+
+/// [`Squashed`] as it is built: its bytes so far (`out[..k]`; `out` is
+/// eight bytes longer than the folded text, so that eight bytes can be
+/// written at `k` whatever is kept), its marks and the byte from which
+/// the next may be made.
+struct SquashOut<'a> {
+    out: &'a mut [u8],
+    marks: &'a mut Vec<(u32, u32)>,
+    k: usize,
+    next_mark: usize,
+}
+
+impl SquashOut<'_> {
+    /// Keeps `n` bytes (`n <= 8`): the low bytes of `x`.
+    #[inline(always)]
+    fn keep(&mut self, n: usize, x: u64) {
+        self.out[self.k..self.k + 8].copy_from_slice(&x.to_le_bytes());
+        self.k += n;
+    }
+
+    /// Marks folded byte `i` (a character's first) with the bytes kept
+    /// before it, where the last mark is 64 bytes back or more.
+    #[inline(always)]
+    fn mark(&mut self, i: usize) {
+        if i >= self.next_mark {
+            self.marks.push((self.k as u32, i as u32));
+            self.next_mark = i + 64;
+        }
     }
 }
 
 /// Builds the [`Squashed`] view of `folded`.
 pub(crate) fn squash(folded: &View<'_>) -> Squashed {
     let text = folded.text.as_bytes();
-    // Written at `k` whatever the byte, then kept by moving `k` on: code
-    // and logs change between letters and other bytes every few bytes, and
-    // a branch per byte missed its guess there (and each push checked the
-    // capacity). The squashed text is never longer than the folded one.
-    let mut out = vec![0u8; text.len()];
-    let mut from = vec![0u32; text.len()];
-    let mut k = 0;
+    let mut out = vec![0u8; text.len() + 8];
+    let mut marks = Vec::with_capacity(text.len() / 64 + 1);
+    marks.push((0, 0));
+    let mut sq = SquashOut {
+        out: &mut out,
+        marks: &mut marks,
+        k: 0,
+        next_mark: 64,
+    };
     let mut i = 0;
     while i < text.len() {
-        (i, k) = squash_ascii(text, i, &mut out, &mut from, k);
+        i = squash_ascii(text, i, &mut sq);
         if i < text.len() {
             // `i` starts a character: every byte before it was ASCII or
             // skipped as part of a whole character.
+            sq.mark(i);
             let ch = folded.text[i..].chars().next().unwrap_or('\u{FFFD}');
             let n = ch.len_utf8();
             if ch.is_alphanumeric() {
-                out[k..k + n].copy_from_slice(&text[i..i + n]);
-                for (j, f) in from[k..k + n].iter_mut().enumerate() {
-                    *f = (i + j) as u32;
-                }
-                k += n;
+                let mut w = [0u8; 8];
+                w[..n].copy_from_slice(&text[i..i + n]);
+                sq.keep(n, u64::from_le_bytes(w));
             }
             i += n;
         }
     }
+    let k = sq.k;
     out.truncate(k);
-    from.truncate(k);
     // Whole characters of valid UTF-8 were copied.
     let text = String::from_utf8(out)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    Squashed { text, from }
+    Squashed { text, marks }
 }
 
 /// [`squash`]'s ASCII bytes from `text[i]` on, to the first other byte or
-/// the end, written to `out` and `from` at `k` on (`k <= i`, both as long
-/// as `text`); returns where it stopped in each.
+/// the end; returns where it stopped. Eight bytes at a time, with a mark
+/// every 64 bytes or so: a byte at a time, noting where each came from in
+/// a flat map, took 13 instructions a byte of code (and the map's zeroing
+/// 4 more), this about 8.
 #[inline(never)]
-fn squash_ascii(
-    text: &[u8],
-    mut i: usize,
-    out: &mut [u8],
-    from: &mut [u32],
-    mut k: usize,
-) -> (usize, usize) {
+fn squash_ascii(text: &[u8], mut i: usize, out: &mut SquashOut<'_>) -> usize {
+    // The counts in locals, not behind the reference: stores through it
+    // are stores the compiler keeps.
+    let mut sq = SquashOut {
+        out: &mut *out.out,
+        marks: &mut *out.marks,
+        k: out.k,
+        next_mark: out.next_mark,
+    };
+    while i + 8 <= text.len() {
+        let x = load8(text, i);
+        if x & HI != 0 {
+            break;
+        }
+        sq.mark(i);
+        // Each byte written where the next kept one goes, and kept by
+        // moving on: no branch (code and logs change between letters and
+        // other bytes every few bytes, and a branch there missed its guess
+        // often enough to cost more than a byte at a time saved).
+        let kept = ascii_alnum(x) >> 7;
+        let dst = &mut sq.out[sq.k..sq.k + 8];
+        let mut n = 0;
+        for t in 0..8 {
+            dst[n & 7] = (x >> (8 * t)) as u8;
+            n += ((kept >> (8 * t)) & 1) as usize;
+        }
+        sq.k += n;
+        i += 8;
+    }
+    // The last bytes, or those before a non-ASCII one.
     while let Some(&c) = text.get(i) {
         if c >= 0x80 {
             break;
         }
-        out[k] = c;
-        from[k] = i as u32;
-        k += usize::from(GATE_CLASS[usize::from(c)] & G_ALNUM != 0);
+        if c.is_ascii_alphanumeric() {
+            sq.keep(1, u64::from(c));
+        }
         i += 1;
     }
-    (i, k)
+    (out.k, out.next_mark) = (sq.k, sq.next_mark);
+    i
 }
 
 /// Digits and symbols read as letters.
@@ -2757,6 +2887,9 @@ mod props {
                 2 => gate_text(),
                 1 => "[a-c0-2 _.\t\n\u{200b}\u{301}\u{e9}\u{430}\u{4e2d}\u{ff21}\u{fb01}]{0,80}",
                 1 => "\\PC{0,40}",
+                // Long stretches of ASCII, read eight bytes at a time,
+                // with a letter now and then that is not.
+                1 => "([a-zA-Z0-9]{0,11}[ _.\n(){}]{0,3}[\u{e9}\u{4e2d}]?){0,24}",
             ]
         ) {
             for f in folds(&s) {
