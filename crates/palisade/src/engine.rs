@@ -1000,7 +1000,7 @@ impl Engine {
             if let (Some(sq), Some(ac)) = (&src.squashed, &self.squashed_ac) {
                 let label = if top { ViewKind::Squashed } else { src.label };
                 let text = sq.text.as_bytes();
-                ac.each(text, 0, text.len(), |owners, ms, me| {
+                ac.each_split(text, |owners, ms, me| {
                     for &r in owners {
                         let rule = &self.rules[r as usize];
                         if rule.applies(mode)

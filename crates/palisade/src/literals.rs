@@ -175,9 +175,9 @@ impl<T> Literals<T> {
         }
     }
 
-    /// [`each`](Self::each) over the whole of `hay`; a DFA reads a text of
-    /// some length as two halves, a longer one as four quarters (a compact
-    /// DFA; an aho-corasick one stays at two halves), side by side (state
+    /// [`each`](Self::each) over the whole of `hay`; a DFA or our NFA reads
+    /// a text of some length as two halves, a longer one as four quarters (a
+    /// compact DFA; the others stay at two halves), side by side (state
     /// chains whose look-ups the CPU overlaps, as in
     /// [`each_with`](Self::each_with)): one chain alone waits on each
     /// look-up, two still mostly do.
@@ -185,6 +185,7 @@ impl<T> Literals<T> {
         let a = match &self.aut {
             Aut::Compact(a) => a,
             Aut::Dfa(a) => return dfa_halves(a, &self.owners, hay, f),
+            Aut::Sparse(a) => return a.run_split(&self.owners, hay, f),
             _ => return self.each(hay, 0, hay.len(), f),
         };
         let (mut s, mut at) = (a.start, 0);
@@ -1130,7 +1131,13 @@ struct Sparse {
     /// `found[found_at[s]..found_at[s + 1]]`.
     found: Vec<u32>,
     found_at: Vec<u32>,
+    /// Bit `s % 64` of word `s / 64`: state `s` matches a literal. A bit
+    /// a state is read in the L1 cache where `found_at`'s two words a
+    /// state mostly were not (the squashed phrases' NFA has about 95,000
+    /// states, and the squashed view of code visits states all over it).
+    matching: Vec<u64>,
     lens: Vec<u32>,
+    longest: usize,
 }
 
 impl Sparse {
@@ -1180,7 +1187,9 @@ impl Sparse {
             fail: vec![0; states],
             found: Vec::new(),
             found_at: Vec::with_capacity(states + 1),
+            matching: vec![0; states.div_ceil(64)],
             lens: strings.iter().map(|s| s.len() as u32).collect(),
+            longest: strings.iter().map(String::len).max().unwrap_or(0),
         };
         // Breadth first, a node's failure state is where its parent's
         // failure state goes on its byte (shallower states are done).
@@ -1211,6 +1220,9 @@ impl Sparse {
                 _ => a.found_at[f]..a.found_at[f + 1],
             };
             push_matches(&mut a.found, own, fail_matches);
+            if a.found.len() > *a.found_at.last().unwrap_or(&0) as usize {
+                a.matching[u / 64] |= 1 << (u % 64);
+            }
             a.found_at.push(a.found.len() as u32);
         }
         Some(a)
@@ -1220,6 +1232,7 @@ impl Sparse {
     fn memory_usage(&self) -> usize {
         self.dense.len() * 4
             + (self.first.len() + self.fail.len() + self.found.len() + self.found_at.len()) * 4
+            + self.matching.len() * 8
             + self.labels.len()
             + self.lens.len() * 4
     }
@@ -1243,6 +1256,33 @@ impl Sparse {
         }
     }
 
+    #[inline(always)]
+    fn is_match(&self, s: u32) -> bool {
+        self.matching[s as usize / 64] & (1 << (s % 64)) != 0
+    }
+
+    /// Calls `f` for the literals of state `s`, ending at `end`.
+    #[inline(always)]
+    fn report<T>(
+        &self,
+        owners: &Owners<T>,
+        s: u32,
+        end: usize,
+        f: &mut impl FnMut(&[T], usize, usize),
+    ) {
+        let (lo, hi) = (
+            self.found_at[s as usize] as usize,
+            self.found_at[s as usize + 1] as usize,
+        );
+        for &p in &self.found[lo..hi] {
+            f(
+                owners.get(p as usize),
+                end - self.lens[p as usize] as usize,
+                end,
+            );
+        }
+    }
+
     /// Calls `f` for every occurrence in `hay`, which starts at `base` of
     /// the caller's text.
     fn run<T>(
@@ -1250,26 +1290,72 @@ impl Sparse {
         owners: &Owners<T>,
         hay: &[u8],
         base: usize,
+        f: impl FnMut(&[T], usize, usize),
+    ) {
+        self.run_from(owners, hay, 0, 0, base, f);
+    }
+
+    /// [`Sparse::run`] from byte `at` of `hay`, in state `s`. Inlined, as
+    /// `run` was, so that the caller's `f` is too (out of line, pass two's
+    /// shared NFA called its sink 200,000 times on one repeated phrase).
+    #[inline(always)]
+    fn run_from<T>(
+        &self,
+        owners: &Owners<T>,
+        hay: &[u8],
+        at: usize,
+        mut s: u32,
+        base: usize,
         mut f: impl FnMut(&[T], usize, usize),
     ) {
-        let mut s = 0u32;
-        for (i, &b) in hay.iter().enumerate() {
+        for (i, &b) in hay.iter().enumerate().skip(at) {
             s = self.next(s, b);
-            let (lo, hi) = (
-                self.found_at[s as usize] as usize,
-                self.found_at[s as usize + 1] as usize,
-            );
-            if lo < hi {
-                let end = base + i + 1;
-                for &p in &self.found[lo..hi] {
-                    f(
-                        owners.get(p as usize),
-                        end - self.lens[p as usize] as usize,
-                        end,
-                    );
-                }
+            if self.is_match(s) {
+                self.report(owners, s, base + i + 1, &mut f);
             }
         }
+    }
+
+    /// [`Sparse::run`] over the whole of `hay` as two halves side by side
+    /// (see [`halves`]): two chains of look-ups the CPU overlaps, where one
+    /// waits on each (the squashed view of code, read by the squashed
+    /// phrases' NFA, visits states all over its 95,000).
+    fn run_split<T>(&self, owners: &Owners<T>, hay: &[u8], mut f: impl FnMut(&[T], usize, usize)) {
+        let (at, s) = halves(
+            hay.len(),
+            self.longest,
+            0,
+            |mid, d, at, s, t| self.duo(hay, mid, d, at, s, t),
+            |s| self.is_match(s),
+            |s, end| self.report(owners, s, end, &mut f),
+        )
+        .unwrap_or((0, 0));
+        self.run_from(owners, hay, at, s, 0, f);
+    }
+
+    /// Steps from `s` over `hay[at..mid]` and from `t` over the bytes `d`
+    /// further on, until either reaches a match state or `at` reaches
+    /// `mid` (`mid + d` is at most `hay.len()`).
+    #[inline(never)]
+    fn duo(
+        &self,
+        hay: &[u8],
+        mid: usize,
+        d: usize,
+        mut at: usize,
+        mut s: u32,
+        mut t: u32,
+    ) -> (usize, u32, u32) {
+        let (first, second) = (&hay[..mid], &hay[d..mid + d]);
+        while at < mid {
+            s = self.next(s, first[at]);
+            t = self.next(t, second[at]);
+            at += 1;
+            if self.is_match(s) | self.is_match(t) {
+                break;
+            }
+        }
+        (at, s, t)
     }
 }
 
@@ -1679,13 +1765,22 @@ mod tests {
             prop_assert!(matches!(aho.aut, Aut::Dfa(_)));
             let mut aho_split = Vec::new();
             aho.each_split(hay, |o, s, e| aho_split.extend(o.iter().map(|&o| (o, s, e))));
+            // Our NFA, with full rows for the root alone and for more.
+            let mut nfa_splits = Vec::new();
+            for dense in [1, DENSE_STATES] {
+                let nfa = Literals::build_sized(pats.clone(), false, dense).unwrap().unwrap();
+                prop_assert!(matches!(nfa.aut, Aut::Sparse(_)));
+                let mut got = Vec::new();
+                nfa.each_split(hay, |o, s, e| got.extend(o.iter().map(|&o| (o, s, e))));
+                nfa_splits.push(got);
+            }
             let mut windows = Vec::new();
             let mut take = |o: &[usize], s, e| windows.extend(o.iter().map(|&o| (o, s, e)));
             match dfa.spans_near(hay, &near) {
                 Some(spans) => dfa.each_in(hay, &spans, &mut take),
                 None => dfa.each_split(hay, &mut take),
             }
-            for mut got in [split, windows, aho_split] {
+            for mut got in [split, windows, aho_split].into_iter().chain(nfa_splits) {
                 prop_assert!(got.windows(2).all(|w| w[0].2 <= w[1].2), "not in order of end");
                 got.sort();
                 prop_assert_eq!(&got, &want);
@@ -1698,7 +1793,13 @@ mod tests {
     #[test]
     fn parts_meet_without_gap_or_overlap() {
         let pats = vec![("ab-cd".to_string(), 0), ("-".to_string(), 1)];
-        let l = Literals::build(pats.clone(), true).unwrap().unwrap();
+        // The compact DFA (halves, quarters) and our NFA (halves).
+        for dfa in [true, false] {
+            parts_meet(&pats, &Literals::build(pats.clone(), dfa).unwrap().unwrap());
+        }
+    }
+
+    fn parts_meet(pats: &[(String, usize)], l: &Literals<usize>) {
         for len in [
             HALVES_FROM,
             HALVES_FROM + 1,
@@ -1716,7 +1817,7 @@ mod tests {
                 let mut got = Vec::new();
                 l.each_split(&hay, |o, s, e| got.extend(o.iter().map(|&o| (o, s, e))));
                 got.sort();
-                assert_eq!(got, naive(&pats, &hay, 0, len), "{len} {at}");
+                assert_eq!(got, naive(pats, &hay, 0, len), "{len} {at}");
             }
         }
     }
