@@ -1475,21 +1475,6 @@ impl Engine {
         // of their end within each rule, and those that cannot complete a
         // sequence are dropped as they come; otherwise after sorting.
         let ordered = ascii || self.terms_other.is_none();
-        let mut terms = TermSink {
-            text,
-            room: ordered.then(|| {
-                let mut room = vec![0; self.rules.len()];
-                for (w, &bits) in anchored.iter().enumerate() {
-                    let mut bits = bits;
-                    while bits != 0 {
-                        room[w * 64 + bits.trailing_zeros() as usize] = 1;
-                        bits &= bits - 1;
-                    }
-                }
-                room
-            }),
-            list: Vec::with_capacity(128),
-        };
         // The union of every rule's regions, merged in place.
         let mut union: Vec<(usize, usize)> = merged.iter().map(|m| (m.1, m.2)).collect();
         union.sort_unstable();
@@ -1519,6 +1504,24 @@ impl Engine {
         // read the same bytes again: the shared NFA reads them once.
         let covered: usize = union.iter().map(|u| u.1 - u.0).sum();
         let piled = merged.iter().map(|m| m.2 - m.1).sum::<usize>() > PILE * covered;
+        let mut terms = TermSink {
+            text,
+            room: ordered.then(|| {
+                let mut room = vec![0; self.rules.len()];
+                for (w, &bits) in anchored.iter().enumerate() {
+                    let mut bits = bits;
+                    while bits != 0 {
+                        room[w * 64 + bits.trailing_zeros() as usize] = 1;
+                        bits &= bits - 1;
+                    }
+                }
+                room
+            }),
+            // Room for a term every other byte read, as a phrase repeated
+            // makes them (grown from 128, the list was copied again and
+            // again: 3.5% of that text's instructions).
+            list: Vec::with_capacity((covered / 2).max(128)),
+        };
         match &self.terms_all {
             Some(ac) if piled => shared(ac, &mut terms),
             _ => {
