@@ -1453,8 +1453,11 @@ impl Squashed {
     /// the start of the first's folded byte to the end of the last's.
     pub fn span(&self, folded: &View<'_>, s: usize, e: usize) -> (usize, usize) {
         let e = e.min(self.text.len());
-        let mut w = self.walk(&folded.text, s.min(self.text.len().saturating_sub(1)));
-        let first = w.to(s.min(self.text.len().saturating_sub(1)));
+        // Byte `s`, or the last (or the text's start for a view with no
+        // bytes).
+        let j = s.min(self.text.len().saturating_sub(1));
+        let mut w = self.walk(&folded.text, j);
+        let first = if self.text.is_empty() { 0 } else { w.to(j) };
         if s >= e {
             // Empty: where byte `s` (or the last) starts, as a view's
             // `span` says.
@@ -2896,6 +2899,10 @@ mod props {
                 let (fast, slow) = (squash(&f), reference::squash(&f));
                 prop_assert_eq!(fast.text.as_str(), slow.text.as_ref());
                 same_spans(fast.text.len(), |i, j| fast.span(&f, i, j), |i, j| slow.span(i, j))?;
+                // Empty spans inside the view: where that byte starts.
+                for i in 0..fast.text.len() {
+                    prop_assert_eq!(fast.span(&f, i, i), slow.span(i, i), "empty at {}", i);
+                }
             }
         }
 
