@@ -1001,16 +1001,23 @@ impl Engine {
                 let label = if top { ViewKind::Squashed } else { src.label };
                 let text = sq.text.as_bytes();
                 ac.each_split(text, |owners, ms, me| {
+                    // The match's span and gate, found once for all its
+                    // rules (a phrase is often several rules').
+                    let mut place: Option<Option<(usize, usize)>> = None;
                     for &r in owners {
                         let rule = &self.rules[r as usize];
                         if rule.applies(mode)
                             && rule.reads(ViewKind::Squashed)
                             && (top || rule.reads(src.label))
                         {
-                            let (s, e) = sq.span(&src.folded, ms, me);
-                            if !views::local_gate(&src.folded, views::Gate::Squash, s, e) {
+                            let at = *place.get_or_insert_with(|| {
+                                let (s, e) = sq.span(&src.folded, ms, me);
+                                views::local_gate(&src.folded, views::Gate::Squash, s, e)
+                                    .then_some((s, e))
+                            });
+                            let Some((s, e)) = at else {
                                 continue;
-                            }
+                            };
                             hits.push(Hit {
                                 rule: r,
                                 start: s,
