@@ -553,14 +553,8 @@ impl Compact {
         end: usize,
         f: &mut impl FnMut(&[T], usize, usize),
     ) {
-        let s = usize::from(s);
-        for &p in &self.found[self.found_at[s] as usize..self.found_at[s + 1] as usize] {
-            f(
-                owners.get(p as usize),
-                end - self.lens[p as usize] as usize,
-                end,
-            );
-        }
+        let lists = (&self.found[..], &self.found_at[..], &self.lens[..]);
+        report_found(lists, owners, usize::from(s), end, f);
     }
 
     /// [`Compact::report`] for each of two automata whose state is a
@@ -823,20 +817,11 @@ impl Compact {
         hay: &[u8],
         mid: usize,
         d: usize,
-        mut at: usize,
-        mut s: u16,
-        mut t: u16,
+        at: usize,
+        s: u16,
+        t: u16,
     ) -> (usize, u16, u16) {
-        let (first, second) = (&hay[..mid], &hay[d..mid + d]);
-        while at < mid {
-            s = self.next::<SHIFT>(s, first[at]);
-            t = self.next::<SHIFT>(t, second[at]);
-            at += 1;
-            if self.is_match(s) | self.is_match(t) {
-                break;
-            }
-        }
-        (at, s, t)
+        two_chains(&Rows::<SHIFT>(self), hay, mid, d, at, (s, t))
     }
 
     /// [`Compact::to_match_pair`] for rows of `1 << SA` and `1 << SB`.
@@ -1270,17 +1255,8 @@ impl Sparse {
         end: usize,
         f: &mut impl FnMut(&[T], usize, usize),
     ) {
-        let (lo, hi) = (
-            self.found_at[s as usize] as usize,
-            self.found_at[s as usize + 1] as usize,
-        );
-        for &p in &self.found[lo..hi] {
-            f(
-                owners.get(p as usize),
-                end - self.lens[p as usize] as usize,
-                end,
-            );
-        }
+        let lists = (&self.found[..], &self.found_at[..], &self.lens[..]);
+        report_found(lists, owners, s as usize, end, f);
     }
 
     /// Calls `f` for every occurrence in `hay`, which starts at `base` of
@@ -1342,20 +1318,28 @@ impl Sparse {
         hay: &[u8],
         mid: usize,
         d: usize,
-        mut at: usize,
-        mut s: u32,
-        mut t: u32,
+        at: usize,
+        s: u32,
+        t: u32,
     ) -> (usize, u32, u32) {
-        let (first, second) = (&hay[..mid], &hay[d..mid + d]);
-        while at < mid {
-            s = self.next(s, first[at]);
-            t = self.next(t, second[at]);
-            at += 1;
-            if self.is_match(s) | self.is_match(t) {
-                break;
-            }
-        }
-        (at, s, t)
+        two_chains(self, hay, mid, d, at, (s, t))
+    }
+}
+
+/// Calls `f` for the literals state `s` matches, ending at `end`, from
+/// an automaton's match lists `(found, found_at, lens)`: state `s`'s are
+/// `found[found_at[s]..found_at[s + 1]]`, literal `p` is `lens[p]` long
+/// (the compact DFA's and our NFA's alike).
+#[inline(always)]
+fn report_found<T>(
+    (found, found_at, lens): (&[u32], &[u32], &[u32]),
+    owners: &Owners<T>,
+    s: usize,
+    end: usize,
+    f: &mut impl FnMut(&[T], usize, usize),
+) {
+    for &p in &found[found_at[s] as usize..found_at[s + 1] as usize] {
+        f(owners.get(p as usize), end - lens[p as usize] as usize, end);
     }
 }
 
@@ -1507,16 +1491,80 @@ fn to_special_duo(
     hay: &[u8],
     mid: usize,
     d: usize,
-    mut at: usize,
-    mut s: StateID,
-    mut t: StateID,
+    at: usize,
+    s: StateID,
+    t: StateID,
 ) -> (usize, StateID, StateID) {
+    two_chains(a, hay, mid, d, at, (s, t))
+}
+
+/// One step of an automaton, for [`two_chains`]: the state after `s` on
+/// byte `b`, and whether a state stops the chains (a match, or a state
+/// aho-corasick marks special).
+trait Step {
+    type S: Copy;
+    fn step(&self, s: Self::S, b: u8) -> Self::S;
+    fn stops(&self, s: Self::S) -> bool;
+}
+
+/// A compact DFA with rows of `1 << SHIFT` (the shift a constant).
+struct Rows<'a, const SHIFT: u32>(&'a Compact);
+
+impl<const SHIFT: u32> Step for Rows<'_, SHIFT> {
+    type S = u16;
+    #[inline(always)]
+    fn step(&self, s: u16, b: u8) -> u16 {
+        self.0.next::<SHIFT>(s, b)
+    }
+    #[inline(always)]
+    fn stops(&self, s: u16) -> bool {
+        self.0.is_match(s)
+    }
+}
+
+impl Step for Sparse {
+    type S = u32;
+    #[inline(always)]
+    fn step(&self, s: u32, b: u8) -> u32 {
+        self.next(s, b)
+    }
+    #[inline(always)]
+    fn stops(&self, s: u32) -> bool {
+        self.is_match(s)
+    }
+}
+
+impl Step for dfa::DFA {
+    type S = StateID;
+    #[inline(always)]
+    fn step(&self, s: StateID, b: u8) -> StateID {
+        self.next_state(Anchored::No, s, b)
+    }
+    #[inline(always)]
+    fn stops(&self, s: StateID) -> bool {
+        self.is_special(s)
+    }
+}
+
+/// One automaton's two chains side by side (the loop of each kind's
+/// `duo` for [`halves`], inlined into each one's own): steps `s` over
+/// `hay[at..mid]` and `t` over the bytes `d` further on until either
+/// stops or `at` reaches `mid` (`mid + d` is at most `hay.len()`).
+#[inline(always)]
+fn two_chains<A: Step>(
+    a: &A,
+    hay: &[u8],
+    mid: usize,
+    d: usize,
+    mut at: usize,
+    (mut s, mut t): (A::S, A::S),
+) -> (usize, A::S, A::S) {
     let (first, second) = (&hay[..mid], &hay[d..mid + d]);
     while at < mid {
-        s = a.next_state(Anchored::No, s, first[at]);
-        t = a.next_state(Anchored::No, t, second[at]);
+        s = a.step(s, first[at]);
+        t = a.step(t, second[at]);
         at += 1;
-        if a.is_special(s) || a.is_special(t) {
+        if a.stops(s) | a.stops(t) {
             break;
         }
     }
