@@ -102,6 +102,9 @@ enum Kind {
         /// The bytes every match starts with, when known: a window is
         /// searched from the first of them on (none, not searched).
         first: Option<Box<regex_facts::FirstBytes>>,
+        /// A run of a narrow class every match holds: a window without
+        /// one is not searched.
+        needs: Option<Box<regex_facts::NeededRun>>,
         /// For a regex whose matches may be longer than
         /// `limits.max_match_bytes`: what streams ask where such a match
         /// may be in progress (see [`Engine::pending`]).
@@ -622,6 +625,7 @@ impl Engine {
                     run,
                     // Regexes searched whole have meta's own prefilter.
                     first: facts.first.filter(|_| windowed).map(Box::new),
+                    needs: regex_facts::NeededRun::of(&hir).map(Box::new),
                     partial,
                 }
             } else {
@@ -1069,6 +1073,7 @@ impl Engine {
                     line_start,
                     run,
                     first,
+                    needs,
                     ..
                 } = &rule.kind
                 {
@@ -1182,6 +1187,9 @@ impl Engine {
                     }
                     let label = vk;
                     for &(lo, hi) in &windows {
+                        if needs.as_ref().is_some_and(|n| !n.holds(&text[lo..hi])) {
+                            continue;
+                        }
                         regex_hits(
                             re,
                             run.as_deref(),

@@ -183,6 +183,255 @@ impl ClassRun {
     }
 }
 
+/// A run of bytes of one narrow class that every match of a regex holds:
+/// the digits and dots of an IPv4 address (`[0-9.]`, seven at least), the
+/// digits and dashes of a social security number. Logs hold the regexes'
+/// keywords (`5.`, `3-`) in every timestamp and number, and a search of
+/// each window around one cost ~600 instructions (callgrind, JSON logs:
+/// 10% of their inspection, for four such rules); a window without the run
+/// is passed over, read about a byte in `len` ([`has_run`]'s skip).
+///
+/// The class is the regex's own: the union of its narrow classes and
+/// literal bytes that are neither letters nor whitespace (`[0-9]`, `\.`,
+/// `-`, hex digits), so that the run is rare in prose, where a gate would
+/// cost a read and rule nothing out.
+#[derive(Debug, Clone)]
+pub(crate) struct NeededRun {
+    class: [bool; 256],
+    len: usize,
+}
+
+/// A shorter needed run is not worth a gate: most windows would hold one.
+const MIN_NEEDED_RUN: usize = 6;
+/// A class with more members is not narrow.
+const NARROW: usize = 24;
+
+impl NeededRun {
+    /// The run every match of `hir` holds, when its class is narrow and
+    /// it is long enough to be worth testing.
+    pub(crate) fn of(hir: &Hir) -> Option<NeededRun> {
+        NeededRun::any(hir).filter(|n| n.len >= MIN_NEEDED_RUN)
+    }
+
+    /// The run every match of `hir` holds, however short (`len` 0 when
+    /// none is needed); `None` when the regex has no narrow class.
+    fn any(hir: &Hir) -> Option<NeededRun> {
+        let mut class = [false; 256];
+        narrow_bytes(hir, &mut class);
+        class.iter().any(|&c| c).then(|| NeededRun {
+            len: class_runs(hir, &class).best(),
+            class,
+        })
+    }
+
+    /// Whether `text` holds the run: `len` class bytes in a row.
+    pub(crate) fn holds(&self, text: &[u8]) -> bool {
+        let m = self.len;
+        if m == 0 {
+            return true;
+        }
+        let class = |b: u8| self.class[usize::from(b)];
+        // Bytes from `known` up to the last probe are class bytes.
+        let (mut i, mut known) = (0usize, 0usize);
+        while i + m <= text.len() {
+            let last = i + m - 1;
+            if !class(text[last]) {
+                i = last + 1;
+                known = i;
+                continue;
+            }
+            // A run from `i` to `last`, unless a byte between the bytes
+            // already known and `last` is not a class byte.
+            let from = known.max(i);
+            match text[from..last].iter().rposition(|&b| !class(b)) {
+                None => return true,
+                Some(k) => {
+                    i = from + k + 1;
+                    known = last + 1;
+                }
+            }
+        }
+        false
+    }
+}
+
+/// Adds to `set` the bytes of `h`'s narrow ASCII classes and literals
+/// that are neither letters nor whitespace ([`NeededRun`]'s class).
+fn narrow_bytes(h: &Hir, set: &mut [bool; 256]) {
+    let plain = |b: u8| b.is_ascii_alphabetic() || is_space(b) || !b.is_ascii();
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => {}
+        HirKind::Literal(lit) => {
+            for &b in lit.0.iter().filter(|&&b| !plain(b)) {
+                set[usize::from(b)] = true;
+            }
+        }
+        HirKind::Class(c) => {
+            let members = class_bytes(c);
+            let n = members.iter().filter(|&&m| m).count();
+            let letters_only =
+                (0..=255u8).all(|b| !members[usize::from(b)] || b.is_ascii_alphabetic());
+            let spaced =
+                (0..=255u8).any(|b| members[usize::from(b)] && (is_space(b) || !b.is_ascii()));
+            if n <= NARROW && !letters_only && !spaced {
+                union(set, &members);
+            }
+        }
+        HirKind::Capture(c) => narrow_bytes(&c.sub, set),
+        HirKind::Repetition(r) => narrow_bytes(&r.sub, set),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            for sub in subs {
+                narrow_bytes(sub, set);
+            }
+        }
+    }
+}
+
+/// The bytes class `c` matches; for a class of characters, their UTF-8
+/// lead bytes where they are not ASCII (enough to tell it is not ASCII).
+fn class_bytes(c: &Class) -> [bool; 256] {
+    let mut set = [false; 256];
+    match c {
+        Class::Bytes(c) => mark_bytes(&mut set, c),
+        Class::Unicode(c) => {
+            for r in c.ranges() {
+                let lead = |ch: char| ch.encode_utf8(&mut [0; 4]).as_bytes()[0];
+                for b in lead(r.start())..=lead(r.end()) {
+                    set[usize::from(b)] = true;
+                }
+            }
+        }
+    }
+    set
+}
+
+/// Runs of `class` bytes in every match of a node: as [`Node`]'s token
+/// runs, for a class of the regex's own.
+#[derive(Debug, Clone, Copy)]
+struct Runs {
+    /// When every byte of every match is a class byte: the shortest
+    /// match's length.
+    all: Option<usize>,
+    /// Class bytes every match starts with, ends with, holds in a row.
+    pre: usize,
+    suf: usize,
+    inner: usize,
+}
+
+impl Runs {
+    fn all(n: usize) -> Runs {
+        Runs {
+            all: Some(n),
+            pre: n,
+            suf: n,
+            inner: n,
+        }
+    }
+
+    fn best(&self) -> usize {
+        self.all.unwrap_or(self.inner.max(self.pre).max(self.suf))
+    }
+}
+
+/// The runs of `class` bytes that every match of `h` holds.
+fn class_runs(h: &Hir, class: &[bool; 256]) -> Runs {
+    let none = Runs {
+        all: None,
+        pre: 0,
+        suf: 0,
+        inner: 0,
+    };
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => Runs::all(0),
+        HirKind::Literal(lit) => {
+            let b = &lit.0;
+            let is = |x: &u8| class[usize::from(*x)];
+            if b.iter().all(is) {
+                return Runs::all(b.len());
+            }
+            let mut inner = 0;
+            for run in b.split(|x| !is(x)) {
+                inner = inner.max(run.len());
+            }
+            Runs {
+                all: None,
+                pre: b.iter().take_while(|x| is(x)).count(),
+                suf: b.iter().rev().take_while(|x| is(x)).count(),
+                inner,
+            }
+        }
+        HirKind::Class(c) => {
+            let members = class_bytes(c);
+            let within = members.iter().zip(class).all(|(&m, &c)| !m || c);
+            if within && members.iter().any(|&m| m) {
+                Runs::all(1)
+            } else {
+                none
+            }
+        }
+        HirKind::Capture(c) => class_runs(&c.sub, class),
+        HirKind::Repetition(r) => {
+            let sub = class_runs(&r.sub, class);
+            let min = r.min as usize;
+            match sub.all {
+                Some(a) => Runs::all(a.saturating_mul(min)),
+                None if min == 0 => none,
+                None => Runs {
+                    all: None,
+                    pre: sub.pre,
+                    suf: sub.suf,
+                    // Two matches of the part in a row join the end of one
+                    // to the start of the next.
+                    inner: if min >= 2 {
+                        sub.inner.max(sub.suf + sub.pre)
+                    } else {
+                        sub.inner
+                    },
+                },
+            }
+        }
+        HirKind::Concat(subs) => subs
+            .iter()
+            .map(|sub| class_runs(sub, class))
+            .reduce(|a, b| match (a.all, b.all) {
+                (Some(x), Some(y)) => Runs::all(x + y),
+                (Some(x), None) => Runs {
+                    all: None,
+                    pre: x + b.pre,
+                    suf: b.suf,
+                    inner: b.inner.max(x + b.pre),
+                },
+                (None, Some(y)) => Runs {
+                    all: None,
+                    pre: a.pre,
+                    suf: a.suf + y,
+                    inner: a.inner.max(a.suf + y),
+                },
+                (None, None) => Runs {
+                    all: None,
+                    pre: a.pre,
+                    suf: b.suf,
+                    inner: a.inner.max(b.inner).max(a.suf + b.pre),
+                },
+            })
+            .unwrap_or(Runs::all(0)),
+        HirKind::Alternation(subs) => {
+            let runs: Vec<Runs> = subs.iter().map(|sub| class_runs(sub, class)).collect();
+            let min = |f: fn(&Runs) -> usize| runs.iter().map(f).min().unwrap_or(0);
+            Runs {
+                all: runs
+                    .iter()
+                    .map(|r| r.all)
+                    .collect::<Option<Vec<_>>>()
+                    .and_then(|v| v.into_iter().min()),
+                pre: min(|r| r.pre),
+                suf: min(|r| r.suf),
+                inner: min(Runs::best),
+            }
+        }
+    }
+}
+
 /// Facts true of every match of one regex.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Facts {
@@ -1222,6 +1471,117 @@ mod tests {
             let mut got = Vec::new();
             run.each(t, lo, hi, |s, e| got.push((s, e)));
             proptest::prop_assert_eq!(got, want, "{} on {:?} {}..{}", RUN_SHAPES[which], text, lo, hi);
+        }
+    }
+
+    /// The needed run of `pattern` as (its class's bytes, length), however
+    /// short.
+    fn needed(pattern: &str) -> Option<(Vec<u8>, usize)> {
+        NeededRun::any(&parse_with(pattern, false)).map(|n| {
+            let class = (0..=255u8).filter(|&b| n.class[usize::from(b)]).collect();
+            (class, n.len)
+        })
+    }
+
+    #[test]
+    fn needed_runs() {
+        let digits = |extra: &[u8]| {
+            let mut v: Vec<u8> = extra.iter().copied().chain(b'0'..=b'9').collect();
+            v.sort_unstable();
+            v
+        };
+        // The address itself; the context classes around it are wide.
+        assert_eq!(
+            needed(
+                r"(?:^|[^0-9A-Za-z.])(?P<secret>(?:[0-9]{1,3}\.){3}[0-9]{1,3})(?:[^0-9A-Za-z.]|$)"
+            ),
+            Some((digits(b"."), 7))
+        );
+        assert_eq!(
+            needed(r"(?:^|[^0-9A-Za-z-])([0-9]{3}-[0-9]{2}-[0-9]{4})(?:[^0-9-]|$)"),
+            Some((digits(b"-"), 11))
+        );
+        // Repetitions join their ends; optional parts add nothing.
+        assert_eq!(needed(r"(?:[0-9]{2}:){2}x"), Some((digits(b":"), 6)));
+        assert_eq!(needed(r"[0-9]{4}(?:-[0-9]{4})?"), Some((digits(b"-"), 4)));
+        // One time round joins nothing: `1x2` has no two digits in a row.
+        assert_eq!(needed(r"(?:[0-9]x[0-9]){1,3}"), Some((digits(b""), 1)));
+        assert_eq!(needed(r"(?:[0-9]x[0-9]){2,3}"), Some((digits(b""), 2)));
+        // Alternatives: the weakest branch counts.
+        assert_eq!(needed(r"(?:[0-9]{8}|[0-9]{3}x)"), Some((digits(b""), 3)));
+        // Look-arounds take no bytes: the run goes through them.
+        assert_eq!(needed(r"[0-9]{3}\b[0-9]{3}"), Some((digits(b""), 6)));
+        // Letters, whitespace and wide classes are not narrow: no class.
+        assert_eq!(needed(r"ignore\s+previous"), None);
+        assert_eq!(needed(r"[A-Za-z0-9]{40}"), None);
+        assert_eq!(needed(r"(?i)key"), None);
+        // A gate only where the run is long enough to be rare.
+        assert!(NeededRun::of(&parse_with(r"[0-9]{5}", false)).is_none());
+        assert!(NeededRun::of(&parse_with(r"[0-9]{6}", false)).is_some());
+    }
+
+    /// Leaves and shapes of the random regexes of `needed_run_is_in_every_match`.
+    fn regex_shapes() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let leaf = proptest::sample::select(vec![
+            "[0-9]", r"\.", "-", ":", "[0-9a-f]", "x", "[a-z]", r"\b", "^", "$", "[^0-9]", " ",
+            "[0-9.]", "[xy]", "",
+        ])
+        .prop_map(String::from);
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 1..5).prop_map(|v| v.concat()),
+                proptest::collection::vec(inner.clone(), 2..4)
+                    .prop_map(|v| format!("(?:{})", v.join("|"))),
+                (inner.clone(), 0u32..4, 0u32..3)
+                    .prop_map(|(r, min, more)| format!("(?:{r}){{{min},{}}}", min + more)),
+                inner.clone().prop_map(|r| format!("(?:{r})?")),
+                inner.prop_map(|r| format!("(?:{r})+")),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 10000,
+            ..Default::default()
+        })]
+        /// Every match of a regex, from any start, holds the run its syntax
+        /// says it needs, and `holds` finds a run exactly where one is.
+        #[test]
+        fn needed_run_is_in_every_match(
+            pattern in regex_shapes(),
+            text in "[0-9a-fxy .:\\-]{0,40}",
+            from in 0usize..40,
+        ) {
+            let Ok(hir) = regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .build()
+                .parse(&pattern)
+            else {
+                return Ok(());
+            };
+            let Some(need) = NeededRun::any(&hir) else {
+                return Ok(());
+            };
+            let re = regex_automata::meta::Regex::builder().build_from_hir(&hir).unwrap();
+            let t = text.as_bytes();
+            let from = from.min(t.len());
+            for m in re.find_iter(regex_automata::Input::new(t).range(from..)) {
+                let bytes = &t[m.range()];
+                proptest::prop_assert!(
+                    need.holds(bytes),
+                    "{pattern} on {text:?}: match {:?} lacks a run of {}", m.range(), need.len
+                );
+            }
+            let longest = t
+                .split(|&b| !need.class[usize::from(b)])
+                .map(<[u8]>::len)
+                .max()
+                .unwrap_or(0);
+            let n = NeededRun { len: need.len.max(1), class: need.class };
+            proptest::prop_assert_eq!(n.holds(t), longest >= n.len, "{:?} {}", text, n.len);
         }
     }
 
