@@ -256,8 +256,19 @@ fn quiet_lines(
         let t = &text[start..i];
         let may_be = may_be_ignored(piece);
         let ignored = may_be && is_emoticon_or_marker(t);
-        if may_be && ignored != is_emoticon_or_marker(&normalise_token(t, true)) {
-            return false;
+        // Read as leet only where it has a leet digit (elsewhere the leet
+        // reading is the piece itself: most of code's `f(x)` and `a)`), and
+        // in place (`f(0)`, `x[1])`: building the string took a tenth of
+        // this pass).
+        if may_be && piece.iter().any(|&c| leet_letter(c).is_some()) {
+            let mut buf = [0u8; 32];
+            let as_leet = match leet_ascii(piece, &mut buf) {
+                Some(l) => is_emoticon_or_marker(l),
+                None => is_emoticon_or_marker(&normalise_token(t, true)),
+            };
+            if ignored != as_leet {
+                return false;
+            }
         }
         let flag = |line: usize, risky: &mut Vec<u32>| {
             if line != NONE {
@@ -774,6 +785,21 @@ fn normalise_token(t: &str, leet: bool) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// The leet reading of `t`, ASCII without spaces and at most 32 bytes,
+/// in `buf`: what `normalise_token(t, true)` gives, without building a
+/// string; `None` for a longer token.
+fn leet_ascii<'b>(t: &[u8], buf: &'b mut [u8; 32]) -> Option<&'b str> {
+    let out = buf.get_mut(..t.len())?;
+    let alpha = |j: usize| t.get(j).is_some_and(u8::is_ascii_alphabetic);
+    for (k, o) in out.iter_mut().enumerate() {
+        *o = match leet_letter(t[k]) {
+            Some(l) if (k > 0 && alpha(k - 1)) || alpha(k + 1) => l as u8,
+            _ => t[k],
+        };
+    }
+    std::str::from_utf8(out).ok()
 }
 
 /// The letter a leet digit stands for.
@@ -1781,6 +1807,16 @@ mod tests {
             cases: 4000,
             ..Default::default()
         })]
+        /// The in-place leet reading is `normalise_token`'s.
+        #[test]
+        fn leet_ascii_is_normalise_token(t in "[a-zA-Z0-9():;=.,@$]{0,40}") {
+            let mut buf = [0u8; 32];
+            match leet_ascii(t.as_bytes(), &mut buf) {
+                Some(l) => proptest::prop_assert_eq!(l, &*normalise_token(&t, true)),
+                None => proptest::prop_assert!(t.len() > 32),
+            }
+        }
+
         /// The bit-mask path of `probe_word` gives the token and the
         /// verdict that `token_at` and `plain_word` give.
         #[test]
