@@ -22,24 +22,25 @@ pub(crate) struct ByteMasks<const N: usize> {
 }
 
 impl<const N: usize> ByteMasks<N> {
-    /// The masks of `b`, whose byte `c` is of class `m` when bit `m` of
-    /// `classify(c)` is set; `pad` stands for the bytes past the end.
+    /// The masks of `b`, 64 bytes at a time by `block` (word `m` of its
+    /// answer: the bytes of class `m`); `pad` stands for the bytes past
+    /// the end.
     #[inline]
-    pub fn fill(&mut self, b: &[u8], pad: u8, classify: impl Fn(u8) -> u8 + Copy) {
+    pub fn fill(&mut self, b: &[u8], pad: u8, block: impl Fn(&[u8; 64]) -> [u64; N]) {
         self.words.clear();
         self.words.reserve(b.len() / 64 + 2);
         let mut blocks = b.chunks_exact(64);
-        for block in &mut blocks {
-            let block: &[u8; 64] = block.try_into().unwrap_or(&[0; 64]);
-            self.words.push(block_masks(block, classify));
+        for chunk in &mut blocks {
+            let chunk: &[u8; 64] = chunk.try_into().unwrap_or(&[0; 64]);
+            self.words.push(block(chunk));
         }
         let mut last = [pad; 64];
         let rest = blocks.remainder();
         if !rest.is_empty() {
             last[..rest.len()].copy_from_slice(rest);
-            self.words.push(block_masks(&last, classify));
+            self.words.push(block(&last));
         }
-        self.words.push(block_masks(&[pad; 64], classify));
+        self.words.push(block(&[pad; 64]));
     }
 
     /// The first byte at or after `from` whose bit is set in `pick(word)`
@@ -101,10 +102,16 @@ impl<const N: usize> ByteMasks<N> {
     }
 }
 
-/// The masks of 64 bytes: a class byte each, then eight bytes at a time
-/// gathered into eight bits per class by a multiplication.
+/// The masks of 64 bytes whose byte `c` is of class `m` when bit `m` of
+/// `classify(c)` is set: a class byte each, then eight bytes at a time
+/// gathered into eight bits per class by a multiplication. (Where SSE2
+/// is at hand, its compares and `pmovmskb` do this 16 bytes a step; see
+/// [`sse2`].)
 #[inline]
-fn block_masks<const N: usize>(block: &[u8; 64], classify: impl Fn(u8) -> u8) -> [u64; N] {
+pub(crate) fn block_masks<const N: usize>(
+    block: &[u8; 64],
+    classify: impl Fn(u8) -> u8,
+) -> [u64; N] {
     let mut classes = [0u8; 64];
     for (cl, &c) in classes.iter_mut().zip(block) {
         *cl = classify(c);
@@ -120,6 +127,68 @@ fn block_masks<const N: usize>(block: &[u8; 64], classify: impl Fn(u8) -> u8) ->
         }
     }
     out
+}
+
+/// Byte-class masks 16 bytes a step, with the SSE2 instructions every
+/// x86-64 processor has (through `safe_arch`: the crate forbids `unsafe`):
+/// a compare per class and range, then one instruction that gathers the
+/// 16 comparisons into 16 bits. About a third of the instructions the
+/// multiplication of [`block_masks`] takes.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+pub(crate) mod sse2 {
+    use safe_arch::{
+        bitand_m128i, bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, m128i, max_u8_m128i,
+        min_u8_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+    };
+
+    /// 16 bytes of text.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Bytes16(m128i);
+
+    /// A comparison per byte: all ones where it holds.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Lanes(m128i);
+
+    fn splat(c: u8) -> m128i {
+        set_splat_i8_m128i(c as i8)
+    }
+
+    impl Bytes16 {
+        pub(crate) fn load(b: &[u8; 16]) -> Bytes16 {
+            Bytes16(load_unaligned_m128i(b))
+        }
+
+        /// Each byte with `bits` set (`c | bits`).
+        pub(crate) fn or(self, bits: u8) -> Bytes16 {
+            Bytes16(bitor_m128i(self.0, splat(bits)))
+        }
+
+        /// Each byte with only `bits` kept (`c & bits`).
+        pub(crate) fn and(self, bits: u8) -> Bytes16 {
+            Bytes16(bitand_m128i(self.0, splat(bits)))
+        }
+
+        pub(crate) fn eq(self, c: u8) -> Lanes {
+            Lanes(cmp_eq_mask_i8_m128i(self.0, splat(c)))
+        }
+
+        /// The bytes in `lo..=hi`, unsigned.
+        pub(crate) fn within(self, lo: u8, hi: u8) -> Lanes {
+            let clamped = min_u8_m128i(max_u8_m128i(self.0, splat(lo)), splat(hi));
+            Lanes(cmp_eq_mask_i8_m128i(clamped, self.0))
+        }
+    }
+
+    impl Lanes {
+        pub(crate) fn or(self, other: Lanes) -> Lanes {
+            Lanes(bitor_m128i(self.0, other.0))
+        }
+
+        /// Bit `k`: lane `k` holds.
+        pub(crate) fn bits(self) -> u64 {
+            u64::from(move_mask_i8_m128i(self.0) as u16)
+        }
+    }
 }
 
 /// The number of bits set in `x`, up to 2 (two operations, where a count

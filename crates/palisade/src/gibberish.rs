@@ -355,15 +355,52 @@ const M_SPACE: usize = 0;
 const M_ALNUM: usize = 1;
 const M_BRACKET: usize = 2;
 
+/// The classes of byte `c`, a bit each ([`M_SPACE`], [`M_ALNUM`],
+/// [`M_BRACKET`]).
+fn piece_classes(c: u8) -> u8 {
+    let space = (c == b' ') | (c.wrapping_sub(b'\t') < 5);
+    let alnum = (c.wrapping_sub(b'0') < 10) | ((c | 0x20).wrapping_sub(b'a') < 26);
+    let bracket = ((c | 1) == b')') | ((c & 0xDF) == b'[') | ((c & 0xDF) == b']');
+    u8::from(space) | (u8::from(alnum) << 1) | (u8::from(bracket) << 2)
+}
+
+/// The masks of 64 bytes, as [`piece_classes`] classes them, a byte at a
+/// time (where SSE2 is at hand, what its path is tested against).
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+    allow(dead_code)
+)]
+fn piece_masks_bytewise(block: &[u8; 64]) -> [u64; 3] {
+    crate::bitmask::block_masks(block, piece_classes)
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+use piece_masks_bytewise as piece_masks;
+
+/// The masks of 64 bytes, as [`piece_classes`] classes them, 16 bytes a
+/// step (a third of the instructions; the masks are a fifth of this
+/// prefilter on code).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+fn piece_masks(block: &[u8; 64]) -> [u64; 3] {
+    use crate::bitmask::sse2::Bytes16;
+    let mut out = [0u64; 3];
+    for (j, chunk) in block.chunks_exact(16).enumerate() {
+        let v = Bytes16::load(chunk.try_into().unwrap_or(&[0; 16]));
+        let space = v.eq(b' ').or(v.within(b'\t', b'\r'));
+        let alnum = v.within(b'0', b'9').or(v.or(0x20).within(b'a', b'z'));
+        let upper = v.and(0xDF);
+        let bracket = v.or(1).eq(b')').or(upper.eq(b'[')).or(upper.eq(b']'));
+        for (m, lanes) in [space, alnum, bracket].into_iter().enumerate() {
+            out[m] |= lanes.bits() << (16 * j);
+        }
+    }
+    out
+}
+
 impl Masks {
     /// The masks of `b` (ASCII).
     fn fill(&mut self, b: &[u8]) {
-        self.0.fill(b, b' ', |c| {
-            let space = (c == b' ') | (c.wrapping_sub(b'\t') < 5);
-            let alnum = (c.wrapping_sub(b'0') < 10) | ((c | 0x20).wrapping_sub(b'a') < 26);
-            let bracket = ((c | 1) == b')') | ((c & 0xDF) == b'[') | ((c & 0xDF) == b']');
-            u8::from(space) | (u8::from(alnum) << 1) | (u8::from(bracket) << 2)
-        });
+        self.0.fill(b, b' ', piece_masks);
     }
 
     /// The pieces of the text the masks were filled from, `len` bytes: a
@@ -1807,6 +1844,14 @@ mod tests {
             cases: 4000,
             ..Default::default()
         })]
+        /// The masks made 16 bytes a step are those made a byte at a time,
+        /// for any bytes.
+        #[test]
+        fn piece_masks_agree(block in proptest::collection::vec(proptest::num::u8::ANY, 64)) {
+            let block: [u8; 64] = block.try_into().unwrap();
+            proptest::prop_assert_eq!(piece_masks(&block), piece_masks_bytewise(&block));
+        }
+
         /// The in-place leet reading is `normalise_token`'s.
         #[test]
         fn leet_ascii_is_normalise_token(t in "[a-zA-Z0-9():;=.,@$]{0,40}") {
