@@ -3,7 +3,8 @@
 //! inspects N different prompts of BYTES (default 2048) of family KIND (benign_ascii, attack_ascii,
 //! benign_multilingual, attack_multilingual; default benign_ascii, 200), or
 //! N texts of a throughput kind (code, json, english, multilingual,
-//! repeated, nested, dense: attack-dense text).
+//! repeated, nested, dense: attack-dense text, combining and invisible:
+//! floods of combining marks and of invisible characters).
 //!
 //! With `--time` (last argument) it times the calls instead, for comparing
 //! two builds on the same machine in one sitting: five passes over the N
@@ -55,6 +56,8 @@ fn main() {
         Some("repeated") => Some(|n, _| palisade_benches::repeated_phrase(n)),
         Some("nested") => Some(palisade_benches::nested_encodings),
         Some("dense") => Some(palisade_benches::attack_dense),
+        Some("combining") => Some(palisade_benches::combining_flood),
+        Some("invisible") => Some(palisade_benches::invisible_flood),
         _ => None,
     };
     let ps = match text_kind {
