@@ -179,6 +179,13 @@ pub(crate) mod sse2 {
         }
     }
 
+    impl Bytes16 {
+        /// Bit `k`: byte `k` is outside ASCII (its high bit set).
+        pub(crate) fn high(self) -> u64 {
+            u64::from(move_mask_i8_m128i(self.0) as u16)
+        }
+    }
+
     impl Lanes {
         pub(crate) fn or(self, other: Lanes) -> Lanes {
             Lanes(bitor_m128i(self.0, other.0))

@@ -2744,6 +2744,29 @@ mod props {
     proptest! {
         #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
 
+        /// The gate pass's 16-byte masks made with SSE2 (where there is
+        /// SSE2) are those made of words, for any bytes.
+        #[test]
+        fn gate16_agrees(
+            block in proptest::collection::vec(
+                prop_oneof![
+                    3 => 0x61u8..0x7B,
+                    2 => Just(b' '),
+                    1 => proptest::sample::select(b",.?!".to_vec()),
+                    1 => any::<u8>(),
+                ],
+                16,
+            ),
+        ) {
+            let block: [u8; 16] = block.try_into().unwrap();
+            use crate::views::{gate16, gate16_words, stops16, stops16_words};
+            prop_assert_eq!(gate16::<false>(&block), gate16_words::<false>(&block));
+            let ascii = block.map(|c| c & 0x7F);
+            let g = gate16::<true>(&ascii);
+            prop_assert_eq!(&g, &gate16_words::<true>(&ascii));
+            prop_assert_eq!(stops16(&ascii, g.space), stops16_words(&ascii, g.space));
+        }
+
         /// The fold's 16-byte test made with SSE2 (where there is SSE2)
         /// says what the one made of words says, for any ASCII bytes.
         #[test]
@@ -3623,12 +3646,14 @@ fn gates_from<const ASCII: bool, const MARK: bool>(s: &mut GateScan<'_>, mut i: 
         };
         loop {
             if i + 16 <= n {
-                let (x0, x1) = (load8(b, i), load8(b, i + 8));
-                let (l0, s0) = plain_masks::<ASCII>(x0);
-                let (l1, s1) = plain_masks::<ASCII>(x1);
-                if (l0 | s0) & (l1 | s1) == HI {
-                    s.chunks2(i, (l0, s0), (l1, s1), prev);
-                    prev = l1;
+                let block: &[u8; 16] = b[i..i + 16].try_into().unwrap_or(&[0; 16]);
+                let g = gate16::<ASCII>(block);
+                // The two bytes before, as bits 1 and 0.
+                let before = (((prev >> 63) << 1) | ((prev >> 55) & 1)) as u32;
+                if g.lower | g.space == 0xFFFF {
+                    s.chunks16(i, g.lower, g.space, before);
+                    prev =
+                        (u64::from(g.lower >> 15) << 63) | (u64::from((g.lower >> 14) & 1) << 55);
                     i += 16;
                     flowing = true;
                     continue;
@@ -3638,11 +3663,11 @@ fn gates_from<const ASCII: bool, const MARK: bool>(s: &mut GateScan<'_>, mut i: 
                 // Only where the bytes before were plain (prose): in code
                 // and logs the test would mostly fail, at a cost.
                 if flowing && s.prose {
-                    let (p0, p1) = prose_stops(x0, x1, s0, s1);
-                    let (s0, s1) = (s0 | p0, s1 | p1);
-                    if (l0 | s0) & (l1 | s1) == HI {
-                        s.chunks2(i, (l0, s0), (l1, s1), prev);
-                        prev = l1;
+                    let space = g.space | stops16(block, g.space);
+                    if g.lower | space == 0xFFFF {
+                        s.chunks16(i, g.lower, space, before);
+                        prev = (u64::from(g.lower >> 15) << 63)
+                            | (u64::from((g.lower >> 14) & 1) << 55);
                         i += 16;
                         continue;
                     }
@@ -3785,6 +3810,10 @@ fn space_like(b: &[u8], i: usize, mut other: u64) -> u64 {
 /// The punctuation [`prose_stops`] reads.
 const PROSE_STOPS: [u8; 4] = [b',', b'.', b'?', b'!'];
 
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+    allow(dead_code)
+)]
 /// For sixteen ASCII bytes (`x0`, then `x1`) with space masks `s0` and
 /// `s1`: the high bit of each comma, full stop, question or exclamation
 /// mark with a space after it in these bytes. [`space_like`] takes each
@@ -3799,6 +3828,102 @@ fn prose_stops(x0: u64, x1: u64, s0: u64, s1: u64) -> (u64, u64) {
     // The high bit of each byte whose next byte is a space.
     let (next0, next1) = ((s0 >> 8) | (s1 << 56), s1 >> 8);
     (stop(x0) & next0, stop(x1) & next1)
+}
+
+/// Sixteen bytes as the gate pass reads them, a bit a byte: lowercase
+/// ASCII letters, and spaces or (`ASCII` false) bytes outside ASCII.
+#[derive(Debug, PartialEq, Eq)]
+struct Gate16 {
+    lower: u32,
+    space: u32,
+}
+
+/// [`Gate16`] with SSE2: compares and `pmovmskb`, a third of the
+/// instructions of two words' masks (benign prose is read 16 bytes a step
+/// here).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn gate16<const ASCII: bool>(b: &[u8; 16]) -> Gate16 {
+    let v = crate::bitmask::sse2::Bytes16::load(b);
+    let mut space = v.eq(b' ').bits();
+    if !ASCII {
+        space |= v.high();
+    }
+    Gate16 {
+        lower: v.within(b'a', b'z').bits() as u32,
+        space: space as u32,
+    }
+}
+
+/// [`Gate16`] from two words' masks ([`plain_masks`]), their high bits
+/// gathered: where there is no SSE2, and what its path is tested against.
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+    allow(dead_code)
+)]
+#[inline(always)]
+fn gate16_words<const ASCII: bool>(b: &[u8; 16]) -> Gate16 {
+    let (l0, s0) = plain_masks::<ASCII>(load8(b, 0));
+    let (l1, s1) = plain_masks::<ASCII>(load8(b, 8));
+    Gate16 {
+        lower: gather16(l0, l1),
+        space: gather16(s0, s1),
+    }
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+use gate16_words as gate16;
+
+/// The commas, full stops, question and exclamation marks of 16 ASCII
+/// bytes `b` (spaces `space`, a bit a byte) with a space after them:
+/// [`space_like`] takes each of them for a space (none is a letter, a
+/// digit, base64 or an escape, and the full stop, a joiner, and the
+/// exclamation mark, a leet `i`, have no letter after them).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn stops16(b: &[u8; 16], space: u32) -> u32 {
+    let v = crate::bitmask::sse2::Bytes16::load(b);
+    // `,` (0x2C) and `.` (0x2E) differ in one bit, which no other byte
+    // sets to make 0x2E.
+    let stop = v.or(0x02).eq(b'.').or(v.eq(b'?')).or(v.eq(b'!')).bits() as u32;
+    stop & (space >> 1)
+}
+
+/// [`stops16`] from two words ([`prose_stops`]).
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+    allow(dead_code)
+)]
+#[inline(always)]
+fn stops16_words(b: &[u8; 16], space: u32) -> u32 {
+    let (s0, s1) = (spread8(space), spread8(space >> 8));
+    let (p0, p1) = prose_stops(load8(b, 0), load8(b, 8), s0, s1);
+    gather16(p0, p1)
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+use stops16_words as stops16;
+
+/// The high bits of the bytes of `lo` and then `hi` as 16 bits.
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+    allow(dead_code)
+)]
+#[inline(always)]
+fn gather16(lo: u64, hi: u64) -> u32 {
+    let gather = |x: u64| (((x >> 7) & LO).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
+    gather(lo) | (gather(hi) << 8)
+}
+
+/// Bits 0..8 of `m` as the high bits of eight bytes.
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+    allow(dead_code)
+)]
+#[inline(always)]
+fn spread8(m: u32) -> u64 {
+    let x = u64::from(m & 0xFF).wrapping_mul(LO) & 0x8040_2010_0804_0201;
+    x.wrapping_add(0x7F * LO) & HI
 }
 
 /// For eight bytes: the high bit of each lowercase ASCII letter and of each
@@ -3904,17 +4029,22 @@ impl GateScan<'_> {
         }
     }
 
-    /// Sixteen plain bytes from `i`: two chunks (letter mask, space mask);
-    /// `prev` as for [`GateScan::chunk`].
+    /// Sixteen plain bytes from `i`, a bit a byte (lowercase letters
+    /// `lower`, spaces `space`, see [`Gate16`]); bits 1 and 0 of `before`:
+    /// whether the two bytes before `i` are letters or digits (as `prev`
+    /// for [`GateScan::chunk`]).
     #[inline(always)]
-    fn chunks2(&mut self, i: usize, (l0, s0): (u64, u64), (l1, s1): (u64, u64), prev: u64) {
-        let one0 = singles(l0, s0, prev);
-        let one1 = singles(l1, s1, l0);
-        if one0 | one1 != 0 {
-            self.rare(i, u128::from(one0) | (u128::from(one1) << 64));
+    fn chunks16(&mut self, i: usize, lower: u32, space: u32, before: u32) {
+        // Bit `k + 2`: byte `k` a lowercase letter; bits 1 and 0: the two
+        // bytes before these (as `singles` reads them).
+        let l = (lower << 2) | before;
+        let one = space & (l >> 1) & !l & 0xFFFF;
+        if one != 0 {
+            self.rare(i, u128::from(one), 1);
         }
+        let (s0, s1) = (space & 0xFF, space >> 8);
         if (s0 == 0 || s1 == 0) && !self.g.candidates {
-            self.g.candidates = (s0 | s1) == 0
+            self.g.candidates = space == 0
                 || if s0 == 0 {
                     b64_run(self.b, i, i + 8)
                 } else {
@@ -3931,19 +4061,20 @@ impl GateScan<'_> {
     fn chunk(&mut self, i: usize, lower: u64, space: u64, prev: u64, full: bool) {
         let one = singles(lower, space, prev);
         if one != 0 {
-            self.rare(i, one.into());
+            self.rare(i, one.into(), 8);
         }
         if space == 0 && full && !self.g.candidates {
             self.g.candidates = b64_run(self.b, i, i + 8);
         }
     }
 
-    /// A space after a one-letter token (mask `one`) in bytes `i..i + 16`.
+    /// A space after a one-letter token (mask `one`, `per` bits a byte)
+    /// in bytes `i..i + 16`.
     #[cold]
     #[inline(never)]
-    fn rare(&mut self, i: usize, mut one: u128) {
+    fn rare(&mut self, i: usize, mut one: u128, per: u32) {
         while one != 0 && !self.g.squash {
-            let at = i + (one.trailing_zeros() / 8) as usize;
+            let at = i + (one.trailing_zeros() / per) as usize;
             self.g.squash = single_run(self.b, at);
             one &= one - 1;
         }
