@@ -198,6 +198,19 @@ pub(crate) mod sse2 {
     }
 }
 
+/// The high bits of the eight bytes of `x` as eight bits (bit `k`: byte
+/// `k`), gathered by a multiplication.
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+    allow(dead_code)
+)]
+#[inline(always)]
+pub(crate) fn gather8(x: u64) -> u32 {
+    // Bytes of 0 or 1: the product gathers byte `k`'s bit into bit
+    // `56 + k`.
+    (((x >> 7) & LO).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
+}
+
 /// The number of bits set in `x`, up to 2 (two operations, where a count
 /// of them all takes a dozen on CPUs without a population count).
 #[inline]

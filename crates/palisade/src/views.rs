@@ -3911,8 +3911,7 @@ use stops16_words as stops16;
 )]
 #[inline(always)]
 fn gather16(lo: u64, hi: u64) -> u32 {
-    let gather = |x: u64| (((x >> 7) & LO).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
-    gather(lo) | (gather(hi) << 8)
+    crate::bitmask::gather8(lo) | (crate::bitmask::gather8(hi) << 8)
 }
 
 /// Bits 0..8 of `m` as the high bits of eight bytes.
