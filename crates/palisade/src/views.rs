@@ -3717,6 +3717,23 @@ fn gates_from<const ASCII: bool, const MARK: bool>(s: &mut GateScan<'_>, mut i: 
 pub(crate) fn next_before_letter(b: &[u8], from: usize, to: usize) -> Option<usize> {
     let to = to.min(b.len());
     let mut i = from;
+    // Sixteen bytes a step with SSE2 (code and logs hold such bytes every
+    // few words, prose seldom).
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    while i + 17 <= b.len() && i < to {
+        use crate::bitmask::sse2::Bytes16;
+        let at = |k: usize| Bytes16::load(b[k..k + 16].try_into().unwrap_or(&[0; 16]));
+        let (v, w) = (at(i), at(i + 1));
+        let letters = |x: Bytes16| x.or(0x20).within(b'a', b'z').bits();
+        let mut m = letters(w) & v.within(b'!', b'~').bits() & !letters(v);
+        if i + 16 > to {
+            m &= (1u64 << (to - i)) - 1;
+        }
+        if m != 0 {
+            return Some(i + m.trailing_zeros() as usize);
+        }
+        i += 16;
+    }
     while i + 9 <= b.len() && i < to {
         let (x, y) = (load8(b, i), load8(b, i + 1));
         // ASCII, above the space and below DEL.
