@@ -1170,21 +1170,18 @@ fn probe_word(b: &[u8], i: usize) -> (usize, usize, Option<bool>) {
 /// digit masks of both loads took a fifth of English prose's flood test.)
 #[inline]
 fn short_ascii_word(b: &[u8], i: usize) -> Option<(usize, usize, Option<bool>)> {
-    let load = |at: usize| (at + 8 <= b.len()).then(|| load8(b, at));
-    // Bytes `i - 7..=i` (`b[i]` is byte 7, not a space) and `i..i + 8`.
-    let (back, fwd) = (load(i.checked_sub(7)?)?, load(i)?);
-    let (eb, ef) = (
-        !bytes_in(back, b'!', b'~') & HI,
-        !bytes_in(fwd, b'!', b'~') & HI,
-    );
+    // Bytes `i - 7..i + 9` (`b[i]` is byte 7, not a space), a bit each:
+    // those other than printable ASCII.
+    let m = unprintable16(b.get(i.checked_sub(7)?..i + 9)?.try_into().ok()?);
+    let (eb, ef) = (m & 0xFF, (m >> 7) & 0xFF);
     if eb == 0 || ef == 0 {
         return None;
     }
-    // The last such byte before `i` and the first from it; a control
-    // character or a byte outside ASCII there (or at `i`) is left to
-    // `token_at`.
-    let j = (63 - eb.leading_zeros()) / 8;
-    let k = ef.trailing_zeros() / 8;
+    // The last such byte up to `i` and the first from it, within the
+    // eight bytes each way; a control character or a byte outside ASCII
+    // there (or at `i`) is left to `token_at`.
+    let j = 31 - eb.leading_zeros();
+    let k = ef.trailing_zeros();
     let (s, e) = (i - 7 + j as usize + 1, i + k as usize);
     if s > i || !ascii_space(b[s - 1]) || !ascii_space(b[e]) {
         return None;
@@ -1193,6 +1190,30 @@ fn short_ascii_word(b: &[u8], i: usize) -> Option<(usize, usize, Option<bool>)> 
     let plain = e - s >= 4 || b[s..e].iter().any(u8::is_ascii_digit);
     Some((s, e, Some(plain)))
 }
+
+/// Bit `k`: byte `k` of `b` is not printable ASCII (`!`..=`~`). With SSE2
+/// compares.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn unprintable16(b: &[u8; 16]) -> u32 {
+    let v = crate::bitmask::sse2::Bytes16::load(b);
+    !(v.within(b'!', b'~').bits() as u32) & 0xFFFF
+}
+
+/// [`unprintable16`] from two words: where there is no SSE2, and what its
+/// path is tested against.
+#[cfg_attr(
+    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+    allow(dead_code)
+)]
+#[inline(always)]
+fn unprintable16_words(b: &[u8; 16]) -> u32 {
+    let word = |at: usize| crate::bitmask::gather8(!bytes_in(load8(b, at), b'!', b'~') & HI);
+    word(0) | (word(8) << 8)
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+use unprintable16_words as unprintable16;
 
 /// The whitespace-separated token holding `b[i]` (not a space): its start,
 /// end and byte classes.
@@ -1844,6 +1865,13 @@ mod tests {
             cases: 4000,
             ..Default::default()
         })]
+        /// The flood probe's mask made with SSE2 is the words' one.
+        #[test]
+        fn unprintable16_agrees(block in proptest::collection::vec(proptest::num::u8::ANY, 16)) {
+            let block: [u8; 16] = block.try_into().unwrap();
+            proptest::prop_assert_eq!(unprintable16(&block), unprintable16_words(&block));
+        }
+
         /// The masks made 16 bytes a step are those made a byte at a time,
         /// for any bytes.
         #[test]
