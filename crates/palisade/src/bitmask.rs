@@ -105,8 +105,8 @@ impl<const N: usize> ByteMasks<N> {
 /// The masks of 64 bytes whose byte `c` is of class `m` when bit `m` of
 /// `classify(c)` is set: a class byte each, then eight bytes at a time
 /// gathered into eight bits per class by a multiplication. (Where SSE2
-/// is at hand, its compares and `pmovmskb` do this 16 bytes a step; see
-/// [`sse2`].)
+/// is at hand, its compares and `pmovmskb` do this 16 bytes a step: see
+/// the `sse2` module.)
 #[inline]
 pub(crate) fn block_masks<const N: usize>(
     block: &[u8; 64],
@@ -177,9 +177,7 @@ pub(crate) mod sse2 {
             let clamped = min_u8_m128i(max_u8_m128i(self.0, splat(lo)), splat(hi));
             Lanes(cmp_eq_mask_i8_m128i(clamped, self.0))
         }
-    }
 
-    impl Bytes16 {
         /// Bit `k`: byte `k` is outside ASCII (its high bit set).
         pub(crate) fn high(self) -> u64 {
             u64::from(move_mask_i8_m128i(self.0) as u16)

@@ -3873,16 +3873,13 @@ fn space_like(b: &[u8], i: usize, mut other: u64) -> u64 {
 /// The punctuation [`prose_stops`] reads.
 const PROSE_STOPS: [u8; 4] = [b',', b'.', b'?', b'!'];
 
+/// For sixteen ASCII bytes (`x0`, then `x1`) with space masks `s0` and
+/// `s1`: the high bit of each comma, full stop, question or exclamation
+/// mark with a space after it in these bytes (see [`stops16`]).
 #[cfg_attr(
     all(target_arch = "x86_64", target_feature = "sse2", not(test)),
     allow(dead_code)
 )]
-/// For sixteen ASCII bytes (`x0`, then `x1`) with space masks `s0` and
-/// `s1`: the high bit of each comma, full stop, question or exclamation
-/// mark with a space after it in these bytes. [`space_like`] takes each
-/// of them for a space: none is a letter, a digit, base64 or an escape,
-/// and the full stop (a joiner) and the exclamation mark (a leet `i`)
-/// have no letter after them.
 #[inline(always)]
 fn prose_stops(x0: u64, x1: u64, s0: u64, s1: u64) -> (u64, u64) {
     // `,` (0x2C) and `.` (0x2E) differ in one bit, which no other byte
