@@ -50,8 +50,9 @@ pub(crate) fn has_run(text: &[u8], m: usize) -> bool {
     let mut i = 0;
     while i + m <= text.len() {
         let last = i + m - 1;
-        // `text[known..=last]` are token bytes (the eight up to `last`, or
-        // `last` alone); a non-token byte there moves the start past it.
+        // `text[known..=last]` are token bytes (the sixteen or eight up to
+        // `last`, or `last` alone); a non-token byte there moves the start
+        // past it.
         let known = if m >= 16 {
             // Sixteen bytes a probe, where a run is that long.
             let sixteen: &[u8; 16] = text[last - 15..=last].try_into().unwrap_or(&[0; 16]);
