@@ -178,6 +178,16 @@ pub(crate) mod sse2 {
             Lanes(cmp_eq_mask_i8_m128i(clamped, self.0))
         }
 
+        /// The ASCII letters, either case (as [`super::ascii_letters`]).
+        pub(crate) fn letters(self) -> Lanes {
+            self.or(0x20).within(b'a', b'z')
+        }
+
+        /// The ASCII letters and digits (as [`super::ascii_alnum`]).
+        pub(crate) fn alnum(self) -> Lanes {
+            self.within(b'0', b'9').or(self.letters())
+        }
+
         /// Bit `k`: byte `k` is outside ASCII (its high bit set).
         pub(crate) fn high(self) -> u64 {
             u64::from(move_mask_i8_m128i(self.0) as u16)
@@ -196,17 +206,19 @@ pub(crate) mod sse2 {
     }
 }
 
-/// The high bits of the eight bytes of `x` as eight bits (bit `k`: byte
-/// `k`), gathered by a multiplication.
+/// The high bits of the bytes of `lo` and then `hi` (masks of eight
+/// bytes each) as 16 bits, bit `k` for byte `k`: the SSE2 paths' form, made
+/// from the word masks where there is no SSE2 (and in their tests).
 #[cfg_attr(
     all(target_arch = "x86_64", target_feature = "sse2", not(test)),
     allow(dead_code)
 )]
 #[inline(always)]
-pub(crate) fn gather8(x: u64) -> u32 {
+pub(crate) fn gather16(lo: u64, hi: u64) -> u32 {
     // Bytes of 0 or 1: the product gathers byte `k`'s bit into bit
     // `56 + k`.
-    (((x >> 7) & LO).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
+    let gather8 = |x: u64| (((x >> 7) & LO).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
+    gather8(lo) | (gather8(hi) << 8)
 }
 
 /// The number of bits set in `x`, up to 2 (two operations, where a count

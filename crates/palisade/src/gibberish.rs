@@ -387,7 +387,7 @@ fn piece_masks(block: &[u8; 64]) -> [u64; 3] {
     for (j, chunk) in block.chunks_exact(16).enumerate() {
         let v = Bytes16::load(chunk.try_into().unwrap_or(&[0; 16]));
         let space = v.eq(b' ').or(v.within(b'\t', b'\r'));
-        let alnum = v.within(b'0', b'9').or(v.or(0x20).within(b'a', b'z'));
+        let alnum = v.alnum();
         let upper = v.and(0xDF);
         let bracket = v.or(1).eq(b')').or(upper.eq(b'[')).or(upper.eq(b']'));
         for (m, lanes) in [space, alnum, bracket].into_iter().enumerate() {
@@ -1208,8 +1208,8 @@ fn unprintable16(b: &[u8; 16]) -> u32 {
 )]
 #[inline(always)]
 fn unprintable16_words(b: &[u8; 16]) -> u32 {
-    let word = |at: usize| crate::bitmask::gather8(!bytes_in(load8(b, at), b'!', b'~') & HI);
-    word(0) | (word(8) << 8)
+    let word = |at: usize| !bytes_in(load8(b, at), b'!', b'~') & HI;
+    crate::bitmask::gather16(word(0), word(8))
 }
 
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]

@@ -107,8 +107,7 @@ fn non_token8(x: u64) -> u64 {
 fn non_token16(b: &[u8; 16]) -> u32 {
     let v = crate::bitmask::sse2::Bytes16::load(b);
     let token = v
-        .or(0x20)
-        .within(b'a', b'z')
+        .letters()
         .or(v.within(b'-', b'9'))
         .or(v.eq(b'+'))
         .or(v.eq(b'='))
@@ -124,14 +123,15 @@ fn non_token16(b: &[u8; 16]) -> u32 {
 )]
 #[inline]
 fn non_token16_words(b: &[u8; 16]) -> u32 {
-    crate::bitmask::gather8(non_token8(load8(b, 0)))
-        | (crate::bitmask::gather8(non_token8(load8(b, 8))) << 8)
+    crate::bitmask::gather16(non_token8(load8(b, 0)), non_token8(load8(b, 8)))
 }
 
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 use non_token16_words as non_token16;
 
-/// The length of the longest run of [`is_token`] bytes in `text`.
+/// The length of the longest run of [`is_token`] bytes in `text` (what
+/// [`has_run`] is tested against).
+#[cfg(test)]
 fn longest_run(text: &[u8]) -> usize {
     let (mut best, mut run) = (0, 0);
     for &b in text {
@@ -347,130 +347,141 @@ fn class_bytes(c: &Class) -> [bool; 256] {
     set
 }
 
-/// Runs of `class` bytes in every match of a node: as [`Node`]'s token
-/// runs, for a class of the regex's own.
-#[derive(Debug, Clone, Copy)]
+/// Runs of class bytes that every match of a part of a regex holds (the
+/// token bytes for [`Node`], a regex's own narrow class for
+/// [`NeededRun`]), and how parts put together combine them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Runs {
     /// When every byte of every match is a class byte: the shortest
-    /// match's length.
+    /// match's length. Runs then pass through the part.
     all: Option<usize>,
-    /// Class bytes every match starts with, ends with, holds in a row.
+    /// Otherwise: class bytes every match starts with, ends with, and
+    /// holds in a row.
     pre: usize,
     suf: usize,
     inner: usize,
 }
 
 impl Runs {
-    fn all(n: usize) -> Runs {
-        Runs {
-            all: Some(n),
-            pre: n,
-            suf: n,
-            inner: n,
-        }
-    }
-
-    fn best(&self) -> usize {
-        self.all.unwrap_or(self.inner.max(self.pre).max(self.suf))
-    }
-}
-
-/// The runs of `class` bytes that every match of `h` holds.
-fn class_runs(h: &Hir, class: &[bool; 256]) -> Runs {
-    let none = Runs {
+    /// Nothing known.
+    const NONE: Runs = Runs {
         all: None,
         pre: 0,
         suf: 0,
         inner: 0,
     };
+
+    /// Every match all class bytes, the shortest `n` long.
+    fn all(n: usize) -> Runs {
+        Runs {
+            all: Some(n),
+            ..Runs::NONE
+        }
+    }
+
+    /// The runs of the one string `s`.
+    fn of_bytes(s: &[u8], class: impl Fn(u8) -> bool) -> Runs {
+        if s.iter().all(|&b| class(b)) {
+            return Runs::all(s.len());
+        }
+        Runs {
+            all: None,
+            pre: s.iter().take_while(|&&b| class(b)).count(),
+            suf: s.iter().rev().take_while(|&&b| class(b)).count(),
+            inner: s.split(|&b| !class(b)).map(<[u8]>::len).max().unwrap_or(0),
+        }
+    }
+
+    fn pre(&self) -> usize {
+        self.all.unwrap_or(self.pre)
+    }
+
+    fn suf(&self) -> usize {
+        self.all.unwrap_or(self.suf)
+    }
+
+    /// The longest run every match holds.
+    fn best(&self) -> usize {
+        self.all.unwrap_or(self.inner.max(self.pre).max(self.suf))
+    }
+
+    /// One part, then the other.
+    fn concat(a: Runs, b: Runs) -> Runs {
+        match (a.all, b.all) {
+            (Some(x), Some(y)) => Runs::all(x.saturating_add(y)),
+            _ => Runs {
+                all: None,
+                pre: match a.all {
+                    Some(x) => x.saturating_add(b.pre()),
+                    None => a.pre,
+                },
+                suf: match b.all {
+                    Some(y) => y.saturating_add(a.suf()),
+                    None => b.suf,
+                },
+                inner: a.best().max(b.best()).max(a.suf().saturating_add(b.pre())),
+            },
+        }
+    }
+
+    /// A part `min` times or more.
+    fn repeat(sub: Runs, min: usize) -> Runs {
+        match sub.all {
+            Some(a) => Runs::all(a.saturating_mul(min)),
+            None if min == 0 => Runs::NONE,
+            None => Runs {
+                all: None,
+                pre: sub.pre,
+                suf: sub.suf,
+                // Two times round join the end of one to the start of the
+                // next.
+                inner: sub.best().max(if min >= 2 {
+                    sub.suf.saturating_add(sub.pre)
+                } else {
+                    0
+                }),
+            },
+        }
+    }
+
+    /// One of several parts: the weakest counts (none: nothing known).
+    fn either(parts: impl IntoIterator<Item = Runs>) -> Runs {
+        parts
+            .into_iter()
+            .reduce(|a, b| match (a.all, b.all) {
+                (Some(x), Some(y)) => Runs::all(x.min(y)),
+                _ => Runs {
+                    all: None,
+                    pre: a.pre().min(b.pre()),
+                    suf: a.suf().min(b.suf()),
+                    inner: a.best().min(b.best()),
+                },
+            })
+            .unwrap_or(Runs::NONE)
+    }
+}
+
+/// The runs of `class` bytes that every match of `h` holds.
+fn class_runs(h: &Hir, class: &[bool; 256]) -> Runs {
     match h.kind() {
         HirKind::Empty | HirKind::Look(_) => Runs::all(0),
-        HirKind::Literal(lit) => {
-            let b = &lit.0;
-            let is = |x: &u8| class[usize::from(*x)];
-            if b.iter().all(is) {
-                return Runs::all(b.len());
-            }
-            let mut inner = 0;
-            for run in b.split(|x| !is(x)) {
-                inner = inner.max(run.len());
-            }
-            Runs {
-                all: None,
-                pre: b.iter().take_while(|x| is(x)).count(),
-                suf: b.iter().rev().take_while(|x| is(x)).count(),
-                inner,
-            }
-        }
+        HirKind::Literal(lit) => Runs::of_bytes(&lit.0, |b| class[usize::from(b)]),
         HirKind::Class(c) => {
             let members = class_bytes(c);
             let within = members.iter().zip(class).all(|(&m, &c)| !m || c);
             if within && members.iter().any(|&m| m) {
                 Runs::all(1)
             } else {
-                none
+                Runs::NONE
             }
         }
         HirKind::Capture(c) => class_runs(&c.sub, class),
-        HirKind::Repetition(r) => {
-            let sub = class_runs(&r.sub, class);
-            let min = r.min as usize;
-            match sub.all {
-                Some(a) => Runs::all(a.saturating_mul(min)),
-                None if min == 0 => none,
-                None => Runs {
-                    all: None,
-                    pre: sub.pre,
-                    suf: sub.suf,
-                    // Two matches of the part in a row join the end of one
-                    // to the start of the next.
-                    inner: if min >= 2 {
-                        sub.inner.max(sub.suf + sub.pre)
-                    } else {
-                        sub.inner
-                    },
-                },
-            }
-        }
+        HirKind::Repetition(r) => Runs::repeat(class_runs(&r.sub, class), r.min as usize),
         HirKind::Concat(subs) => subs
             .iter()
             .map(|sub| class_runs(sub, class))
-            .reduce(|a, b| match (a.all, b.all) {
-                (Some(x), Some(y)) => Runs::all(x + y),
-                (Some(x), None) => Runs {
-                    all: None,
-                    pre: x + b.pre,
-                    suf: b.suf,
-                    inner: b.inner.max(x + b.pre),
-                },
-                (None, Some(y)) => Runs {
-                    all: None,
-                    pre: a.pre,
-                    suf: a.suf + y,
-                    inner: a.inner.max(a.suf + y),
-                },
-                (None, None) => Runs {
-                    all: None,
-                    pre: a.pre,
-                    suf: b.suf,
-                    inner: a.inner.max(b.inner).max(a.suf + b.pre),
-                },
-            })
-            .unwrap_or(Runs::all(0)),
-        HirKind::Alternation(subs) => {
-            let runs: Vec<Runs> = subs.iter().map(|sub| class_runs(sub, class)).collect();
-            let min = |f: fn(&Runs) -> usize| runs.iter().map(f).min().unwrap_or(0);
-            Runs {
-                all: runs
-                    .iter()
-                    .map(|r| r.all)
-                    .collect::<Option<Vec<_>>>()
-                    .and_then(|v| v.into_iter().min()),
-                pre: min(|r| r.pre),
-                suf: min(|r| r.suf),
-                inner: min(Runs::best),
-            }
-        }
+            .fold(Runs::all(0), Runs::concat),
+        HirKind::Alternation(subs) => Runs::either(subs.iter().map(|sub| class_runs(sub, class))),
     }
 }
 
@@ -550,7 +561,7 @@ pub(crate) fn facts(hir: &Hir, keywords: &[String], single_space: bool) -> Facts
     };
     let n = node(hir, &cx);
     Facts {
-        min_run: n.best(),
+        min_run: n.runs.best(),
         one_line: !n.newline,
         max_len: n.max,
         covered: n.covered,
@@ -693,13 +704,8 @@ type Set = Option<Vec<Vec<u8>>>;
 
 #[derive(Debug, Clone)]
 struct Node {
-    /// When every character the node can match is a token byte: the
-    /// shortest match's length. Runs then pass through the node.
-    all: Option<usize>,
-    /// Token bytes every match starts with, ends with, and holds in a row.
-    pre: usize,
-    suf: usize,
-    inner: usize,
+    /// The runs of token bytes every match holds.
+    runs: Runs,
     /// Whether some match contains a newline.
     newline: bool,
     /// The longest match, when bounded.
@@ -741,33 +747,8 @@ impl Node {
         }
     }
 
-    fn best(&self) -> usize {
-        self.all.unwrap_or(self.inner.max(self.pre).max(self.suf))
-    }
-
-    fn pre(&self) -> usize {
-        self.all.unwrap_or(self.pre)
-    }
-
-    fn suf(&self) -> usize {
-        self.all.unwrap_or(self.suf)
-    }
-
     /// A node that matches exactly the strings of `set`.
     fn exact(set: Vec<Vec<u8>>, cx: &Cx<'_>) -> Node {
-        let mut all = Some(usize::MAX);
-        let (mut pre, mut suf, mut inner) = (usize::MAX, usize::MAX, usize::MAX);
-        for s in &set {
-            let (p, x, i) = runs(s);
-            if x == s.len() {
-                all = all.map(|a| a.min(s.len()));
-            } else {
-                all = None;
-            }
-            pre = pre.min(p);
-            suf = suf.min(x);
-            inner = inner.min(i);
-        }
         if set.is_empty() {
             // Matches nothing: claim nothing.
             return Node::unknown(false, None);
@@ -775,10 +756,7 @@ impl Node {
         let newline = set.iter().any(|s| s.contains(&b'\n'));
         let max = set.iter().map(Vec::len).max();
         let mut n = Node {
-            all,
-            pre,
-            suf,
-            inner,
+            runs: Runs::either(set.iter().map(|s| Runs::of_bytes(s, is_token))),
             newline,
             max,
             exact: None,
@@ -795,10 +773,7 @@ impl Node {
     /// newline.
     fn unknown(newline: bool, max: Option<usize>) -> Node {
         Node {
-            all: None,
-            pre: 0,
-            suf: 0,
-            inner: 0,
+            runs: Runs::NONE,
             newline,
             max,
             exact: None,
@@ -816,24 +791,13 @@ impl Node {
     }
 }
 
-/// Token runs of one string: at its start, at its end, longest inside.
-fn runs(s: &[u8]) -> (usize, usize, usize) {
-    let pre = s.iter().take_while(|b| is_token(**b)).count();
-    let suf = s.iter().rev().take_while(|b| is_token(**b)).count();
-    (pre, suf, longest_run(s))
-}
-
 fn node(h: &Hir, cx: &Cx<'_>) -> Node {
     match h.kind() {
         HirKind::Empty | HirKind::Look(_) => Node::exact(vec![Vec::new()], cx),
         HirKind::Literal(lit) => {
             if lit.0.len() > MAX_STR {
                 let mut n = Node::unknown(lit.0.contains(&b'\n'), Some(lit.0.len()));
-                let (p, x, i) = runs(&lit.0);
-                if x == lit.0.len() {
-                    n.all = Some(x);
-                }
-                (n.pre, n.suf, n.inner) = (p, x, i);
+                n.runs = Runs::of_bytes(&lit.0, is_token);
                 n.covered = cx.has_keyword(&lower(&lit.0));
                 return n;
             }
@@ -892,13 +856,7 @@ fn node(h: &Hir, cx: &Cx<'_>) -> Node {
                 k => sub.max.and_then(|m| m.checked_mul(k as usize)),
             };
             let mut n = Node::unknown(sub.newline, max);
-            if let Some(a) = sub.all {
-                n.all = Some(a.saturating_mul(min));
-            } else if min >= 1 {
-                n.pre = sub.pre;
-                n.suf = sub.suf;
-                n.inner = sub.best().max(if min >= 2 { sub.suf + sub.pre } else { 0 });
-            }
+            n.runs = Runs::repeat(sub.runs, min);
             if min >= 1 {
                 n.starts = sub.take_starts();
                 n.ends = sub.take_ends();
@@ -930,13 +888,7 @@ fn node(h: &Hir, cx: &Cx<'_>) -> Node {
             }
             let max = ns.iter().try_fold(0, |a: usize, n| n.max.map(|m| a.max(m)));
             let mut n = Node::unknown(ns.iter().any(|n| n.newline), max);
-            if ns.iter().all(|n| n.all.is_some()) {
-                n.all = ns.iter().filter_map(|n| n.all).min();
-            } else {
-                n.pre = ns.iter().map(Node::pre).min().unwrap_or(0);
-                n.suf = ns.iter().map(Node::suf).min().unwrap_or(0);
-                n.inner = ns.iter().map(Node::best).min().unwrap_or(0);
-            }
+            n.runs = Runs::either(ns.iter().map(|n| n.runs));
             n.covered = ns.iter().all(|n| n.covered);
             n.starts = dedup(ns.iter_mut().flat_map(Node::take_starts).collect())
                 .unwrap_or_else(|| vec![Vec::new()]);
@@ -1004,7 +956,7 @@ fn class(c: &Class, cx: &Cx<'_>) -> Node {
         .all(|&(s, e)| e < 0x80 && (s..=e).all(|b| is_token(b as u8)));
     let mut n = Node::unknown(newline, Some(width));
     if token {
-        n.all = Some(1);
+        n.runs = Runs::all(1);
     }
     n
 }
@@ -1012,20 +964,7 @@ fn class(c: &Class, cx: &Cx<'_>) -> Node {
 fn concat(mut a: Node, mut b: Node, cx: &Cx<'_>) -> Node {
     let max = a.max.zip(b.max).and_then(|(x, y)| x.checked_add(y));
     let mut n = Node::unknown(a.newline || b.newline, max);
-    match (a.all, b.all) {
-        (Some(x), Some(y)) => n.all = Some(x.saturating_add(y)),
-        _ => {
-            n.pre = match a.all {
-                Some(x) => x.saturating_add(b.pre()),
-                None => a.pre,
-            };
-            n.suf = match b.all {
-                Some(y) => y.saturating_add(a.suf()),
-                None => b.suf,
-            };
-            n.inner = a.best().max(b.best()).max(a.suf() + b.pre());
-        }
-    }
+    n.runs = Runs::concat(a.runs, b.runs);
     if let (Some(x), Some(y)) = (&a.exact, &b.exact) {
         if let Some(p) = product(x, y) {
             let mut e = Node::exact(p, cx);

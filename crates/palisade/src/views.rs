@@ -8,7 +8,7 @@
 //! (invisible characters, diacritics on Latin letters) are absorbed into the
 //! span of the character before them, so a match never loses them.
 
-use crate::bitmask::{HI, LO, ascii_alnum, bytes_eq, load8};
+use crate::bitmask::{HI, LO, ascii_alnum, bytes_eq, gather16, load8};
 use crate::tables;
 use crate::types::ViewKind;
 use std::borrow::Cow;
@@ -1853,8 +1853,7 @@ fn spaced_three(b: &[u8]) -> bool {
 fn space_alnum16(b: &[u8], p: usize) -> (u32, u32) {
     use crate::bitmask::sse2::Bytes16;
     let v = Bytes16::load(&load16_padded(b, p));
-    let alnum = v.within(b'0', b'9').or(v.or(0x20).within(b'a', b'z'));
-    (v.eq(b' ').bits() as u32, alnum.bits() as u32)
+    (v.eq(b' ').bits() as u32, v.alnum().bits() as u32)
 }
 
 /// [`space_alnum16`] from two words' masks, gathered: where there is no
@@ -3770,7 +3769,7 @@ pub(crate) fn next_before_letter(b: &[u8], from: usize, to: usize) -> Option<usi
         use crate::bitmask::sse2::Bytes16;
         let at = |k: usize| Bytes16::load(b[k..k + 16].try_into().unwrap_or(&[0; 16]));
         let (v, w) = (at(i), at(i + 1));
-        let letters = |x: Bytes16| x.or(0x20).within(b'a', b'z').bits();
+        let letters = |x: Bytes16| x.letters().bits();
         let mut m = letters(w) & v.within(b'!', b'~').bits() & !letters(v);
         if i + 16 > to {
             m &= (1u64 << (to - i)) - 1;
@@ -3963,16 +3962,6 @@ fn stops16_words(b: &[u8; 16], space: u32) -> u32 {
 
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 use stops16_words as stops16;
-
-/// The high bits of the bytes of `lo` and then `hi` as 16 bits.
-#[cfg_attr(
-    all(target_arch = "x86_64", target_feature = "sse2", not(test)),
-    allow(dead_code)
-)]
-#[inline(always)]
-fn gather16(lo: u64, hi: u64) -> u32 {
-    crate::bitmask::gather8(lo) | (crate::bitmask::gather8(hi) << 8)
-}
 
 /// Bits 0..8 of `m` as the high bits of eight bytes.
 #[cfg_attr(
