@@ -276,7 +276,7 @@ pub(crate) struct Engine {
     /// Kilobytes each, so the few a prompt anchors stay in the cache (one
     /// DFA of every rule's terms took a megabyte, whose rows a prompt's
     /// common words visited all over).
-    seq_terms: Vec<(u32, Literals<Pat>)>,
+    seq_terms: Vec<SeqTerms>,
     /// Every rule's ASCII terms in one small NFA (full rows for its 256
     /// shallowest states), for text where the anchored rules' regions
     /// pile up (one phrase repeated: each rule's DFA would read the same
@@ -762,8 +762,18 @@ impl Engine {
         ascii.sort_by_key(|p| p.1.rule);
         let mut seq_terms = Vec::new();
         for group in ascii.chunk_by(|a, b| a.1.rule == b.1.rule) {
-            if let Some(l) = Literals::build(group.to_vec(), true)? {
-                seq_terms.push((group[0].1.rule, l));
+            let rule = group[0].1.rule;
+            if let Some(terms) = Literals::build(group.to_vec(), true)? {
+                let probe = match &rules[rule as usize].kind {
+                    Kind::Sequence { probe: Some(p), .. } => SlotSearch::new(
+                        group
+                            .iter()
+                            .filter(|t| matches!(t.1.kind, PatKind::Term(k) if k == p.slot))
+                            .map(|t| t.0.as_str()),
+                    ),
+                    _ => None,
+                };
+                seq_terms.push(SeqTerms { rule, terms, probe });
             }
         }
         let terms_all = Literals::build_sized(ascii, false, 256)?;
@@ -834,7 +844,7 @@ impl Engine {
             + self
                 .seq_terms
                 .iter()
-                .map(|t| t.1.memory_usage())
+                .map(SeqTerms::memory_usage)
                 .sum::<usize>()
             + self.squashed_ac.as_ref().map_or(0, Literals::memory_usage)
             + self.leet_words.memory_usage();
@@ -908,10 +918,10 @@ impl Engine {
         }
     }
 
-    /// The term automaton of sequence rule `r` (its ASCII terms).
-    fn terms_of(&self, r: u32) -> Option<&Literals<Pat>> {
-        let at = self.seq_terms.binary_search_by_key(&r, |t| t.0).ok()?;
-        Some(&self.seq_terms[at].1)
+    /// The ASCII terms of sequence rule `r`.
+    fn terms_of(&self, r: u32) -> Option<&SeqTerms> {
+        let at = self.seq_terms.binary_search_by_key(&r, |t| t.rule).ok()?;
+        Some(&self.seq_terms[at])
     }
 
     /// Runs the always-run regex sets over `text`, so that their lazy
@@ -1552,8 +1562,10 @@ impl Engine {
                 for group in merged.chunk_by(|a, b| a.0 == b.0) {
                     let r = group[0].0;
                     // Rules come in order, as `seq_terms` holds them.
-                    at += self.seq_terms[at..].partition_point(|t| t.0 < r);
-                    let Some((_, ac)) = self.seq_terms.get(at).filter(|t| t.0 == r) else {
+                    at += self.seq_terms[at..].partition_point(|t| t.rule < r);
+                    let Some(SeqTerms { terms: ac, .. }) =
+                        self.seq_terms.get(at).filter(|t| t.rule == r)
+                    else {
                         continue;
                     };
                     let l = usize::from(load[1] < load[0]);
@@ -2117,9 +2129,44 @@ impl Probe {
 
     /// Whether `text` holds a term of the probe's slot (any occurrence of
     /// one: word boundaries and the words between are left to the match)
-    /// where a match with anchor term `ms..me` would have it; `terms` is
-    /// the rule's term automaton.
-    fn holds(&self, terms: &Literals<Pat>, text: &[u8], ms: usize, me: usize) -> bool {
+    /// where a match with anchor term `ms..me` would have it; `terms` are
+    /// the rule's.
+    fn holds(&self, terms: &SeqTerms, text: &[u8], ms: usize, me: usize) -> bool {
+        match &terms.probe {
+            Some(search) => self.holds_packed(search, text, ms, me),
+            None => self.holds_dfa(&terms.terms, text, ms, me),
+        }
+    }
+
+    /// [`holds`](Self::holds) by the probe slot's packed searcher: the
+    /// leftmost term after the anchor, or, before it, the longest term at
+    /// each start from which one can end near enough.
+    fn holds_packed(&self, search: &SlotSearch, text: &[u8], ms: usize, me: usize) -> bool {
+        let (lo, hi) = self.zone(text.len(), ms, me);
+        if self.forward {
+            return search
+                .searcher
+                .find_in(text, aho_corasick::Span::from(lo..hi))
+                .is_some_and(|m| m.start() <= me + self.gap);
+        }
+        // A term that ends `gap` bytes or less before the anchor starts at
+        // most its length earlier.
+        let mut at = lo.max(ms.saturating_sub(self.gap + search.longest));
+        while let Some(m) = search
+            .searcher
+            .find_in(text, aho_corasick::Span::from(at..hi))
+        {
+            if m.end() + self.gap >= ms {
+                return true;
+            }
+            at = m.start() + 1;
+        }
+        false
+    }
+
+    /// [`holds`](Self::holds) by the rule's term automaton (where no packed
+    /// searcher could be built).
+    fn holds_dfa(&self, terms: &Literals<Pat>, text: &[u8], ms: usize, me: usize) -> bool {
         let (lo, hi) = self.zone(text.len(), ms, me);
         let mut found = false;
         terms.each(text, lo, hi, |owners, s, e| {
@@ -2133,6 +2180,56 @@ impl Probe {
             });
         });
         found
+    }
+}
+
+/// A sequence rule's own ASCII terms: pass two reads them around its
+/// anchors, and its probe ([`Probe`]) reads its probe slot's.
+#[derive(Debug)]
+pub(crate) struct SeqTerms {
+    rule: u32,
+    /// A DFA of every ASCII term of the rule.
+    terms: Literals<Pat>,
+    /// The probe slot's terms, where the platform has a packed searcher.
+    probe: Option<SlotSearch>,
+}
+
+impl SeqTerms {
+    #[cfg(any(test, feature = "internal-checks"))]
+    fn memory_usage(&self) -> usize {
+        self.terms.memory_usage() + self.probe.as_ref().map_or(0, SlotSearch::memory_usage)
+    }
+}
+
+/// A probe slot's terms in a packed (SIMD) searcher: a probe reads a few
+/// dozen bytes, which the rule's DFA read a byte a look-up, each waiting
+/// on the last (a tenth of a benign prompt's time went there).
+#[derive(Debug)]
+pub(crate) struct SlotSearch {
+    searcher: aho_corasick::packed::Searcher,
+    /// The longest term's length.
+    longest: usize,
+}
+
+impl SlotSearch {
+    /// `None` where the platform has no packed searcher (not x86-64 or
+    /// aarch64) or the terms are too many for one.
+    fn new<'a>(terms: impl Iterator<Item = &'a str>) -> Option<SlotSearch> {
+        let mut terms: Vec<&str> = terms.collect();
+        terms.sort_unstable();
+        terms.dedup();
+        let longest = terms.iter().map(|t| t.len()).max()?;
+        let searcher = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostLongest)
+            .builder()
+            .extend(&terms)
+            .build()?;
+        Some(SlotSearch { searcher, longest })
+    }
+
+    #[cfg(any(test, feature = "internal-checks"))]
+    fn memory_usage(&self) -> usize {
+        self.searcher.memory_usage()
     }
 }
 
@@ -2693,7 +2790,7 @@ mod tests {
             .sum::<usize>()
             + e.seq_terms
                 .iter()
-                .map(|t| t.1.memory_usage())
+                .map(SeqTerms::memory_usage)
                 .sum::<usize>();
         let squashed = e.squashed_ac.as_ref().map_or(0, Literals::memory_usage);
         // The guard's budget is 16 MB; the automata are most of it.
@@ -2965,8 +3062,8 @@ mod tests {
             rule.applies(Mode::Prompt) && rule.reads(ViewKind::Folded)
         };
         let mut push = |owners: &[Pat], ms: usize, me: usize| terms.take(owners, ms, me, wanted);
-        for (_, ac) in &e.seq_terms {
-            ac.each(t, 0, t.len(), &mut push);
+        for st in &e.seq_terms {
+            st.terms.each(t, 0, t.len(), &mut push);
         }
         if let Some(ac) = &e.terms_other {
             ac.each(t, 0, t.len(), &mut push);
@@ -3123,6 +3220,37 @@ mod tests {
         assert!(probed * 2 > SEQS.len(), "{probed} of {}", SEQS.len());
     }
 
+    /// A backward probe reads every start: the longest term at one start
+    /// may end too early where a term starting inside it ends in reach.
+    #[test]
+    fn backward_probes_read_overlapping_terms() {
+        let pat = Pat {
+            rule: 0,
+            kind: PatKind::Term(0),
+            left: false,
+            right: false,
+            anchor: false,
+        };
+        let terms = ["ab", "bcd"];
+        let search = SlotSearch::new(terms.into_iter()).unwrap();
+        let dfa = Literals::build(terms.iter().map(|t| (t.to_string(), pat)).collect(), true)
+            .unwrap()
+            .unwrap();
+        let p = Probe {
+            slot: 0,
+            forward: false,
+            reach: 16,
+            gap: 2,
+        };
+        // `bcd` ends one byte before the anchor `x`, in reach; `ab`, where
+        // the search starts, three (out of reach).
+        for (text, ms, want) in [("abcd x", 5, true), ("abce x", 5, false)] {
+            let t = text.as_bytes();
+            assert_eq!(p.holds_packed(&search, t, ms, ms + 1), want, "{text}");
+            assert_eq!(p.holds_dfa(&dfa, t, ms, ms + 1), want, "{text}");
+        }
+    }
+
     proptest::proptest! {
         /// Galloping from a hint finds what a binary search finds.
         #[test]
@@ -3135,6 +3263,68 @@ mod tests {
             proptest::prop_assert_eq!(
                 partition_from(&v, hint, |&x| x < key),
                 v.partition_point(|&x| x < key)
+            );
+        }
+
+        /// A probe by the packed searcher answers as the rule's DFA does,
+        /// for any anchor span in text of the rule's terms and fillers.
+        #[test]
+        fn packed_probes_answer_as_the_dfa(
+            seq in 0usize..1000,
+            before in proptest::collection::vec((0usize..64, 0usize..6, 0usize..80), 0..8),
+            after in proptest::collection::vec((0usize..64, 0usize..6, 0usize..80), 0..8),
+            anchor in 0usize..64,
+        ) {
+            static GUARD: std::sync::LazyLock<crate::Guard> =
+                std::sync::LazyLock::new(crate::Guard::default);
+            let e = GUARD.engine();
+            let probed: Vec<(usize, &SeqRule)> = SEQS
+                .iter()
+                .filter_map(|q| Some((e.rules.iter().position(|x| x.id == q.id)?, q)))
+                .filter(|(r, _)| matches!(e.rules[*r].kind, Kind::Sequence { probe: Some(_), .. }))
+                .collect();
+            let (r, q) = probed[seq % probed.len()];
+            let Kind::Sequence { probe: Some(p), .. } = &e.rules[r].kind else { unreachable!() };
+            let terms = e.terms_of(r as u32).unwrap();
+            let search = terms.probe.as_ref();
+            if cfg!(target_arch = "x86_64") {
+                proptest::prop_assert!(search.is_some(), "{} has no packed probe", q.id);
+            }
+            let Some(search) = search else { return Ok(()) };
+            // The rule's ASCII terms (a probe slot's are all ASCII).
+            let words: Vec<String> = q
+                .slots
+                .iter()
+                .flatten()
+                .map(|t| fold_str(t))
+                .filter(|t| t.is_ascii())
+                .collect();
+            // Terms, their halves and fillers of any length up to past the
+            // probe's gap, joined by a space or not (terms that overlap).
+            let piece = |text: &mut String, &(w, kind, fill): &(usize, usize, usize)| {
+                let w = &words[w % words.len()];
+                match kind {
+                    0 | 1 => text.push_str(w),
+                    2 => text.push_str(&w[..w.len() / 2]),
+                    3 => text.push_str(&w[w.len() / 2..]),
+                    _ => text.push_str(&"q".repeat(fill % (p.gap + 4))),
+                }
+                if kind != 1 {
+                    text.push(' ');
+                }
+            };
+            let mut text = String::new();
+            before.iter().for_each(|x| piece(&mut text, x));
+            let ms = text.len();
+            text.push_str(&words[anchor % words.len()]);
+            let me = text.len();
+            text.push(' ');
+            after.iter().for_each(|x| piece(&mut text, x));
+            let t = text.as_bytes();
+            proptest::prop_assert_eq!(
+                p.holds_packed(search, t, ms, me),
+                p.holds_dfa(&terms.terms, t, ms, me),
+                "{} at {}..{} of {:?}", q.id, ms, me, text
             );
         }
 
