@@ -1628,6 +1628,12 @@ impl Engine {
             let Kind::Sequence { slots, window, .. } = self.rules[rule as usize].kind else {
                 continue;
             };
+            // Sorted by slot: without a term of the last slot, no first
+            // term completes a sequence (a repeated phrase has thousands
+            // of first terms of rules whose later slots never occur).
+            if group.last().is_none_or(|t| t.1 + 1 < slots) {
+                continue;
+            }
             // Every first term that completes a sequence gives a hit (not
             // only those after the previous hit's end): which terms start
             // hits must not depend on a chain of hits reaching back to the
@@ -1683,29 +1689,41 @@ impl TermSink<'_> {
     /// of the rules that `room` opens or, where terms do not come in
     /// order, that `want` names.
     fn take(&mut self, owners: &[Pat], ms: usize, me: usize, want: impl Fn(u32) -> bool) {
+        let text = self.text;
+        let list = &mut self.list;
         // A common word is a term of many rules: its ends are tested once.
         let (mut before, mut after) = (None, None);
-        let text = self.text;
-        for pat in owners {
-            let PatKind::Term(slot) = pat.kind else {
-                continue;
-            };
-            let open = match &self.room {
-                Some(room) => slot < room[pat.rule as usize],
-                None => want(pat.rule),
-            };
-            if !open
-                || (pat.left && ms > 0 && *before.get_or_insert_with(|| is_word_before(text, ms)))
+        let mut bounded = |pat: &Pat| {
+            !((pat.left && ms > 0 && *before.get_or_insert_with(|| is_word_before(text, ms)))
                 || (pat.right
                     && me < text.len()
-                    && *after.get_or_insert_with(|| is_word_after(text, me)))
-            {
-                continue;
+                    && *after.get_or_insert_with(|| is_word_after(text, me))))
+        };
+        // One loop for each kind of sink, not a test of the kind per owner
+        // (a repeated phrase has a hundred thousand owners).
+        match &mut self.room {
+            Some(room) => {
+                for pat in owners {
+                    let PatKind::Term(slot) = pat.kind else {
+                        continue;
+                    };
+                    let r = &mut room[pat.rule as usize];
+                    if slot < *r && bounded(pat) {
+                        fill(r, slot);
+                        list.push((pat.rule, slot, ms as u32, me as u32));
+                    }
+                }
             }
-            if let Some(room) = &mut self.room {
-                fill(&mut room[pat.rule as usize], slot);
+            None => {
+                for pat in owners {
+                    let PatKind::Term(slot) = pat.kind else {
+                        continue;
+                    };
+                    if want(pat.rule) && bounded(pat) {
+                        list.push((pat.rule, slot, ms as u32, me as u32));
+                    }
+                }
             }
-            self.list.push((pat.rule, slot, ms as u32, me as u32));
         }
     }
 }
@@ -1788,19 +1806,18 @@ fn sequence_from(
         let hint = &mut hints[usize::from(slot)];
         let lo = partition_from(terms, *hint, |t| t.1 < slot || (t.1 == slot && t.2 < end));
         *hint = lo;
-        let next = terms[lo..]
+        let rest = &terms[lo..];
+        let k = rest
             .iter()
             .take_while(|t| t.1 == slot && (t.2 - end) as usize <= max_gap)
-            .find(|t| words_between(&text[end as usize..t.2 as usize]) <= window)?;
+            .position(|t| words_between(&text[end as usize..t.2 as usize]) <= window)?;
         // Of the terms starting there, take the longest (`instructions`
         // over the stem `instruction*`).
-        end = terms[lo..]
+        let next = rest[k];
+        end = rest[k..]
             .iter()
-            .skip_while(|t| t.2 < next.2)
             .take_while(|t| t.1 == slot && t.2 == next.2)
-            .map(|t| t.3)
-            .max()
-            .unwrap_or(next.3);
+            .fold(next.3, |e, t| e.max(t.3));
     }
     Some(end as usize)
 }
@@ -2247,6 +2264,10 @@ fn probe_slot(slot_terms: &[Vec<String>], anchor: usize) -> Option<usize> {
 
 /// Words in a gap of folded text (whitespace is collapsed to single spaces).
 fn words_between(gap: &[u8]) -> usize {
+    // Most terms of a sequence are a space apart.
+    if let [] | [b' '] = gap {
+        return 0;
+    }
     gap.split(|&b| b == b' ')
         .filter(|w| w.iter().any(|b| b.is_ascii_alphanumeric() || *b >= 0x80))
         .count()
