@@ -1059,6 +1059,9 @@ impl Engine {
             candidates.sort_unstable();
             candidates.dedup();
             let mut digits: Option<usize> = None;
+            // Per view read (clean, folded), its longest long token run:
+            // one pass answers every token-shaped regex's length.
+            let mut long_runs: [Option<usize>; 2] = [None, None];
             // Per always-run set, the patterns with a match in this source.
             let mut present: [Option<PatternSet>; 2] = [None, None];
             for &i in &candidates {
@@ -1097,7 +1100,14 @@ impl Engine {
                     if !reads {
                         continue;
                     }
-                    if !regex_facts::has_run(view.text.as_bytes(), *min_run) {
+                    let runs = if *min_run < regex_facts::LONG_RUN {
+                        regex_facts::has_run(view.text.as_bytes(), *min_run)
+                    } else {
+                        *min_run
+                            <= *long_runs[usize::from(*case_sensitive)]
+                                .get_or_insert_with(|| regex_facts::long_run(view.text.as_bytes()))
+                    };
+                    if !runs {
                         continue;
                     }
                     let text = view.text.as_bytes();

@@ -87,6 +87,42 @@ pub(crate) fn has_run(text: &[u8], m: usize) -> bool {
     false
 }
 
+/// The length of the longest run of [`is_token`] bytes in `text` where
+/// that is [`LONG_RUN`] or more; a smaller number otherwise. So
+/// `long_run(text) >= m` is [`has_run`]`(text, m)` for any `m` of at
+/// least `LONG_RUN`, and one pass answers every such `m`: a text without
+/// long tokens (prose) is read once for all the token-shaped regexes, not
+/// once for each length, and sixteen bytes at a time with no chain from
+/// one block's search to the next (`has_run` waits on each probe).
+pub(crate) fn long_run(text: &[u8]) -> usize {
+    // A run of `LONG_RUN` or more is no run within one block: it is
+    // made of the tokens that end a block (after its last non-token
+    // byte), whole token blocks, and those that start the next block.
+    let (mut best, mut run) = (0usize, 0usize);
+    let mut blocks = text.chunks_exact(16);
+    for block in &mut blocks {
+        let nt = non_token16(block.try_into().unwrap_or(&[0; 16]));
+        if nt == 0 {
+            run += 16;
+            continue;
+        }
+        best = best.max(run + nt.trailing_zeros() as usize);
+        run = nt.leading_zeros() as usize - 16;
+    }
+    let rest = blocks.remainder();
+    if !rest.is_empty() {
+        // The last bytes, padded with spaces (not token bytes).
+        let mut block = [b' '; 16];
+        block[..rest.len()].copy_from_slice(rest);
+        best = best.max(run + non_token16(&block).trailing_zeros() as usize);
+        run = 0;
+    }
+    best.max(run)
+}
+
+/// The least `m` for which [`long_run`] answers as [`has_run`] does.
+pub(crate) const LONG_RUN: usize = 16;
+
 /// The high bit of each byte of `x` that is not an [`is_token`] byte
 /// (letters, digits and `-./`, `+`, `=`, `_`).
 #[inline]
@@ -1206,6 +1242,30 @@ mod tests {
             let longest = longest_run(t);
             for m in 0..=t.len() + 1 {
                 assert_eq!(has_run(t, m), m <= longest, "{t:?} {m}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// One pass for every long run: the longest run where it is long,
+        /// and `has_run`'s answer for every length from `LONG_RUN` on.
+        #[test]
+        fn long_run_answers_as_has_run(
+            pieces in proptest::collection::vec((0usize..16, 1usize..40), 0..24),
+        ) {
+            let alphabet = b"aZ09-./+=_ ,;:!\x80\xe9";
+            let mut t = Vec::new();
+            for (c, n) in pieces {
+                t.extend(std::iter::repeat_n(alphabet[c], n));
+            }
+            let (got, longest) = (long_run(&t), longest_run(&t));
+            if longest >= LONG_RUN {
+                proptest::prop_assert_eq!(got, longest);
+            } else {
+                proptest::prop_assert!(got < LONG_RUN);
+            }
+            for m in LONG_RUN..=t.len() + 1 {
+                proptest::prop_assert_eq!(got >= m, has_run(&t, m), "{}", m);
             }
         }
     }
