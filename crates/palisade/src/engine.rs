@@ -2230,7 +2230,8 @@ impl SeqTerms {
 
 /// A probe slot's terms in a packed (SIMD) searcher: a probe reads a few
 /// dozen bytes, which the rule's DFA read a byte a look-up, each waiting
-/// on the last (a tenth of a benign prompt's time went there).
+/// on the last (perf: about a tenth of a benign prompt's time went
+/// there).
 #[derive(Debug)]
 pub(crate) struct SlotSearch {
     searcher: aho_corasick::packed::Searcher,
