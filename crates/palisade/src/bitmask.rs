@@ -120,10 +120,7 @@ pub(crate) fn block_masks<const N: usize>(
     for (j, eight) in classes.chunks_exact(8).enumerate() {
         let w = u64::from_le_bytes(eight.try_into().unwrap_or([0; 8]));
         for (m, mask) in out.iter_mut().enumerate() {
-            // Bytes of 0 or 1: the product gathers byte `k`'s bit into
-            // bit `56 + k`.
-            let bits = ((w >> m) & LO).wrapping_mul(0x0102_0408_1020_4080) >> 56;
-            *mask |= bits << (8 * j);
+            *mask |= gather8((w >> m) & LO) << (8 * j);
         }
     }
     out
@@ -215,10 +212,14 @@ pub(crate) mod sse2 {
 )]
 #[inline(always)]
 pub(crate) fn gather16(lo: u64, hi: u64) -> u32 {
-    // Bytes of 0 or 1: the product gathers byte `k`'s bit into bit
-    // `56 + k`.
-    let gather8 = |x: u64| (((x >> 7) & LO).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
-    gather8(lo) | (gather8(hi) << 8)
+    (gather8((lo >> 7) & LO) | (gather8((hi >> 7) & LO) << 8)) as u32
+}
+
+/// Eight bytes of 0 or 1 as eight bits, bit `k` for byte `k`: the
+/// product gathers byte `k`'s bit into bit `56 + k`.
+#[inline(always)]
+fn gather8(x: u64) -> u64 {
+    x.wrapping_mul(0x0102_0408_1020_4080) >> 56
 }
 
 /// The number of bits set in `x`, up to 2 (two operations, where a count

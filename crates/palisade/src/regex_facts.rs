@@ -235,30 +235,48 @@ impl ClassRun {
     /// regex's `find_iter` over that range gives.
     pub(crate) fn each(&self, text: &[u8], lo: usize, hi: usize, mut f: impl FnMut(usize, usize)) {
         let hi = hi.min(text.len());
-        let class = |i: usize| self.class[usize::from(text[i])];
         let mut i = lo;
-        while i + self.min <= hi {
-            // A match starting in `i..=last` covers `last`.
-            let last = i + self.min - 1;
-            if !class(last) {
-                i = last + 1;
-                continue;
-            }
-            if let Some(k) = (i..last).rev().find(|&k| !class(k)) {
-                i = k + 1;
-                continue;
-            }
-            // `min` class bytes from `i`: the match runs on to the end of
+        while let Some(s) = run_start(&self.class, &text[..hi], i, self.min) {
+            // `min` class bytes from `s`: the match runs on to the end of
             // the run, `max` bytes at most.
-            let cap = i.saturating_add(self.max).min(hi);
-            let mut e = last + 1;
-            while e < cap && class(e) {
+            let cap = s.saturating_add(self.max).min(hi);
+            let mut e = s + self.min;
+            while e < cap && self.class[usize::from(text[e])] {
                 e += 1;
             }
-            f(i, e);
+            f(s, e);
             i = e;
         }
     }
+}
+
+/// Where the first run of `m` bytes of `class` (`m` at least 1) at or
+/// after `from` in `text` starts. Reads about a byte in `m` where runs
+/// are rare: a run starting at or after `i` covers `i + m - 1`, so a byte
+/// not of the class there, or before it, rules out every start up to it.
+fn run_start(class: &[bool; 256], text: &[u8], from: usize, m: usize) -> Option<usize> {
+    let class = |b: u8| class[usize::from(b)];
+    // Bytes from `known` up to the last probe are class bytes.
+    let (mut i, mut known) = (from, from);
+    while i + m <= text.len() {
+        let last = i + m - 1;
+        if !class(text[last]) {
+            i = last + 1;
+            known = i;
+            continue;
+        }
+        // A run from `i` to `last`, unless a byte between the bytes
+        // already known and `last` is not a class byte.
+        let from = known.max(i);
+        match text[from..last].iter().rposition(|&b| !class(b)) {
+            None => return Some(i),
+            Some(k) => {
+                i = from + k + 1;
+                known = last + 1;
+            }
+        }
+    }
+    None
 }
 
 /// A run of bytes of one narrow class that every match of a regex holds:
@@ -267,7 +285,7 @@ impl ClassRun {
 /// keywords (`5.`, `3-`) in every timestamp and number, and a search of
 /// each window around one cost ~600 instructions (callgrind, JSON logs:
 /// 10% of their inspection, for four such rules); a window without the run
-/// is passed over, read about a byte in `len` ([`has_run`]'s skip).
+/// is passed over, read about a byte in `len` ([`run_start`]).
 ///
 /// The class is the regex's own: the union of its narrow classes and
 /// literal bytes that are neither letters nor whitespace (`[0-9]`, `\.`,
@@ -304,32 +322,7 @@ impl NeededRun {
 
     /// Whether `text` holds the run: `len` class bytes in a row.
     pub(crate) fn holds(&self, text: &[u8]) -> bool {
-        let m = self.len;
-        if m == 0 {
-            return true;
-        }
-        let class = |b: u8| self.class[usize::from(b)];
-        // Bytes from `known` up to the last probe are class bytes.
-        let (mut i, mut known) = (0usize, 0usize);
-        while i + m <= text.len() {
-            let last = i + m - 1;
-            if !class(text[last]) {
-                i = last + 1;
-                known = i;
-                continue;
-            }
-            // A run from `i` to `last`, unless a byte between the bytes
-            // already known and `last` is not a class byte.
-            let from = known.max(i);
-            match text[from..last].iter().rposition(|&b| !class(b)) {
-                None => return true,
-                Some(k) => {
-                    i = from + k + 1;
-                    known = last + 1;
-                }
-            }
-        }
-        false
+        self.len == 0 || run_start(&self.class, text, 0, self.len).is_some()
     }
 }
 

@@ -3697,8 +3697,7 @@ fn gates_from<const ASCII: bool, const MARK: bool>(s: &mut GateScan<'_>, mut i: 
                 let before = (((prev >> 63) << 1) | ((prev >> 55) & 1)) as u32;
                 if g.lower | g.space == 0xFFFF {
                     s.chunks16(i, g.lower, g.space, before);
-                    prev =
-                        (u64::from(g.lower >> 15) << 63) | (u64::from((g.lower >> 14) & 1) << 55);
+                    prev = prev_of16(g.lower);
                     i += 16;
                     flowing = true;
                     continue;
@@ -3711,8 +3710,7 @@ fn gates_from<const ASCII: bool, const MARK: bool>(s: &mut GateScan<'_>, mut i: 
                     let space = g.space | stops16(block, g.space);
                     if g.lower | space == 0xFFFF {
                         s.chunks16(i, g.lower, space, before);
-                        prev = (u64::from(g.lower >> 15) << 63)
-                            | (u64::from((g.lower >> 14) & 1) << 55);
+                        prev = prev_of16(g.lower);
                         i += 16;
                         continue;
                     }
@@ -3887,6 +3885,13 @@ fn prose_stops(x0: u64, x1: u64, s0: u64, s1: u64) -> (u64, u64) {
     // The high bit of each byte whose next byte is a space.
     let (next0, next1) = ((s0 >> 8) | (s1 << 56), s1 >> 8);
     (stop(x0) & next0, stop(x1) & next1)
+}
+
+/// The last two bytes of 16 plain ones (lowercase letters `lower`, a
+/// bit a byte) as the chunk path's `prev` has them: high bits 63 and 55.
+#[inline(always)]
+fn prev_of16(lower: u32) -> u64 {
+    (u64::from(lower >> 15) << 63) | (u64::from((lower >> 14) & 1) << 55)
 }
 
 /// Sixteen bytes as the gate pass reads them, a bit a byte: lowercase
